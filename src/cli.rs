@@ -1,0 +1,404 @@
+//! The command line: clap definitions, conversion into library types, and the
+//! commands' top-level flow (open, run, report, exit status).
+//!
+//! Nothing past [`Cli::into_command`] sees a clap type.
+
+use std::io::Write;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use anonlog::format::Format;
+use anonlog::input::Input;
+use anonlog::ip::IpPolicy;
+use anonlog::output::AtomicFile;
+use anonlog::pipeline::{self, Diagnostic, RunConfig, RunSummary};
+use anonlog::pseudonym::{Key, Pseudonymizer};
+use anonlog::rewrite::{OnUnparsed, Options, Rewriter};
+use anonlog::scrub::ParamRules;
+use anonlog::{Error, ErrorKind};
+
+/// Exit status: every line read was written.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: the run finished but left lines out (`--on-unparsed drop`).
+pub const EXIT_LOST: u8 = 1;
+/// Exit status: usage, key or I/O error, or a line stopped the run.
+pub const EXIT_ERROR: u8 = 2;
+
+const EXIT_HELP: &str = "\
+Exit status:
+  0  every line read was written (rewritten, scrubbed or blank)
+  1  the run finished but left lines out (--on-unparsed drop)
+  2  usage, key or I/O error (an unreadable input is skipped, the others are
+     processed), or a line stopped the run (--on-unparsed fail)";
+
+/// Anonymize and pseudonymize Moodle, BigBlueButton and web-server logs.
+#[derive(Debug, Parser)]
+#[command(name = "anonlog", version, about, long_about = None, after_help = EXIT_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Rewrite logs so that no client address, user or secret survives.
+    ///
+    /// Reads the FILEs in order (standard input when none is given or for
+    /// `-`) and writes every line to standard output or --output, with client
+    /// addresses truncated, user fields and identity parameters replaced by
+    /// keyed pseudonyms, and secret parameters redacted. Everything else is
+    /// copied byte for byte, so the output is a log of the same format.
+    #[command(after_help = ANONYMIZE_HELP)]
+    Anonymize(AnonymizeArgs),
+    /// Manage pseudonym keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+const ANONYMIZE_HELP: &str = "\
+Examples:
+  anonlog key init /etc/anonlog/key
+  anonlog anonymize -k /etc/anonlog/key access.log -o access.anon.log
+  tail -F access.log | anonlog anonymize -k /etc/anonlog/key -q >> access.anon.log
+
+  Apache:  CustomLog \"|/usr/bin/anonlog anonymize -q -k /etc/anonlog/key -o /dev/stdout\" combined
+           (or pipe into rotatelogs)
+
+Exit status:
+  0  every line read was written (rewritten, scrubbed or blank)
+  1  the run finished but left lines out (--on-unparsed drop)
+  2  usage, key or I/O error (an unreadable input is skipped, the others are
+     processed), or a line stopped the run (--on-unparsed fail)";
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Create a new random 32-byte key file (mode 0600; never overwrites).
+    Init {
+        /// Where to create the key file.
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct AnonymizeArgs {
+    /// Input files, read in order; `-` or none means standard input.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Write to FILE instead of standard output. The file is replaced
+    /// atomically when the run succeeds and left untouched when it fails.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// The secret key (32 bytes, mode 0600), made by `anonlog key init`.
+    #[arg(short = 'k', long, value_name = "PATH", env = "ANONLOG_KEY_FILE")]
+    key_file: Option<PathBuf>,
+
+    /// Input format. `auto` decides per input from its first line.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    format: FormatArg,
+
+    /// Leading bits of an IPv4 address to keep.
+    #[arg(long, value_name = "BITS", default_value_t = 24,
+          value_parser = clap::value_parser!(u8).range(0..=32))]
+    ipv4_prefix: u8,
+
+    /// Leading bits of an IPv6 address to keep.
+    #[arg(long, value_name = "BITS", default_value_t = 48,
+          value_parser = clap::value_parser!(u8).range(0..=128))]
+    ipv6_prefix: u8,
+
+    /// Also redact the value of query parameter NAME (case-insensitive;
+    /// repeat or separate with commas). Added to the built-in list.
+    #[arg(long = "secret-param", value_name = "NAME", value_delimiter = ',')]
+    secret_params: Vec<String>,
+
+    /// Also pseudonymize the value of query parameter NAME (case-insensitive;
+    /// repeat or separate with commas). Added to the built-in list.
+    #[arg(long = "identity-param", value_name = "NAME", value_delimiter = ',')]
+    identity_params: Vec<String>,
+
+    /// What to do with a line no parser understands. It is never written raw.
+    #[arg(long, value_enum, default_value_t = OnUnparsedArg::Scrub)]
+    on_unparsed: OnUnparsedArg,
+
+    /// The last field of each access line (after the user agent) is a user
+    /// field, e.g. `%{MOODLEUSER}n` or `$sent_http_x_moodleuser` appended to
+    /// the combined format. It may contain spaces and "X as Y".
+    #[arg(long)]
+    trailing_user: bool,
+
+    /// Worker threads [default: number of cores].
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<NonZeroUsize>,
+
+    /// Read files as streams instead of memory-mapping them.
+    #[arg(long)]
+    no_mmap: bool,
+
+    /// Also write the run summary as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
+
+    /// Print at most N messages about lines not understood (counts are
+    /// always complete).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    max_messages: u64,
+
+    /// Do not print the run summary (errors and data loss are still reported).
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// Block size in bytes for parallel work (testing and tuning).
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, hide = true)]
+    block_size: usize,
+}
+
+/// Input formats for `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// Detect per input.
+    Auto,
+    /// Apache/nginx access logs: common, combined, vhost_combined, nginx
+    /// main, X-Forwarded-For lists, Moodle user fields, trailing fields.
+    Access,
+    /// No structure: scrub every line (addresses, e-mail addresses, secret
+    /// and identity parameters).
+    Generic,
+}
+
+/// Choices for `--on-unparsed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnUnparsedArg {
+    /// Rewrite the line with the generic scrubber and keep it.
+    Scrub,
+    /// Leave the line out (exit status 1).
+    Drop,
+    /// Stop at the line (exit status 2).
+    Fail,
+}
+
+impl Cli {
+    /// Runs the parsed command and returns the exit status.
+    pub fn run(self) -> ExitCode {
+        let result = match self.command {
+            Command::Anonymize(a) => anonymize(a),
+            Command::Key(KeyCommand::Init { path }) => key_init(&path),
+        };
+        match result {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("anonlog: error: {e}");
+                ExitCode::from(EXIT_ERROR)
+            }
+        }
+    }
+}
+
+fn key_init(path: &std::path::Path) -> Result<u8, Error> {
+    Key::create_file(path)?;
+    eprintln!("anonlog: created key file {} (mode 0600)", path.display());
+    Ok(EXIT_OK)
+}
+
+fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
+    // Validate everything before opening any output, so a usage error never
+    // leaves a partial file.
+    let key_path = a.key_file.as_ref().ok_or_else(|| {
+        Error::new(
+            ErrorKind::Usage,
+            "no key given: use --key-file PATH or ANONLOG_KEY_FILE \
+             (create a key with `anonlog key init PATH`)",
+        )
+    })?;
+    let key = Key::load(key_path)?;
+    let pseudo = Pseudonymizer::new(&key);
+    drop(key);
+    let opts = Options {
+        policy: IpPolicy {
+            v4_prefix: a.ipv4_prefix,
+            v6_prefix: a.ipv6_prefix,
+        },
+        rules: ParamRules::new(&a.secret_params, &a.identity_params),
+        on_unparsed: match a.on_unparsed {
+            OnUnparsedArg::Scrub => OnUnparsed::Scrub,
+            OnUnparsedArg::Drop => OnUnparsed::Drop,
+            OnUnparsedArg::Fail => OnUnparsed::Fail,
+        },
+        trailing_user: a.trailing_user,
+    };
+    let rw = Rewriter::new(opts, pseudo);
+    let inputs: Vec<Input> = if a.files.is_empty() {
+        vec![Input::Stdin]
+    } else {
+        a.files
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::Path(p.clone())
+                }
+            })
+            .collect()
+    };
+    let cfg = RunConfig {
+        inputs,
+        format: match a.format {
+            FormatArg::Auto => None,
+            FormatArg::Access => Some(Format::Access),
+            FormatArg::Generic => Some(Format::Generic),
+        },
+        threads: a
+            .threads
+            .map(NonZeroUsize::get)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get)),
+        mmap: !a.no_mmap,
+        block_size: a.block_size.max(1),
+    };
+
+    let mut shown = 0u64;
+    let max = a.max_messages;
+    let mut report = |d: &Diagnostic| {
+        if shown < max || d.action == "run stopped" {
+            eprintln!("anonlog: {d}");
+        }
+        shown += 1;
+    };
+
+    let summary = match &a.output {
+        Some(path) => {
+            let mut f = AtomicFile::create(path)
+                .map_err(|e| Error::io(&format!("cannot create output {}", path.display()), &e))?;
+            let s = pipeline::run(&rw, &cfg, &mut f, &mut report)?;
+            if s.aborted.is_none() {
+                f.commit().map_err(|e| {
+                    Error::io(&format!("cannot write output {}", path.display()), &e)
+                })?;
+            }
+            s
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            let s = pipeline::run(&rw, &cfg, &mut lock, &mut report)?;
+            let _ = lock.flush();
+            s
+        }
+    };
+    if shown > max {
+        eprintln!(
+            "anonlog: {} more lines not understood (not shown; see the counts)",
+            shown - max
+        );
+    }
+    for i in &summary.inputs {
+        if let Some(e) = &i.error {
+            eprintln!("anonlog: error: {e}");
+        }
+    }
+    let code = exit_code(&summary);
+    if let Some(path) = &a.summary_json {
+        let json = summary_json(&summary, code);
+        std::fs::write(path, json + "\n")
+            .map_err(|e| Error::io(&format!("cannot write summary {}", path.display()), &e))?;
+    }
+    if !a.quiet || code != EXIT_OK {
+        eprintln!("anonlog: {}", summary_line(&summary));
+    }
+    if let Some(d) = &summary.aborted {
+        eprintln!(
+            "anonlog: error: stopped at {}:{} (--on-unparsed fail){}",
+            d.input,
+            d.line,
+            if a.output.is_some() {
+                "; the output file was not written"
+            } else {
+                ""
+            }
+        );
+    } else if summary.total.lines_dropped > 0 {
+        eprintln!(
+            "anonlog: warning: {} lines were dropped (--on-unparsed drop)",
+            summary.total.lines_dropped
+        );
+    }
+    Ok(code)
+}
+
+fn exit_code(s: &RunSummary) -> u8 {
+    if s.aborted.is_some() || s.inputs.iter().any(|i| i.error.is_some()) {
+        EXIT_ERROR
+    } else if s.total.lost_lines() {
+        EXIT_LOST
+    } else {
+        EXIT_OK
+    }
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn summary_line(s: &RunSummary) -> String {
+    let t = &s.total;
+    let rate = if s.elapsed_secs > 0.0 {
+        mb(t.bytes_in) / s.elapsed_secs
+    } else {
+        0.0
+    };
+    format!(
+        "{} lines read, {} written: {} rewritten, {} scrubbed, {} blank, {} dropped, {} failed; \
+         {:.1} MB in, {:.1} MB out, {:.2} s, {:.0} MB/s",
+        t.lines_read,
+        t.lines_written,
+        t.lines_rewritten,
+        t.lines_scrubbed,
+        t.lines_blank,
+        t.lines_dropped,
+        t.lines_failed,
+        mb(t.bytes_in),
+        mb(t.bytes_out),
+        s.elapsed_secs,
+        rate
+    )
+}
+
+fn summary_json(s: &RunSummary, code: u8) -> String {
+    let inputs: Vec<_> = s
+        .inputs
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "input": i.input,
+                "format": i.format.name(),
+                "stats": i.stats,
+                "error": i.error,
+            })
+        })
+        .collect();
+    let v = serde_json::json!({
+        "inputs": inputs,
+        "total": s.total,
+        "elapsed_secs": s.elapsed_secs,
+        "throughput_mb_per_s": if s.elapsed_secs > 0.0 { mb(s.total.bytes_in) / s.elapsed_secs } else { 0.0 },
+        "stopped_at": s.aborted.as_ref().map(|d| format!("{}:{}", d.input, d.line)),
+        "broken_pipe": s.broken_pipe,
+        "exit_status": code,
+    });
+    serde_json::to_string_pretty(&v).expect("plain values serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,277 @@
+//! Input: opening files or standard input and cutting them into blocks of
+//! whole lines.
+//!
+//! A regular file is memory-mapped when possible and cut into blocks at line
+//! boundaries without copying; anything else (standard input, pipes, FIFOs, a
+//! file whose mapping fails or with `--no-mmap`) is read in bounded blocks.
+//! This is the only module with `unsafe` code (the mapping).
+//!
+//! Streaming reads return a block as soon as no more input is ready (checked
+//! with `poll` on Unix), so a line that Apache pipes in reaches the output at
+//! once instead of waiting for a buffer to fill.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+/// Where lines come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input (`-` or no file on the command line).
+    Stdin,
+    /// A file.
+    Path(PathBuf),
+}
+
+impl Input {
+    /// The name used in messages: the path, or `<stdin>`.
+    pub fn display(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_string(),
+            Input::Path(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// A block of whole lines (the last block of an input may end without a
+/// newline).
+#[derive(Debug)]
+pub struct Block<'a> {
+    /// The bytes.
+    pub data: Cow<'a, [u8]>,
+    /// No more input was ready after this block: write and flush the output
+    /// once it is processed.
+    pub flush: bool,
+}
+
+/// An opened input.
+pub enum Opened {
+    /// A memory-mapped regular file.
+    Mapped(Mmap),
+    /// A byte stream, with its file descriptor for readiness checks.
+    Stream(Box<dyn Read + Send>, Option<i32>),
+}
+
+/// Opens `input`. With `mmap`, regular non-empty files are mapped; when
+/// mapping fails the file is streamed instead.
+pub fn open(input: &Input, mmap: bool) -> io::Result<Opened> {
+    match input {
+        Input::Stdin => Ok(Opened::Stream(Box::new(io::stdin()), Some(0))),
+        Input::Path(p) => open_path(p, mmap),
+    }
+}
+
+fn open_path(p: &Path, mmap: bool) -> io::Result<Opened> {
+    let f = File::open(p)?;
+    let meta = f.metadata()?;
+    if meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a directory",
+        ));
+    }
+    if mmap && meta.is_file() && meta.len() > 0 {
+        // SAFETY: the map is read-only and lives only as long as this run. If
+        // another process truncates the file meanwhile, reads past the new end
+        // raise SIGBUS; log files are appended to or rotated by rename, not
+        // truncated in place, and `--no-mmap` avoids the risk entirely.
+        if let Ok(m) = unsafe { Mmap::map(&f) } {
+            #[cfg(unix)]
+            let _ = m.advise(memmap2::Advice::Sequential);
+            return Ok(Opened::Mapped(m));
+        }
+    }
+    #[cfg(unix)]
+    let fd = {
+        use std::os::unix::io::AsRawFd;
+        Some(f.as_raw_fd())
+    };
+    #[cfg(not(unix))]
+    let fd = None;
+    Ok(Opened::Stream(Box::new(f), fd))
+}
+
+/// Cuts a mapped file into blocks of about `size` bytes ending at a newline.
+pub fn mapped_blocks(data: &[u8], size: usize) -> impl Iterator<Item = Block<'_>> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= data.len() {
+            return None;
+        }
+        let target = (pos + size.max(1)).min(data.len());
+        let end = if target == data.len() {
+            target
+        } else {
+            memchr::memchr(b'\n', &data[target - 1..]).map_or(data.len(), |p| target + p)
+        };
+        let b = Block {
+            data: Cow::Borrowed(&data[pos..end]),
+            flush: end == data.len(),
+        };
+        pos = end;
+        Some(b)
+    })
+}
+
+/// Reads a stream in blocks of whole lines.
+pub struct StreamBlocks {
+    reader: Box<dyn Read + Send>,
+    fd: Option<i32>,
+    size: usize,
+    carry: Vec<u8>,
+    eof: bool,
+    first: bool,
+}
+
+impl StreamBlocks {
+    /// A block reader that aims for blocks of `size` bytes.
+    pub fn new(reader: Box<dyn Read + Send>, fd: Option<i32>, size: usize) -> StreamBlocks {
+        StreamBlocks {
+            reader,
+            fd,
+            size: size.max(1),
+            carry: Vec::new(),
+            eof: false,
+            first: true,
+        }
+    }
+
+    /// Is more input ready to be read without blocking?
+    fn more_ready(&self) -> bool {
+        #[cfg(unix)]
+        if let Some(fd) = self.fd {
+            let mut p = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd, zero timeout.
+            let r = unsafe { libc::poll(&mut p, 1, 0) };
+            return r > 0;
+        }
+        true
+    }
+
+    /// The next block, or `None` at the end of the input.
+    ///
+    /// The first block always holds at least one line that is neither blank
+    /// nor a `#` comment (or all of a shorter input), so that format detection
+    /// sees the same bytes whether the input is mapped or streamed.
+    pub fn next_block(&mut self) -> io::Result<Option<Block<'static>>> {
+        if self.eof && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let mut buf = std::mem::take(&mut self.carry);
+        let mut paused = false;
+        loop {
+            let complete = memchr::memrchr(b'\n', &buf);
+            let ready = complete.is_some()
+                && (buf.len() >= self.size || paused)
+                && (!self.first || has_meaningful_line(&buf[..=complete.unwrap_or(0)]));
+            if ready || self.eof {
+                break;
+            }
+            paused = false;
+            let old = buf.len();
+            let want = (self.size.saturating_sub(old)).max(64 * 1024);
+            buf.resize(old + want, 0);
+            let n = loop {
+                match self.reader.read(&mut buf[old..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        buf.truncate(old);
+                        return Err(e);
+                    }
+                }
+            };
+            buf.truncate(old + n);
+            if n == 0 {
+                self.eof = true;
+            } else if !self.more_ready() {
+                paused = true;
+            }
+        }
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        if !self.eof {
+            let nl = memchr::memrchr(b'\n', &buf).expect("a complete line");
+            self.carry = buf[nl + 1..].to_vec();
+            buf.truncate(nl + 1);
+        }
+        self.first = false;
+        let flush = self.eof || paused || !self.more_ready();
+        Ok(Some(Block {
+            data: Cow::Owned(buf),
+            flush,
+        }))
+    }
+}
+
+/// Does `data` contain a line that is neither blank nor a `#` comment?
+pub fn has_meaningful_line(data: &[u8]) -> bool {
+    data.split(|&b| b == b'\n')
+        .any(|l| !l.starts_with(b"#") && !l.iter().all(u8::is_ascii_whitespace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect_mapped(data: &[u8], size: usize) -> Vec<Vec<u8>> {
+        mapped_blocks(data, size)
+            .map(|b| b.data.into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn mapped_blocks_end_at_newlines_and_cover_everything() {
+        let data = b"aa\nbbbb\nc\n\ndd";
+        for size in 1..20 {
+            let blocks = collect_mapped(data, size);
+            assert_eq!(blocks.concat(), data, "size {size}");
+            for b in &blocks[..blocks.len() - 1] {
+                assert_eq!(b.last(), Some(&b'\n'), "size {size}");
+            }
+        }
+    }
+
+    /// A reader that returns at most `step` bytes per call.
+    struct Trickle(Vec<u8>, usize, usize);
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len() - self.2);
+            buf[..n].copy_from_slice(&self.0[self.2..self.2 + n]);
+            self.2 += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn stream_blocks_end_at_newlines_and_cover_everything() {
+        let data = b"# c\n\nline one\nline two\nthree\nno newline".to_vec();
+        for step in 1..8 {
+            for size in 1..12 {
+                let mut s = StreamBlocks::new(Box::new(Trickle(data.clone(), step, 0)), None, size);
+                let mut got = Vec::new();
+                let mut first = true;
+                while let Some(b) = s.next_block().unwrap() {
+                    if first {
+                        assert!(has_meaningful_line(&b.data));
+                        first = false;
+                    }
+                    let last = b.data.last().copied();
+                    got.extend_from_slice(&b.data);
+                    if got.len() < data.len() {
+                        assert_eq!(last, Some(b'\n'));
+                    }
+                }
+                assert_eq!(got, data, "step {step} size {size}");
+            }
+        }
+    }
+}

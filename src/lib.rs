@@ -1,0 +1,37 @@
+//! anonlog: anonymize and pseudonymize the logs of learning platforms.
+//!
+//! The library behind the `anonlog` command. Data flows one way:
+//! [`input`] cuts inputs into blocks of lines, [`format`] parses lines into
+//! byte ranges, [`rewrite`] replaces the sensitive ranges (using [`ip`],
+//! [`pseudonym`] and [`scrub`]), and [`pipeline`] runs that on all cores and
+//! writes the results in input order, counting everything in [`stats`].
+//!
+//! ```
+//! use anonlog::format::Format;
+//! use anonlog::pseudonym::{Key, Pseudonymizer};
+//! use anonlog::rewrite::{Options, Rewriter, Worker};
+//!
+//! let rw = Rewriter::new(Options::default(), Pseudonymizer::new(&Key::from_bytes([1; 32])));
+//! let mut w = Worker::default();
+//! let mut out = Vec::new();
+//! let line = br#"192.0.2.77 - jdoe [10/Oct/2000:13:55:36 -0700] "GET /?sesskey=abc HTTP/1.0" 200 5"#;
+//! rw.rewrite_line(&mut w, Format::Access, line, &mut out);
+//! let out = String::from_utf8(out).unwrap();
+//! assert!(out.starts_with("192.0.2.0 - n_"));
+//! assert!(out.contains("sesskey=REDACTED"));
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod format;
+pub mod input;
+pub mod ip;
+pub mod output;
+pub mod pipeline;
+pub mod pseudonym;
+pub mod rewrite;
+pub mod scrub;
+pub mod stats;
+
+pub use error::{Error, ErrorKind};
