@@ -14,8 +14,8 @@
 //! - `"key": "value"` pairs of JSON-like text with the same key lists;
 //! - `user "name"` and `user name: ...` / `user name not found` in error logs.
 //!
-//! Keys are matched ASCII case-insensitively. Values end at `&`, `#`, white
-//! space, a quote (raw or log-escaped) or the end of the field; for an encoded
+//! Keys are matched ASCII case-insensitively. Values end at `&`, `#`, `?`,
+//! white space, a quote (raw or log-escaped) or the end of the field; for an encoded
 //! parameter also at `%26`. A secret's value is taken greedily so that no part
 //! of it can survive.
 
@@ -201,6 +201,12 @@ fn key_boundary(s: &[u8], ks: usize) -> bool {
     ) {
         return true;
     }
+    key_boundary_encoded(s, ks)
+}
+
+/// Is the key that starts at `ks` preceded by an encoded `?`, `&` or `"`?
+#[inline]
+fn key_boundary_encoded(s: &[u8], ks: usize) -> bool {
     ks >= 3 && (pct_is(s, ks - 3, b"3F") || pct_is(s, ks - 3, b"26") || pct_is(s, ks - 3, b"22"))
 }
 
@@ -209,7 +215,7 @@ fn value_end(s: &[u8], v: usize, encoded: bool) -> usize {
     let mut i = v;
     while i < s.len() {
         let b = s[i];
-        if b == b'&' || b == b'#' || is_space(b) || quote_len(s, i) > 0 {
+        if b == b'&' || b == b'#' || b == b'?' || is_space(b) || quote_len(s, i) > 0 {
             return i;
         }
         if encoded && (pct_is(s, i, b"26") || pct_is(s, i, b"22")) {
@@ -228,12 +234,15 @@ fn on_user_path(s: &[u8], ks: usize) -> bool {
         .rposition(|&b| is_space(b) || b == b'"')
         .map_or(0, |p| p + 1);
     let url = &s[start..ks];
-    let q = match memchr::memchr(b'?', url) {
-        Some(q) => q,
-        None => match memchr::memmem::find(&url.to_ascii_uppercase(), b"%3F") {
-            Some(q) => q,
-            None => return false,
-        },
+    // The query this key belongs to starts at the last `?` (raw or `%3F`).
+    let raw = memchr::memrchr(b'?', url);
+    let enc = (0..url.len().saturating_sub(2))
+        .rev()
+        .find(|&i| pct_is(url, i, b"3F"));
+    let q = match (raw, enc) {
+        (Some(a), Some(b)) => a.max(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => return false,
     };
     let path = &url[..q];
     USER_ID_PATHS.iter().any(|p| {
@@ -351,6 +360,10 @@ pub fn scrub(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
         };
         let mut ks = a;
         while ks > emitted && is_key_byte(s[ks - 1]) {
+            // `%3Fkey`, `%26key`: the encoded delimiter ends the walk.
+            if ks >= emitted + 3 && key_boundary_encoded(s, ks) {
+                break;
+            }
             ks -= 1;
         }
         if ks == a || !key_boundary(s, ks) {
@@ -481,18 +494,14 @@ pub fn find_email(s: &[u8], from: usize) -> Option<(usize, usize)> {
         }
         let ds = at + alen;
         let mut de = ds;
-        let mut last_dot = None;
         while de < s.len() && (s[de].is_ascii_alphanumeric() || s[de] == b'-' || s[de] == b'.') {
-            if s[de] == b'.' {
-                last_dot = Some(de);
-            }
             de += 1;
         }
         while de > ds && s[de - 1] == b'.' {
             de -= 1;
         }
-        let tld_ok = last_dot
-            .filter(|&d| d < de)
+        let tld_ok = memchr::memrchr(b'.', &s[ds..de])
+            .map(|d| ds + d)
             .is_some_and(|d| de - d > 2 && s[d + 1..de].iter().all(u8::is_ascii_alphabetic));
         let ip_domain = ip::parse_ipv4_prefix(&s[ds..]).is_some_and(|(_, n)| n == de - ds);
         if ls < at && (tld_ok || ip_domain) {

@@ -173,8 +173,9 @@ fn parse_tail(s: &[u8]) -> Result<Tail, (&'static str, usize)> {
         i = r;
         n += 1;
     }
+    let qs = off(i) + 1;
     let (r, body) = quoted(i).map_err(|_| err("request", i))?;
-    let request = off(body)..off(body) + body.len();
+    let request = qs..qs + body.len();
     i = r;
     let mut status_v = None;
     let mut quoted_after: [Option<Range<usize>>; 2] = [None, None];
@@ -192,9 +193,10 @@ fn parse_tail(s: &[u8]) -> Result<Tail, (&'static str, usize)> {
             break; // trailing white space
         }
         let r = if i[0] == b'"' {
+            let qs = off(i) + 1;
             let (r, body) = quoted(i).map_err(|_| err("quoted field", i))?;
             if q < 2 {
-                quoted_after[q] = Some(off(body)..off(body) + body.len());
+                quoted_after[q] = Some(qs..qs + body.len());
                 q += 1;
             }
             r
@@ -205,7 +207,13 @@ fn parse_tail(s: &[u8]) -> Result<Tail, (&'static str, usize)> {
             status_v = st;
             r
         } else {
-            bare(i).map_err(|_| err("field", i))?.0
+            // `key="value"` (e.g. X-Forwarded-For="a, b") is one field.
+            let (r, _) = bare(i).map_err(|_| err("field", i))?;
+            if r.first() == Some(&b'"') {
+                quoted(r).map_err(|_| err("quoted field", r))?.0
+            } else {
+                r
+            }
         };
         i = r;
         field_no += 1;

@@ -26,41 +26,24 @@ impl Format {
     }
 }
 
-/// How many non-blank, non-comment lines detection looks at.
-pub const DETECT_LINES: usize = 64;
-
-/// Detects the format of an input from its first bytes.
+/// Detects the format of an input from its first line that is neither blank
+/// nor a `#` comment: `access` when that line has a CLF timestamp, `generic`
+/// otherwise. An input without such a line is `access`, whose fallback covers
+/// any line.
 ///
-/// Looks at up to [`DETECT_LINES`] lines that are neither blank nor `#`
-/// comments; an input is `access` when at least one of them parses as an
-/// access line and at least half of them carry a CLF timestamp (so a file of
-/// error-log lines with one stray access line stays generic). With no such
-/// line at all, the answer is `access`, whose fallback covers any line.
+/// Only one line decides, so that detection needs no more input than the
+/// first line: a log piped in by Apache gets its first line out at once, and
+/// a streamed input is detected exactly as the same bytes read from a file.
+/// Mixed files are still handled line by line: in an `access` input, lines
+/// that are not access lines go to the `--on-unparsed` fallback.
 pub fn detect(sample: &[u8]) -> Format {
-    let mut seen = 0;
-    let mut parsed = 0;
-    let mut timed = 0;
-    for line in sample.split(|&b| b == b'\n').take(DETECT_LINES * 4) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-        if line.iter().all(|b| b.is_ascii_whitespace()) || line.starts_with(b"#") {
-            continue;
-        }
-        seen += 1;
-        if access::find_time(line).is_some() {
-            timed += 1;
-        }
-        if access::parse(line).is_ok() {
-            parsed += 1;
-        }
-        if seen == DETECT_LINES {
-            break;
-        }
-    }
-    if seen == 0 || (parsed > 0 && timed * 2 >= seen) {
-        Format::Access
-    } else {
-        Format::Generic
+    let first = sample
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l))
+        .find(|l| !l.starts_with(b"#") && !l.iter().all(u8::is_ascii_whitespace));
+    match first {
+        Some(line) if access::find_time(line).is_none() => Format::Generic,
+        _ => Format::Access,
     }
 }
 
@@ -73,9 +56,12 @@ mod tests {
         let access =
             b"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326\n";
         assert_eq!(detect(access), Format::Access);
-        let error = b"[Sun Jun 09 07:57:47 2013] [error] [client 192.0.43.10] script not found\n\
-                      2012/04/09 11:53:29 [error] 2865#0: *1 user \"x\" was not found\n";
+        let error = b"2012/04/09 11:53:29 [error] 2865#0: *1 user \"x\" was not found\n";
         assert_eq!(detect(error), Format::Generic);
+        let commented = b"# failJSON: {}\n\n1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /\" 200 1\n";
+        assert_eq!(detect(commented), Format::Access);
+        let bom = b"\xEF\xBB\xBF1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /\" 200 1\n";
+        assert_eq!(detect(bom), Format::Access);
         assert_eq!(detect(b""), Format::Access);
         assert_eq!(detect(b"# only a comment\n\n"), Format::Access);
     }

@@ -1,1 +1,186 @@
+//! Whole-line rewriting: exact expected output for the access-log variants.
 
+use super::*;
+use crate::pseudonym::Key;
+
+fn p() -> Pseudonymizer {
+    Pseudonymizer::new(&Key::from_bytes([5; 32]))
+}
+
+fn t(ns: Namespace, v: &str) -> String {
+    format!("{:?}", p().pseudonym(ns, v.as_bytes()))
+}
+
+fn n(v: &str) -> String {
+    t(Namespace::Name, v)
+}
+
+fn u(v: &str) -> String {
+    t(Namespace::UserId, v)
+}
+
+fn rewrite_with(opts: Options, line: &str) -> (String, Outcome) {
+    let rw = Rewriter::new(opts, p());
+    let mut w = Worker::default();
+    let mut out = Vec::new();
+    let o = rw.rewrite_line(&mut w, Format::Access, line.as_bytes(), &mut out);
+    (String::from_utf8(out).unwrap(), o)
+}
+
+fn rewrite(line: &str) -> String {
+    let (s, o) = rewrite_with(Options::default(), line);
+    assert_eq!(o, Outcome::Rewritten, "{line}");
+    s
+}
+
+#[test]
+fn combined_with_moodle_user_ids_and_names() {
+    #[rustfmt::skip]
+    let rows: Vec<(&str, String)> = vec![
+        (r#"83.149.9.216 - 58 [17/May/2015:10:05:03 +0000] "GET /course/view.php?id=4 HTTP/1.1" 200 203023 "https://moodle.example.org/my/" "Mozilla/5.0""#,
+         format!(r#"83.149.9.0 - {} [17/May/2015:10:05:03 +0000] "GET /course/view.php?id=4 HTTP/1.1" 200 203023 "https://moodle.example.org/my/" "Mozilla/5.0""#, u("58"))),
+        (r#"10.1.2.3 - Jane Doe as John Roe [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#,
+         format!(r#"10.1.2.0 - {} as {} [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#, n("Jane Doe"), n("John Roe"))),
+        (r#"10.1.2.3 - 2 as 57 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#,
+         format!(r#"10.1.2.0 - {} as {} [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#, u("2"), u("57"))),
+        // Guest (1) and not logged in (-) are not people.
+        (r#"10.1.2.3 - 1 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#,
+         r#"10.1.2.0 - 1 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#.to_string()),
+        (r#"10.1.2.3 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#,
+         r#"10.1.2.0 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#.to_string()),
+        // nginx escapes non-ASCII in $remote_user; the pseudonym is that of the name.
+        (r#"10.1.2.3 - J\xC3\xBCrgen [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#,
+         format!(r#"10.1.2.0 - {} [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#, n("Jürgen"))),
+    ];
+    for (input, want) in rows {
+        assert_eq!(rewrite(input), want, "{input}");
+    }
+}
+
+#[test]
+fn clients_in_every_position() {
+    #[rustfmt::skip]
+    let rows: Vec<(&str, String)> = vec![
+        (r#"2001:0db8:85a3:0000:0000:8a2e:0370:7334 - - [29/Sep/2021:14:11:34 +0200] "HEAD / HTTP/1.1" 200 0 "-" "x""#,
+         r#"2001:db8:85a3:: - - [29/Sep/2021:14:11:34 +0200] "HEAD / HTTP/1.1" 200 0 "-" "x""#.to_string()),
+        (r#"::ffff:192.0.2.128 - - [29/Sep/2021:14:11:34 +0200] "GET / HTTP/1.1" 200 0"#,
+         r#"::ffff:192.0.2.0 - - [29/Sep/2021:14:11:34 +0200] "GET / HTTP/1.1" 200 0"#.to_string()),
+        (r#"127.0.0.1:80 - - [13/Nov/2023:10:44:01 +0000] "GET / HTTP/1.1" 200 0"#,
+         r#"127.0.0.0:80 - - [13/Nov/2023:10:44:01 +0000] "GET / HTTP/1.1" 200 0"#.to_string()),
+        (r#"[2001:db8::1]:443 - - [13/Nov/2023:10:44:01 +0000] "GET / HTTP/1.1" 200 0"#,
+         r#"[2001:db8::]:443 - - [13/Nov/2023:10:44:01 +0000] "GET / HTTP/1.1" 200 0"#.to_string()),
+        (r#""10.5.102.222, 199.96.1.1, 204.246.1.1" 10.2.1.185 - - [22/Jan/2016:13:18:29 +0000] "GET /a HTTP/1.1" 200 1 "-" "x""#,
+         r#""10.5.102.0, 199.96.1.0, 204.246.1.0" 10.2.1.0 - - [22/Jan/2016:13:18:29 +0000] "GET /a HTTP/1.1" 200 1 "-" "x""#.to_string()),
+        (r#"10.0.0.2,10.0.0.1 - - [22/Jan/2016:13:18:29 +0000] "GET /a HTTP/1.1" 200 1"#,
+         r#"10.0.0.0,10.0.0.0 - - [22/Jan/2016:13:18:29 +0000] "GET /a HTTP/1.1" 200 1"#.to_string()),
+        // Trailing X-Forwarded-For fields (nginx main, key=value form).
+        (r#"1.2.3.4 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "x" "103.28.132.65, 10.0.0.1""#,
+         r#"1.2.3.0 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "x" "103.28.132.0, 10.0.0.0""#.to_string()),
+        (r#"1.2.3.4 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "x" X-Forwarded-For="10.0.0.2,10.0.0.1""#,
+         r#"1.2.3.0 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "x" X-Forwarded-For="10.0.0.0,10.0.0.0""#.to_string()),
+        // Addresses in the URL and the referer.
+        (r#"1.2.3.4 - - [22/Jan/2016:13:18:29 +0000] "GET /x?ip=192.168.7.9 HTTP/1.1" 200 1 "http://10.20.30.40/y" "x""#,
+         r#"1.2.3.0 - - [22/Jan/2016:13:18:29 +0000] "GET /x?ip=192.168.7.0 HTTP/1.1" 200 1 "http://10.20.30.0/y" "x""#.to_string()),
+        // A client host name is pseudonymized; localhost is not a person.
+        (r#"dsl-84-1-2-3.example.net - - [29/May/2017:19:02:48 +0000] "GET / HTTP/1.1" 200 1"#,
+         format!(r#"{} - - [29/May/2017:19:02:48 +0000] "GET / HTTP/1.1" 200 1"#, t(Namespace::Host, "dsl-84-1-2-3.example.net"))),
+        (r#"localhost - - [29/May/2017:19:02:48 +0000] "GET / HTTP/1.1" 200 1"#,
+         r#"localhost - - [29/May/2017:19:02:48 +0000] "GET / HTTP/1.1" 200 1"#.to_string()),
+    ];
+    for (input, want) in rows {
+        assert_eq!(rewrite(input), want, "{input}");
+    }
+}
+
+#[test]
+fn request_and_referer_parameters() {
+    let line = r#"1.2.3.4 - 58 [22/Jan/2016:13:18:29 +0000] "GET /bigbluebutton/api/join?fullName=Max+Mustermann&userID=58&password=mp&checksum=9c81 HTTP/1.1" 302 0 "https://m.example.org/user/profile.php?id=58&sesskey=Zz9" "x""#;
+    let want = format!(
+        r#"1.2.3.0 - {u58} [22/Jan/2016:13:18:29 +0000] "GET /bigbluebutton/api/join?fullName={max}&userID={u58}&password=REDACTED&checksum=REDACTED HTTP/1.1" 302 0 "https://m.example.org/user/profile.php?id={u58}&sesskey=REDACTED" "x""#,
+        u58 = u("58"),
+        max = n("Max Mustermann")
+    );
+    assert_eq!(rewrite(line), want);
+}
+
+#[test]
+fn apache_escaped_quotes_stay_intact() {
+    let line = r#"172.17.0.1 - - [29/Sep/2021:12:37:05 +0000] "GET /sys/code/box.inc.php?config[\\\"sipssys\\\"]=http://cirt.net/rfiinc.txt? HTTP/1.1" 404 196"#;
+    assert_eq!(
+        rewrite(line),
+        line.replacen("172.17.0.1", "172.17.0.0", 1),
+        "only the client changes"
+    );
+}
+
+#[test]
+fn trailing_user_field() {
+    let opts = Options {
+        trailing_user: true,
+        ..Options::default()
+    };
+    #[rustfmt::skip]
+    let rows: Vec<(&str, String)> = vec![
+        (r#"1.2.3.4 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "x" Jane Doe as 57"#,
+         format!(r#"1.2.3.0 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "x" {} as {}"#, n("Jane Doe"), u("57"))),
+        (r#"1.2.3.4 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "x" "58""#,
+         format!(r#"1.2.3.0 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "x" "{}""#, u("58"))),
+        (r#"1.2.3.4 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "x" -"#,
+         r#"1.2.3.0 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 "-" "x" -"#.to_string()),
+        (r#"1.2.3.4 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 jdoe"#,
+         format!(r#"1.2.3.0 - - [22/Jan/2016:13:18:29 +0000] "GET / HTTP/1.1" 200 1 {}"#, n("jdoe"))),
+    ];
+    for (input, want) in rows {
+        let (got, o) = rewrite_with(opts.clone(), input);
+        assert_eq!(o, Outcome::Rewritten);
+        assert_eq!(got, want, "{input}");
+    }
+}
+
+#[test]
+fn prefixes_are_configurable() {
+    let opts = Options {
+        policy: IpPolicy {
+            v4_prefix: 16,
+            v6_prefix: 32,
+        },
+        ..Options::default()
+    };
+    let (got, _) = rewrite_with(
+        opts,
+        r#"192.168.33.2 - - [26/Dec/2016:16:22:13 +0000] "GET /?a=2001:db8:1:2::1 HTTP/1.1" 404 499"#,
+    );
+    assert_eq!(
+        got,
+        r#"192.168.0.0 - - [26/Dec/2016:16:22:13 +0000] "GET /?a=2001:db8:: HTTP/1.1" 404 499"#
+    );
+}
+
+#[test]
+fn unparsed_lines_follow_the_policy() {
+    let line = "Mar 24 14:02:50 web1 tomcat.log: 127.0.0.1 - - \"GET /bad.foo?token=abc HTTP/1.1\" 404 65508";
+    let (s, o) = rewrite_with(Options::default(), line);
+    assert!(matches!(o, Outcome::Scrubbed(_)));
+    assert_eq!(
+        s,
+        "Mar 24 14:02:50 web1 tomcat.log: 127.0.0.0 - - \"GET /bad.foo?token=REDACTED HTTP/1.1\" 404 65508"
+    );
+    for (policy, want) in [(OnUnparsed::Drop, "dropped"), (OnUnparsed::Fail, "failed")] {
+        let opts = Options {
+            on_unparsed: policy,
+            ..Options::default()
+        };
+        let (s, o) = rewrite_with(opts, line);
+        assert_eq!(s, "", "nothing is written for a {want} line");
+        assert!(matches!(
+            (o, want),
+            (Outcome::Dropped(_), "dropped") | (Outcome::Failed(_), "failed")
+        ));
+    }
+}
+
+#[test]
+fn blank_lines_pass() {
+    let (s, o) = rewrite_with(Options::default(), "   ");
+    assert_eq!((s.as_str(), o), ("   ", Outcome::Blank));
+}
