@@ -79,6 +79,10 @@ enum KeyCommand {
     Init {
         /// Where to create the key file.
         path: PathBuf,
+        /// Succeed without changing anything when PATH already holds a valid
+        /// key (for provisioning scripts that run more than once).
+        #[arg(long)]
+        if_missing: bool,
     },
 }
 
@@ -186,7 +190,7 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         let result = match self.command {
             Command::Anonymize(a) => anonymize(a),
-            Command::Key(KeyCommand::Init { path }) => key_init(&path),
+            Command::Key(KeyCommand::Init { path, if_missing }) => key_init(&path, if_missing),
         };
         match result {
             Ok(code) => ExitCode::from(code),
@@ -198,7 +202,13 @@ impl Cli {
     }
 }
 
-fn key_init(path: &std::path::Path) -> Result<u8, Error> {
+fn key_init(path: &std::path::Path, if_missing: bool) -> Result<u8, Error> {
+    if if_missing && path.exists() {
+        // Validate it, so a broken key is noticed now rather than at the
+        // first anonymize run.
+        Key::load(path)?;
+        return Ok(EXIT_OK);
+    }
     Key::create_file(path)?;
     eprintln!("anonlog: created key file {} (mode 0600)", path.display());
     Ok(EXIT_OK)

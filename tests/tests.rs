@@ -1,1 +1,8 @@
+//! Integration tests: one binary that drives the real `anonlog` command.
 
+mod util;
+
+mod anonymize;
+mod cli;
+mod corpus;
+mod paths;

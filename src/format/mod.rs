@@ -58,7 +58,8 @@ mod tests {
         assert_eq!(detect(access), Format::Access);
         let error = b"2012/04/09 11:53:29 [error] 2865#0: *1 user \"x\" was not found\n";
         assert_eq!(detect(error), Format::Generic);
-        let commented = b"# failJSON: {}\n\n1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /\" 200 1\n";
+        let commented =
+            b"# failJSON: {}\n\n1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /\" 200 1\n";
         assert_eq!(detect(commented), Format::Access);
         let bom = b"\xEF\xBB\xBF1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /\" 200 1\n";
         assert_eq!(detect(bom), Format::Access);

@@ -1,0 +1,94 @@
+//! Shared helpers: a temporary work directory with a key, and the command.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The fixed test key: bytes 0, 1, ..., 31. `testdata/*.expected.log` were
+/// made with it.
+pub const KEY: [u8; 32] = {
+    let mut k = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        k[i] = i as u8;
+        i += 1;
+    }
+    k
+};
+
+/// A temporary directory holding `key` (mode 0600).
+pub struct Work {
+    pub dir: tempfile::TempDir,
+}
+
+impl Work {
+    pub fn new() -> Work {
+        let dir = tempfile::tempdir().unwrap();
+        let w = Work { dir };
+        w.write_key("key", &KEY, 0o600);
+        w
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn key(&self) -> PathBuf {
+        self.path("key")
+    }
+
+    pub fn write(&self, name: &str, data: &[u8]) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, data).unwrap();
+        p
+    }
+
+    pub fn write_key(&self, name: &str, bytes: &[u8], mode: u32) -> PathBuf {
+        let p = self.write(name, bytes);
+        set_mode(&p, mode);
+        p
+    }
+
+    /// `anonlog anonymize -q -k <key>`, ready for more arguments.
+    pub fn anonymize(&self) -> Command {
+        let mut c = anonlog();
+        c.arg("anonymize").arg("-q").arg("-k").arg(self.key());
+        c
+    }
+}
+
+pub fn set_mode(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The `anonlog` binary with a clean environment.
+pub fn anonlog() -> Command {
+    let mut c = Command::cargo_bin("anonlog").unwrap();
+    c.env_remove("ANONLOG_KEY_FILE");
+    c
+}
+
+/// A file in testdata/.
+pub fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(name)
+}
+
+/// Every address anonlog's own scanner finds in `out` is already truncated
+/// under the default policy: no untruncated client address survived.
+pub fn assert_all_addresses_truncated(out: &[u8], what: &str) {
+    let policy = anonlog::ip::IpPolicy::default();
+    let mut i = 0;
+    while let Some(f) = anonlog::ip::find_next(out, i) {
+        assert_eq!(
+            policy.truncate(f.addr),
+            f.addr,
+            "{what}: untruncated address {} at byte {}",
+            f.addr,
+            f.start
+        );
+        i = f.end;
+    }
+}
