@@ -64,8 +64,8 @@ Examples:
   anonlog anonymize -k /etc/anonlog/key access.log -o access.anon.log
   tail -F access.log | anonlog anonymize -k /etc/anonlog/key -q >> access.anon.log
 
-  Apache:  CustomLog \"|/usr/bin/anonlog anonymize -q -k /etc/anonlog/key -o /dev/stdout\" combined
-           (or pipe into rotatelogs)
+  Apache:  CustomLog \"|/usr/local/bin/anonlog anonymize -q -k /etc/anonlog/key >> /var/log/apache2/access.anon.log\" combined
+           (or pipe its output into rotatelogs)
 
 Exit status:
   0  every line read was written (rewritten, scrubbed or blank)
@@ -301,8 +301,8 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
     };
     if shown > max {
         eprintln!(
-            "anonlog: {} more lines not understood (not shown; see the counts)",
-            shown - max
+            "anonlog: further lines not understood were not shown \
+             (--max-messages {max}); the summary counts them all"
         );
     }
     for i in &summary.inputs {

@@ -69,8 +69,29 @@ impl IpPolicy {
 
     /// Writes the truncated form of `addr` to `out`.
     pub fn write_truncated(&self, addr: IpAddr, out: &mut Vec<u8>) {
-        // Writing to a Vec cannot fail.
-        let _ = write!(out, "{}", self.truncate(addr));
+        match self.truncate(addr) {
+            IpAddr::V4(v4) => write_ipv4(v4, out),
+            // Writing to a Vec cannot fail.
+            v6 => {
+                let _ = write!(out, "{v6}");
+            }
+        }
+    }
+}
+
+/// Dotted decimal without going through `fmt` (this is on the hot path).
+fn write_ipv4(a: Ipv4Addr, out: &mut Vec<u8>) {
+    for (k, o) in a.octets().into_iter().enumerate() {
+        if k > 0 {
+            out.push(b'.');
+        }
+        if o >= 100 {
+            out.push(b'0' + o / 100);
+        }
+        if o >= 10 {
+            out.push(b'0' + (o / 10) % 10);
+        }
+        out.push(b'0' + o % 10);
     }
 }
 
@@ -224,50 +245,47 @@ fn is_zone_suffix(s: &[u8]) -> bool {
 /// valid dotted quad is truncated too, which costs nothing, whereas a missed
 /// address would leak.
 pub fn find_next(s: &[u8], from: usize) -> Option<Found> {
-    let mut i = from;
-    while i < s.len() {
-        let b = s[i];
-        if is_hex(b) || b == b':' {
-            let prev = if i == 0 { b' ' } else { s[i - 1] };
-            // An address never starts in the middle of a word or of a dotted
-            // run; after a ':' only an IPv4 address may start (`client:1.2.3.4`),
-            // never an IPv6 one (that would be the tail of a longer run).
-            if !(prev.is_ascii_alphanumeric() || prev == b'.') {
-                if let Some(f) = candidate_at(s, i, prev != b':') {
-                    return Some(f);
+    // Every address has a '.' (IPv4) or a ':' (IPv6) within its first five
+    // bytes, so jump from one of those to the next and look back for where a
+    // candidate would start. This keeps the common case (text without
+    // addresses) at memchr speed.
+    let mut p = from;
+    while let Some(off) = memchr::memchr2(b'.', b':', &s[p..]) {
+        let punct = p + off;
+        p = punct + 1;
+        let mut k = punct;
+        while k > from && punct - k < 5 && is_hex(s[k - 1]) {
+            k -= 1;
+        }
+        let prev = if k == 0 { b' ' } else { s[k - 1] };
+        // An address never starts in the middle of a word or of a dotted
+        // run; after a ':' only an IPv4 address may start (`client:1.2.3.4`),
+        // never an IPv6 one (that would be the tail of a longer run).
+        if prev.is_ascii_alphanumeric() || prev == b'.' {
+            continue;
+        }
+        if s[punct] == b'.' {
+            let run = &s[k..punct];
+            if (1..=3).contains(&run.len()) && run.iter().all(u8::is_ascii_digit) {
+                if let Some((a, len)) = parse_ipv4_prefix(&s[k..]) {
+                    return Some(Found {
+                        start: k,
+                        end: k + len,
+                        addr: IpAddr::V4(a),
+                    });
                 }
             }
+        } else if prev != b':' {
+            if let Some((a, len)) = parse_ipv6_prefix(&s[k..]) {
+                return Some(Found {
+                    start: k,
+                    end: k + len,
+                    addr: IpAddr::V6(a),
+                });
+            }
         }
-        i += 1;
     }
     None
-}
-
-#[inline]
-fn candidate_at(s: &[u8], i: usize, v6: bool) -> Option<Found> {
-    let rest = &s[i..];
-    // Cheap look-ahead: an IPv6 candidate needs a ':' in the run, an IPv4 one a
-    // '.' within the first four bytes.
-    if rest[0].is_ascii_digit() {
-        if let Some((a, n)) = parse_ipv4_prefix(rest) {
-            // `1.2.3.4:...` is IPv4 with a port; `1.2.3.4` followed by `::` is
-            // not a thing, so IPv4 wins whenever it parses.
-            return Some(Found {
-                start: i,
-                end: i + n,
-                addr: IpAddr::V4(a),
-            });
-        }
-    }
-    if !v6 {
-        return None;
-    }
-    let (a, n) = parse_ipv6_prefix(rest)?;
-    Some(Found {
-        start: i,
-        end: i + n,
-        addr: IpAddr::V6(a),
-    })
 }
 
 #[cfg(test)]

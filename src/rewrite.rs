@@ -213,7 +213,7 @@ fn write_access(
     let pos = write_head(ctx, parts, line, out);
     out.extend_from_slice(&line[pos..rec.time.end]);
     if trailing_user && rec.extra < line.len() {
-        scrub::scrub(ctx, &line[rec.tail.start..rec.extra], out);
+        scrub::scrub_fields(ctx, &line[rec.tail.start..rec.extra], out);
         let rest = &line[rec.extra..];
         let lead = rest.iter().take_while(|&&b| b == b' ').count();
         out.extend_from_slice(&rest[..lead]);
@@ -226,7 +226,7 @@ fn write_access(
             ctx.write_user_field(field, out);
         }
     } else {
-        scrub::scrub(ctx, &line[rec.tail.clone()], out);
+        scrub::scrub_fields(ctx, &line[rec.tail.clone()], out);
     }
 }
 

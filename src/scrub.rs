@@ -330,9 +330,21 @@ pub fn percent_decode_into(s: &[u8], plus: bool, out: &mut Vec<u8>) {
 
 /// Rewrites free text `s` into `out`. See the module docs for what is found.
 pub fn scrub(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
+    scrub_inner(ctx, s, out, true);
+}
+
+/// Like [`scrub`], for the fields of a parsed access line, where a raw
+/// `"key":` cannot occur (both servers escape quotes inside fields), so JSON
+/// pairs are not looked for.
+pub fn scrub_fields(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
+    scrub_inner(ctx, s, out, false);
+}
+
+fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, json: bool) {
     let mut emitted = 0;
     let mut i = 0;
-    while let Some(off) = memchr::memchr3(b'=', b'%', b':', &s[i..]) {
+    let colon = if json { b':' } else { b'=' };
+    while let Some(off) = memchr::memchr3(b'=', b'%', colon, &s[i..]) {
         let a = i + off;
         let (alen, encoded) = match s[a] {
             b'=' => (1, false),

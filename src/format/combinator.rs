@@ -139,10 +139,13 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 mod tests {
     use super::*;
 
+    /// (input, Some((body, rest)) or None for a rejected input)
+    type Row = (&'static [u8], Option<(&'static [u8], &'static [u8])>);
+
     #[test]
     fn quoted_fields() {
         #[rustfmt::skip]
-        let rows: &[(&[u8], Option<(&[u8], &[u8])>)] = &[
+        let rows: &[Row] = &[
             (br#""GET / HTTP/1.1" 200"#, Some((b"GET / HTTP/1.1", b" 200"))),
             (br#""""#, Some((b"", b""))),
             (br#""a\"b" x"#, Some((br#"a\"b"#, b" x"))),
