@@ -10,7 +10,6 @@
 //! lowercase form that `std::net::Ipv6Addr` prints. An IPv4-mapped IPv6 address
 //! (`::ffff:1.2.3.4`) is truncated with the IPv4 prefix and keeps its mapped form.
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// How addresses are truncated: the number of leading bits kept.
@@ -71,11 +70,61 @@ impl IpPolicy {
     pub fn write_truncated(&self, addr: IpAddr, out: &mut Vec<u8>) {
         match self.truncate(addr) {
             IpAddr::V4(v4) => write_ipv4(v4, out),
-            // Writing to a Vec cannot fail.
-            v6 => {
-                let _ = write!(out, "{v6}");
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => {
+                    out.extend_from_slice(b"::ffff:");
+                    write_ipv4(v4, out);
+                }
+                None => write_ipv6(v6, out),
+            },
+        }
+    }
+}
+
+/// RFC 5952 text: lowercase, no leading zeros, the longest run of two or more
+/// zero groups (the first one on a tie) as `::`. Same output as
+/// `Ipv6Addr`'s `Display` for addresses that are not IPv4-mapped.
+fn write_ipv6(a: Ipv6Addr, out: &mut Vec<u8>) {
+    let g = a.segments();
+    let (mut best, mut best_len) = (8, 0);
+    let mut k = 0;
+    while k < 8 {
+        if g[k] == 0 {
+            let start = k;
+            while k < 8 && g[k] == 0 {
+                k += 1;
+            }
+            if k - start > best_len && k - start >= 2 {
+                best = start;
+                best_len = k - start;
+            }
+        } else {
+            k += 1;
+        }
+    }
+    let hex = |out: &mut Vec<u8>, v: u16| {
+        const D: &[u8; 16] = b"0123456789abcdef";
+        let mut started = false;
+        for shift in [12u16, 8, 4, 0] {
+            let d = (v >> shift) & 15;
+            if d != 0 || started || shift == 0 {
+                out.push(D[usize::from(d)]);
+                started = true;
             }
         }
+    };
+    let mut k = 0;
+    while k < 8 {
+        if k == best {
+            out.extend_from_slice(b"::");
+            k += best_len;
+            continue;
+        }
+        if k > 0 && k != best + best_len {
+            out.push(b':');
+        }
+        hex(out, g[k]);
+        k += 1;
     }
 }
 
@@ -141,14 +190,104 @@ pub fn parse_ipv4_prefix(s: &[u8]) -> Option<(Ipv4Addr, usize)> {
     Some((Ipv4Addr::from(octets), i))
 }
 
-/// Parses `s` as exactly one IPv6 address (optionally with a `%zone`, which is
-/// consumed). Pure byte check first, so that the common non-address case is cheap.
+/// Parses `s` as exactly one IPv6 address in any RFC 4291 text form: up to
+/// eight groups of 1 to 4 hex digits, at most one `::`, optionally ending in a
+/// dotted IPv4 address. Hand-written because it runs for every candidate on
+/// the hot path; `tests::ipv6_parser_agrees_with_std` checks it against std.
 fn parse_ipv6_exact(s: &[u8]) -> Option<Ipv6Addr> {
     if s.len() < 2 || s.len() > 45 {
         return None;
     }
-    let text = std::str::from_utf8(s).ok()?;
-    text.parse::<Ipv6Addr>().ok()
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut nh, mut nt) = (0usize, 0usize);
+    let mut gap = false;
+    let mut i = 0;
+    if s.starts_with(b"::") {
+        gap = true;
+        i = 2;
+        if i == s.len() {
+            return Some(Ipv6Addr::UNSPECIFIED);
+        }
+    } else if s[0] == b':' {
+        return None;
+    }
+    loop {
+        // Embedded IPv4 as the last 32 bits.
+        let groups = nh + nt;
+        if s[i..].contains(&b'.') && memchr::memchr(b':', &s[i..]).is_none() {
+            let (v4, len) = parse_ipv4_prefix(&s[i..])?;
+            if i + len != s.len() || groups > 6 || (!gap && groups != 6) {
+                return None;
+            }
+            let o = v4.octets();
+            let dst = if gap { &mut tail } else { &mut head };
+            let n = if gap { &mut nt } else { &mut nh };
+            dst[*n] = u16::from(o[0]) << 8 | u16::from(o[1]);
+            dst[*n + 1] = u16::from(o[2]) << 8 | u16::from(o[3]);
+            *n += 2;
+            break;
+        }
+        let start = i;
+        let mut v: u16 = 0;
+        while i < s.len() && i - start < 4 {
+            match hexval(s[i]) {
+                Some(h) => v = v << 4 | u16::from(h),
+                None => break,
+            }
+            i += 1;
+        }
+        if i == start || (i < s.len() && hexval(s[i]).is_some()) {
+            return None;
+        }
+        if groups >= 8 {
+            return None;
+        }
+        if gap {
+            tail[nt] = v;
+            nt += 1;
+        } else {
+            head[nh] = v;
+            nh += 1;
+        }
+        if i == s.len() {
+            break;
+        }
+        if s[i] != b':' {
+            return None;
+        }
+        i += 1;
+        if i < s.len() && s[i] == b':' {
+            if gap {
+                return None;
+            }
+            gap = true;
+            i += 1;
+            if i == s.len() {
+                break;
+            }
+        } else if i == s.len() {
+            return None;
+        }
+    }
+    let total = nh + nt;
+    if (gap && total > 7) || (!gap && total != 8) {
+        return None;
+    }
+    let mut g = [0u16; 8];
+    g[..nh].copy_from_slice(&head[..nh]);
+    g[8 - nt..].copy_from_slice(&tail[..nt]);
+    Some(Ipv6Addr::from(g))
+}
+
+#[inline]
+fn hexval(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// Parses an IPv6 address at the start of `s`. Accepts a trailing `%zone`
@@ -246,46 +385,55 @@ fn is_zone_suffix(s: &[u8]) -> bool {
 /// address would leak.
 pub fn find_next(s: &[u8], from: usize) -> Option<Found> {
     // Every address has a '.' (IPv4) or a ':' (IPv6) within its first five
-    // bytes, so jump from one of those to the next and look back for where a
-    // candidate would start. This keeps the common case (text without
-    // addresses) at memchr speed.
+    // bytes, so jump from one of those to the next.
     let mut p = from;
     while let Some(off) = memchr::memchr2(b'.', b':', &s[p..]) {
         let punct = p + off;
+        if let Some(f) = candidate_at_punct(s, punct, from) {
+            return Some(f);
+        }
         p = punct + 1;
-        let mut k = punct;
-        while k > from && punct - k < 5 && is_hex(s[k - 1]) {
-            k -= 1;
-        }
-        let prev = if k == 0 { b' ' } else { s[k - 1] };
-        // An address never starts in the middle of a word or of a dotted
-        // run; after a ':' only an IPv4 address may start (`client:1.2.3.4`),
-        // never an IPv6 one (that would be the tail of a longer run).
-        if prev.is_ascii_alphanumeric() || prev == b'.' {
-            continue;
-        }
-        if s[punct] == b'.' {
-            let run = &s[k..punct];
-            if (1..=3).contains(&run.len()) && run.iter().all(u8::is_ascii_digit) {
-                if let Some((a, len)) = parse_ipv4_prefix(&s[k..]) {
-                    return Some(Found {
-                        start: k,
-                        end: k + len,
-                        addr: IpAddr::V4(a),
-                    });
-                }
-            }
-        } else if prev != b':' {
-            if let Some((a, len)) = parse_ipv6_prefix(&s[k..]) {
-                return Some(Found {
-                    start: k,
-                    end: k + len,
-                    addr: IpAddr::V6(a),
-                });
-            }
-        }
     }
     None
+}
+
+/// The address, if any, whose first `.` or `:` is at `punct`: looks back
+/// over at most four hex digits (no further than `lo`) for where it would
+/// start, checks that it starts a word, and parses it.
+#[inline]
+pub fn candidate_at_punct(s: &[u8], punct: usize, lo: usize) -> Option<Found> {
+    let mut k = punct;
+    while k > lo && punct - k < 5 && is_hex(s[k - 1]) {
+        k -= 1;
+    }
+    let prev = if k == 0 { b' ' } else { s[k - 1] };
+    // An address never starts in the middle of a word or of a dotted run;
+    // after a ':' only an IPv4 address may start (`client:1.2.3.4`), never an
+    // IPv6 one (that would be the tail of a longer run).
+    if prev.is_ascii_alphanumeric() || prev == b'.' {
+        return None;
+    }
+    if s[punct] == b'.' {
+        let run = &s[k..punct];
+        if (1..=3).contains(&run.len()) && run.iter().all(u8::is_ascii_digit) {
+            let (a, len) = parse_ipv4_prefix(&s[k..])?;
+            return Some(Found {
+                start: k,
+                end: k + len,
+                addr: IpAddr::V4(a),
+            });
+        }
+        None
+    } else if prev != b':' {
+        let (a, len) = parse_ipv6_prefix(&s[k..])?;
+        Some(Found {
+            start: k,
+            end: k + len,
+            addr: IpAddr::V6(a),
+        })
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -336,6 +484,38 @@ mod tests {
         assert_eq!(parse_ipv4_prefix(b"1.2.3.256"), None);
         assert_eq!(parse_ipv4_prefix(b"1.2.3"), None);
         assert_eq!(parse_ipv4_prefix(b"75.0.3770.100"), None);
+    }
+
+    #[test]
+    fn ipv6_writer_agrees_with_std() {
+        let cases = [
+            "::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:0:0:4:5:0:0:0", "0:0:1:0:0:0:1:0",
+            "2001:db8::", "2001:db8:0:1:1:1:1:1", "fe80::1:2", "1:0:0:0:0:0:0:0", "0:0:0:0:0:0:0:1",
+            "abcd:ef01:2345:6789:abcd:ef01:2345:6789", "1:0:2:0:3:0:4:0", "::2:3:4:5:6:7:8",
+        ];
+        for c in cases {
+            let a: Ipv6Addr = c.parse().unwrap();
+            let mut out = Vec::new();
+            write_ipv6(a, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), a.to_string(), "{c}");
+        }
+    }
+
+    #[test]
+    fn ipv6_parser_agrees_with_std() {
+        let cases = [
+            "::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8",
+            "2001:0db8:85a3:0000:0000:8a2e:0370:7334", "2001:db8::8a2e:370:7334", "fe80::1",
+            "::ffff:1.2.3.4", "::1.2.3.4", "1:2:3:4:5:6:1.2.3.4", "1::5:6:1.2.3.4",
+            "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "1:::2", "1::2::3", ":1::2", "1::2:",
+            "12345::", "g::", "1:2:3:4:5:6:7:1.2.3.4", "::ffff:1.2.3", "::ffff:1.2.3.4.5",
+            "1.2.3.4", ":", "::ffff:256.1.1.1", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8",
+            "a:b:c:d:e:f:0:1", "A:B::", "0000:0000:0000:0000:0000:0000:0000:0000",
+        ];
+        for c in cases {
+            let std: Option<Ipv6Addr> = c.parse().ok();
+            assert_eq!(parse_ipv6_exact(c.as_bytes()), std, "{c}");
+        }
     }
 
     #[test]

@@ -410,10 +410,16 @@ fn run_input(
                                 report(&diag);
                             }
                             line_base += d.lines;
-                            summary.stats += &d.stats;
                             let res = out.write_all(&d.out).and_then(|()| {
                                 if d.flush { out.flush() } else { Ok(()) }
                             });
+                            let mut st = d.stats;
+                            if res.is_err() {
+                                // Nothing of this block is known to have arrived.
+                                st.lines_written = 0;
+                                st.bytes_out = 0;
+                            }
+                            summary.stats += &st;
                             if let Err(e) = res {
                                 if e.kind() == io::ErrorKind::BrokenPipe {
                                     broken_pipe = true;

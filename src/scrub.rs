@@ -105,10 +105,14 @@ pub const USER_ID_PATHS: &[&[u8]] = &[
     b"/message/index.php",
 ];
 
-/// The parameter-name lists in force.
+/// Longest parameter name that can match.
+const MAX_KEY: usize = 32;
+
+/// The parameter-name lists in force, bucketed by length so that a look-up
+/// compares against a handful of names at most.
 #[derive(Debug, Clone)]
 pub struct ParamRules {
-    names: Vec<(Vec<u8>, ParamKind)>,
+    by_len: Vec<Vec<(Vec<u8>, ParamKind)>>,
 }
 
 impl Default for ParamRules {
@@ -143,15 +147,20 @@ impl ParamRules {
         for n in extra_secrets {
             add(n.as_bytes(), ParamKind::Secret);
         }
-        ParamRules { names }
+        let mut by_len = vec![Vec::new(); MAX_KEY + 1];
+        for (n, k) in names {
+            if (1..=MAX_KEY).contains(&n.len()) {
+                by_len[n.len()].push((n, k));
+            }
+        }
+        ParamRules { by_len }
     }
 
     /// The kind of parameter `key`, if it is sensitive.
+    #[inline]
     pub fn classify(&self, key: &[u8]) -> Option<ParamKind> {
-        if key.len() > 32 {
-            return None;
-        }
-        self.names
+        self.by_len
+            .get(key.len())?
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(key))
             .map(|(_, k)| *k)
@@ -227,37 +236,45 @@ fn value_end(s: &[u8], v: usize, encoded: bool) -> usize {
 }
 
 /// Is the `id` key at `ks` inside the query of one of the [`USER_ID_PATHS`]?
+/// The path may be raw or percent-encoded (a URL nested in a parameter).
 fn on_user_path(s: &[u8], ks: usize) -> bool {
-    // The URL starts after the last white space or quote before the key.
-    let start = s[..ks]
-        .iter()
-        .rposition(|&b| is_space(b) || b == b'"')
-        .map_or(0, |p| p + 1);
-    let url = &s[start..ks];
-    // The query this key belongs to starts at the last `?` (raw or `%3F`).
-    let raw = memchr::memrchr(b'?', url);
-    let enc = (0..url.len().saturating_sub(2))
-        .rev()
-        .find(|&i| pct_is(url, i, b"3F"));
-    let q = match (raw, enc) {
-        (Some(a), Some(b)) => a.max(b),
-        (Some(a), None) | (None, Some(a)) => a,
-        (None, None) => return false,
+    // The query this key belongs to starts at the last `?` (raw or `%3F`)
+    // before the key, within the same URL (no white space or quote between).
+    let mut q = ks;
+    let path_end = loop {
+        if q == 0 {
+            return false;
+        }
+        q -= 1;
+        let b = s[q];
+        if is_space(b) || b == b'"' {
+            return false;
+        }
+        if b == b'?' {
+            break q;
+        }
+        if q >= 2 && b.eq_ignore_ascii_case(&b'F') && s[q - 1] == b'3' && s[q - 2] == b'%' {
+            break q - 2;
+        }
     };
-    let path = &url[..q];
-    USER_ID_PATHS.iter().any(|p| {
-        path.len() >= p.len() && path[path.len() - p.len()..].eq_ignore_ascii_case(p)
-            || decoded_ends_with(path, p)
-    })
+    let path = &s[..path_end];
+    USER_ID_PATHS.iter().any(|p| ends_with_path(path, p))
 }
 
-fn decoded_ends_with(path: &[u8], suffix: &[u8]) -> bool {
-    if !path.contains(&b'%') {
-        return false;
+/// Does `path` end with `suffix` (a path of `/`-separated ASCII segments),
+/// written raw or with every `/` as `%2F`?
+fn ends_with_path(path: &[u8], suffix: &[u8]) -> bool {
+    let mut i = path.len();
+    for &c in suffix.iter().rev() {
+        if c == b'/' && i >= 3 && path[i - 3] == b'%' && path[i - 2] == b'2' && path[i - 1].eq_ignore_ascii_case(&b'f') {
+            i -= 3;
+        } else if i >= 1 && path[i - 1].eq_ignore_ascii_case(&c) {
+            i -= 1;
+        } else {
+            return false;
+        }
     }
-    let mut d = Vec::with_capacity(path.len());
-    percent_decode_into(path, false, &mut d);
-    d.len() >= suffix.len() && d[d.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    true
 }
 
 fn hexval(b: u8) -> Option<u8> {
@@ -333,75 +350,185 @@ pub fn scrub(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
     scrub_inner(ctx, s, out, true);
 }
 
-/// Like [`scrub`], for the fields of a parsed access line, where a raw
-/// `"key":` cannot occur (both servers escape quotes inside fields), so JSON
-/// pairs are not looked for.
+/// Like [`scrub`], for the fields of a parsed access line. A raw `"key":`
+/// cannot occur there (both servers escape quotes inside fields) and error-log
+/// phrases (`user "x" was not found`) do not either, so those two are not
+/// looked for.
 pub fn scrub_fields(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
     scrub_inner(ctx, s, out, false);
 }
 
-fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, json: bool) {
+/// Bytes at which something may start or be anchored: `=` and `%3D`
+/// (parameters), `@` and `%40` (e-mail addresses), `.` and `:` (addresses,
+/// JSON pairs), `u` (error-log `user `). Everything else is skipped with one
+/// table look-up, in a single pass over the text.
+static INTERESTING: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'=' as usize] = true;
+    t[b'%' as usize] = true;
+    t[b'@' as usize] = true;
+    t[b'.' as usize] = true;
+    t[b':' as usize] = true;
+    t[b'u' as usize] = true;
+    t
+};
+
+/// The first byte at or after `i` that [`INTERESTING`] marks (`u` only
+/// when `free`). On x86-64 this compares 16 bytes at a time with SSE2, which
+/// every x86-64 processor has; elsewhere, and for the last bytes, it uses the
+/// table.
+#[inline]
+fn next_interesting(s: &[u8], i: usize, free: bool) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 processor
+    // has it, so calling an `sse2` function is always sound here.
+    let i = match unsafe { scan_sse2(s, i, free) } {
+        Ok(found) => return Some(found),
+        Err(rest) => rest,
+    };
+    s[i..]
+        .iter()
+        .position(|&b| INTERESTING[usize::from(b)] && (free || b != b'u'))
+        .map(|off| i + off)
+}
+
+/// 16 bytes at a time: `Ok(position)` of the first interesting byte, or
+/// `Err(offset)` of the last, shorter-than-16 stretch still to look at.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn scan_sse2(s: &[u8], mut i: usize, free: bool) -> Result<usize, usize> {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+    };
+    let (eq, pct, at, dot, colon, u) = (
+        _mm_set1_epi8(b'=' as i8),
+        _mm_set1_epi8(b'%' as i8),
+        _mm_set1_epi8(b'@' as i8),
+        _mm_set1_epi8(b'.' as i8),
+        _mm_set1_epi8(b':' as i8),
+        _mm_set1_epi8(if free { b'u' } else { b'=' } as i8),
+    );
+    while i + 16 <= s.len() {
+        let lo = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+        let hi = u64::from_le_bytes(s[i + 8..i + 16].try_into().expect("8 bytes"));
+        let v = _mm_set_epi64x(hi as i64, lo as i64);
+        let m = _mm_or_si128(
+            _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, pct)),
+                _mm_or_si128(_mm_cmpeq_epi8(v, at), _mm_cmpeq_epi8(v, dot)),
+            ),
+            _mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, u)),
+        );
+        let mask = _mm_movemask_epi8(m);
+        if mask != 0 {
+            return Ok(i + mask.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    Err(i)
+}
+
+/// `free`: the line is free text (JSON pairs and error-log user names are
+/// looked for), not the fields of a parsed access line.
+///
+/// One pass, left to right. `emitted` is how far `s` has been written to
+/// `out`; every finder looks back no further than it, so replacements never
+/// overlap and bytes between them are copied verbatim.
+fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
     let mut emitted = 0;
     let mut i = 0;
-    let colon = if json { b':' } else { b'=' };
-    while let Some(off) = memchr::memchr3(b'=', b'%', colon, &s[i..]) {
-        let a = i + off;
-        let (alen, encoded) = match s[a] {
-            b'=' => (1, false),
-            b'%' if pct_is(s, a, b"3D") => (3, true),
+    let n = s.len();
+    while i < n {
+        match next_interesting(s, i, free) {
+            Some(p) => i = p,
+            None => break,
+        }
+        let b = s[i];
+        let hit = match b {
+            b'=' => param_at(ctx, s, i, 1, false, emitted),
+            b'%' if pct_is(s, i, b"3D") => param_at(ctx, s, i, 3, true, emitted),
+            b'%' if pct_is(s, i, b"40") => email_at(s, i, 3, emitted).map(|(a, e)| (a, a, e, Hit::Email)),
+            b'@' => email_at(s, i, 1, emitted).map(|(a, e)| (a, a, e, Hit::Email)),
+            b'.' => address_at(s, i, emitted),
             b':' => {
-                // `"key": "value"` or `"key":value` (JSON-like).
-                if let Some((ks, vs, ve)) = json_pair(s, a) {
-                    if let Some(kind) = ctx.rules.classify(&s[ks..a - 1]) {
-                        if vs >= emitted {
-                            free_text(ctx, &s[emitted..vs], out);
-                            ctx.write_param_value(kind, &s[vs..ve], out);
-                            emitted = ve;
-                        }
-                        i = ve.max(a + 1);
-                        continue;
-                    }
-                }
-                i = a + 1;
-                continue;
+                let json = if free { json_param_at(ctx, s, i, emitted) } else { None };
+                json.or_else(|| address_at(s, i, emitted))
             }
-            _ => {
-                i = a + 1;
-                continue;
-            }
+            b'u' if free => error_log_user_at(s, i, emitted).map(|(a, e)| (a, a, e, Hit::User)),
+            _ => None,
         };
-        let mut ks = a;
-        while ks > emitted && is_key_byte(s[ks - 1]) {
-            // `%3Fkey`, `%26key`: the encoded delimiter ends the walk.
-            if ks >= emitted + 3 && key_boundary_encoded(s, ks) {
-                break;
-            }
-            ks -= 1;
-        }
-        if ks == a || !key_boundary(s, ks) {
-            i = a + alen;
-            continue;
-        }
-        let key = &s[ks..a];
-        let kind = match ctx.rules.classify(key) {
-            Some(k) => Some(k),
-            None if key.eq_ignore_ascii_case(b"id") && on_user_path(s, ks) => {
-                Some(ParamKind::Identity)
-            }
-            None => None,
-        };
-        let Some(kind) = kind else {
-            i = a + alen;
+        let Some((copy_to, vs, ve, what)) = hit else {
+            i += 1;
             continue;
         };
-        let vs = a + alen;
-        let ve = value_end(s, vs, encoded);
-        free_text(ctx, &s[emitted..vs], out);
-        ctx.write_param_value(kind, &s[vs..ve], out);
+        out.extend_from_slice(&s[emitted..copy_to]);
+        let v = &s[vs..ve];
+        match what {
+            Hit::Param(kind) => {
+                // The key and separator are copied verbatim.
+                out.extend_from_slice(&s[copy_to..vs]);
+                ctx.write_param_value(kind, v, out);
+            }
+            Hit::Email => ctx.write_email(v, out),
+            Hit::User => ctx.write_user_single(v, out),
+            Hit::Addr(a) => ctx.policy.write_truncated(a, out),
+        }
         emitted = ve;
-        i = ve.max(vs);
+        i = ve.max(i + 1);
     }
-    free_text(ctx, &s[emitted..], out);
+    out.extend_from_slice(&s[emitted..]);
+}
+
+/// What a finder found.
+enum Hit {
+    Param(ParamKind),
+    Email,
+    User,
+    Addr(std::net::IpAddr),
+}
+
+/// A finder's result: (copy verbatim up to here, value start, value end, what).
+type Found = (usize, usize, usize, Hit);
+
+/// A sensitive `key=value` whose assignment (`=` or `%3D`, `alen` bytes) is
+/// at `a`. The key may start no earlier than `lo`.
+fn param_at(ctx: &Ctx<'_>, s: &[u8], a: usize, alen: usize, encoded: bool, lo: usize) -> Option<Found> {
+    let mut ks = a;
+    while ks > lo && is_key_byte(s[ks - 1]) {
+        // `%3Fkey`, `%26key`: the encoded delimiter ends the walk.
+        if ks >= lo + 3 && key_boundary_encoded(s, ks) {
+            break;
+        }
+        ks -= 1;
+    }
+    if ks == a || !key_boundary(s, ks) {
+        return None;
+    }
+    let key = &s[ks..a];
+    let kind = match ctx.rules.classify(key) {
+        Some(k) => k,
+        None if key.eq_ignore_ascii_case(b"id") && on_user_path(s, ks) => ParamKind::Identity,
+        None => return None,
+    };
+    let vs = a + alen;
+    Some((ks, vs, value_end(s, vs, encoded), Hit::Param(kind)))
+}
+
+/// A sensitive `"key": value` pair whose colon is at `colon`.
+fn json_param_at(ctx: &Ctx<'_>, s: &[u8], colon: usize, lo: usize) -> Option<Found> {
+    let (ks, vs, ve) = json_pair(s, colon)?;
+    if ks <= lo {
+        return None;
+    }
+    let kind = ctx.rules.classify(&s[ks..colon - 1])?;
+    Some((ks, vs, ve, Hit::Param(kind)))
+}
+
+/// An address anchored at the `.` or `:` at `punct`, starting no earlier
+/// than `lo`.
+fn address_at(s: &[u8], punct: usize, lo: usize) -> Option<Found> {
+    let f = ip::candidate_at_punct(s, punct, lo)?;
+    Some((f.start, f.start, f.end, Hit::Addr(f.addr)))
 }
 
 /// For a `:` at `colon`, recognises `"key" : "value"` / `"key":value` and
@@ -442,130 +569,81 @@ fn json_pair(s: &[u8], colon: usize) -> Option<(usize, usize, usize)> {
     }
 }
 
-/// Free text: e-mail addresses, error-log user names, then addresses.
-fn free_text(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
-    let mut pos = 0;
-    while let Some((start, end, kind)) = next_person(s, pos) {
-        addresses(ctx, &s[pos..start], out);
-        match kind {
-            Person::Email => ctx.write_email(&s[start..end], out),
-            Person::User => ctx.write_user_single(&s[start..end], out),
-        }
-        pos = end;
-    }
-    addresses(ctx, &s[pos..], out);
-}
-
-enum Person {
-    Email,
-    User,
-}
-
-/// The next e-mail address or error-log user name in `s` at or after `from`.
-fn next_person(s: &[u8], from: usize) -> Option<(usize, usize, Person)> {
-    let email = find_email(s, from);
-    let user = find_error_log_user(s, from, email.map_or(s.len(), |e| e.0));
-    match (email, user) {
-        (_, Some((a, b))) => Some((a, b, Person::User)),
-        (Some((a, b)), None) => Some((a, b, Person::Email)),
-        (None, None) => None,
-    }
-}
-
 #[inline]
 fn is_local_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+' | b'%' | b'\'' | b'!')
 }
 
-/// Finds `local@domain.tld` (or `local%40domain.tld`) in `s` from `from`.
+/// An e-mail address `local@domain.tld` (or with `%40`) whose `@` (`alen`
+/// bytes) is at `at`; the local part starts no earlier than `lo`. Returns its
+/// span.
+pub fn email_at(s: &[u8], at: usize, alen: usize, lo: usize) -> Option<(usize, usize)> {
+    let mut ls = at;
+    while ls > lo && is_local_byte(s[ls - 1]) {
+        ls -= 1;
+    }
+    // Do not swallow the `%3D` of an encoded `key%3Dlocal%40host`.
+    if let Some(p) = s[ls..at].windows(3).rposition(|w| {
+        w[0] == b'%' && (w[1..].eq_ignore_ascii_case(b"3d") || w[1..].eq_ignore_ascii_case(b"26"))
+    }) {
+        ls += p + 3;
+    }
+    while ls < at && matches!(s[ls], b'.' | b'\'') {
+        ls += 1;
+    }
+    let ds = at + alen;
+    let mut de = ds;
+    while de < s.len() && (s[de].is_ascii_alphanumeric() || s[de] == b'-' || s[de] == b'.') {
+        de += 1;
+    }
+    while de > ds && s[de - 1] == b'.' {
+        de -= 1;
+    }
+    let tld_ok = memchr::memrchr(b'.', &s[ds..de])
+        .map(|d| ds + d)
+        .is_some_and(|d| de - d > 2 && s[d + 1..de].iter().all(u8::is_ascii_alphabetic));
+    let ip_domain = ip::parse_ipv4_prefix(&s[ds..]).is_some_and(|(_, n)| n == de - ds);
+    (ls < at && (tld_ok || ip_domain)).then_some((ls, de))
+}
+
+/// Finds the first e-mail address in `s` at or after `from`.
 pub fn find_email(s: &[u8], from: usize) -> Option<(usize, usize)> {
     let mut i = from;
-    while let Some(off) = memchr::memchr2(b'@', b'%', &s[i..]) {
-        let at = i + off;
-        let alen = if s[at] == b'@' {
-            1
-        } else if pct_is(s, at, b"40") {
-            3
-        } else {
-            i = at + 1;
-            continue;
-        };
-        let mut ls = at;
-        while ls > from && is_local_byte(s[ls - 1]) {
-            ls -= 1;
-        }
-        // Do not swallow the `%3D` of an encoded `key%3Dlocal%40host`.
-        if let Some(p) = s[ls..at].windows(3).rposition(|w| {
-            w[0] == b'%'
-                && (w[1..].eq_ignore_ascii_case(b"3d") || w[1..].eq_ignore_ascii_case(b"26"))
-        }) {
-            ls += p + 3;
-        }
-        while ls < at && matches!(s[ls], b'.' | b'\'') {
-            ls += 1;
-        }
-        let ds = at + alen;
-        let mut de = ds;
-        while de < s.len() && (s[de].is_ascii_alphanumeric() || s[de] == b'-' || s[de] == b'.') {
-            de += 1;
-        }
-        while de > ds && s[de - 1] == b'.' {
-            de -= 1;
-        }
-        let tld_ok = memchr::memrchr(b'.', &s[ds..de])
-            .map(|d| ds + d)
-            .is_some_and(|d| de - d > 2 && s[d + 1..de].iter().all(u8::is_ascii_alphabetic));
-        let ip_domain = ip::parse_ipv4_prefix(&s[ds..]).is_some_and(|(_, n)| n == de - ds);
-        if ls < at && (tld_ok || ip_domain) {
-            return Some((ls, de));
-        }
-        i = at + alen;
-    }
-    None
-}
-
-/// `user "name"`, `user 'name'`, `user name: ...`, `user name not found`, as in
-/// nginx and Apache authentication errors. Returns the span of the name.
-fn find_error_log_user(s: &[u8], from: usize, before: usize) -> Option<(usize, usize)> {
-    let mut i = from;
-    while let Some(off) = memchr::memmem::find(&s[i..before.min(s.len())], b"user ") {
-        let u = i + off;
-        i = u + 5;
-        if u > 0 && s[u - 1].is_ascii_alphanumeric() {
-            continue;
-        }
-        let n = u + 5;
-        if n >= s.len() {
-            return None;
-        }
-        if s[n] == b'"' || s[n] == b'\'' {
-            let q = s[n];
-            let close = memchr::memchr(q, &s[n + 1..])?;
-            if close == 0 {
+    while i < s.len() {
+        let alen = match s[i] {
+            b'@' => 1,
+            b'%' if pct_is(s, i, b"40") => 3,
+            _ => {
+                i += 1;
                 continue;
             }
-            return Some((n + 1, n + 1 + close));
+        };
+        if let Some(e) = email_at(s, i, alen, from) {
+            return Some(e);
         }
-        let mut e = n;
-        while e < s.len() && !is_space(s[e]) && s[e] != b':' && s[e] != b',' {
-            e += 1;
-        }
-        if e > n && (s[e..].starts_with(b":") || s[e..].starts_with(b" not found")) {
-            return Some((n, e));
-        }
+        i += alen;
     }
     None
 }
 
-/// Addresses only.
-fn addresses(ctx: &Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
-    let mut pos = 0;
-    while let Some(f) = ip::find_next(s, pos) {
-        out.extend_from_slice(&s[pos..f.start]);
-        ctx.policy.write_truncated(f.addr, out);
-        pos = f.end;
+/// `user "name"`, `user 'name'`, `user name: ...`, `user name not found`, as
+/// in nginx and Apache authentication errors, with the word `user` at `u`.
+/// Returns the span of the name.
+fn error_log_user_at(s: &[u8], u: usize, lo: usize) -> Option<(usize, usize)> {
+    if !s[u..].starts_with(b"user ") || (u > lo && s[u - 1].is_ascii_alphanumeric()) {
+        return None;
     }
-    out.extend_from_slice(&s[pos..]);
+    let n = u + 5;
+    let first = *s.get(n)?;
+    if first == b'"' || first == b'\'' {
+        let close = memchr::memchr(first, &s[n + 1..])?;
+        return (close > 0).then_some((n + 1, n + 1 + close));
+    }
+    let mut e = n;
+    while e < s.len() && !is_space(s[e]) && s[e] != b':' && s[e] != b',' {
+        e += 1;
+    }
+    (e > n && (s[e..].starts_with(b":") || s[e..].starts_with(b" not found"))).then_some((n, e))
 }
 
 #[cfg(test)]
