@@ -4,7 +4,8 @@
 //! A regular file is memory-mapped when possible and cut into blocks at line
 //! boundaries without copying; anything else (standard input, pipes, FIFOs, a
 //! file whose mapping fails or with `--no-mmap`) is read in bounded blocks.
-//! This is the only module with `unsafe` code (the mapping).
+//! Its `unsafe` code is the mapping and one `poll` call; the only other
+//! `unsafe` in anonlog is the SSE2 byte scan in `scrub`.
 //!
 //! Streaming reads return a block as soon as no more input is ready (checked
 //! with `poll` on Unix), so a line that Apache pipes in reaches the output at

@@ -212,10 +212,12 @@ fn parse_ipv6_exact(s: &[u8]) -> Option<Ipv6Addr> {
     } else if s[0] == b':' {
         return None;
     }
+    // An embedded IPv4 address can only be the part after the last colon.
+    let v4_from = memchr::memchr(b'.', s).and(memchr::memrchr(b':', s)).map(|c| c + 1);
     loop {
         // Embedded IPv4 as the last 32 bits.
         let groups = nh + nt;
-        if s[i..].contains(&b'.') && memchr::memchr(b':', &s[i..]).is_none() {
+        if v4_from == Some(i) {
             let (v4, len) = parse_ipv4_prefix(&s[i..])?;
             if i + len != s.len() || groups > 6 || (!gap && groups != 6) {
                 return None;

@@ -186,8 +186,13 @@ impl Rewriter {
 fn write_head(ctx: &mut Ctx<'_>, parts: &[Part], line: &[u8], out: &mut Vec<u8>) -> usize {
     let mut pos = 0;
     for (role, r) in parts {
-        // Gaps between parts are spaces and separators; scrub them anyway.
-        scrub::scrub(ctx, &line[pos..r.start], out);
+        // Gaps between parts are spaces, or separators that are scrubbed.
+        let gap = &line[pos..r.start];
+        if gap.iter().all(|&b| b == b' ') {
+            out.extend_from_slice(gap);
+        } else {
+            scrub::scrub(ctx, gap, out);
+        }
         let v = &line[r.clone()];
         match role {
             Role::Vhost | Role::Other => scrub::scrub(ctx, v, out),
@@ -323,6 +328,9 @@ impl Ctx<'_> {
     /// quoted. Addresses are truncated (ports and brackets kept); host names
     /// other than `localhost` and `unix:` are pseudonymized.
     pub fn write_clients(&mut self, raw: &[u8], out: &mut Vec<u8>) {
+        if !raw.contains(&b',') && raw.first() != Some(&b'"') {
+            return self.write_client(raw, out);
+        }
         let (open, inner, close) = if raw.len() >= 2 && raw[0] == b'"' && raw[raw.len() - 1] == b'"'
         {
             (&b"\""[..], &raw[1..raw.len() - 1], &b"\""[..])

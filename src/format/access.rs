@@ -334,7 +334,8 @@ pub fn parse_head(
         return;
     }
     let mut c = 0;
-    if n >= 4 && !is_addrish(t(0)) && (is_addrish(t(1)) || is_host_port(t(0))) {
+    let first_addr = is_addrish(t(0));
+    if n >= 4 && !first_addr && (is_addrish(t(1)) || is_host_port(t(0))) {
         parts.push((Role::Vhost, toks[0].clone()));
         c = 1;
     }
@@ -342,7 +343,7 @@ pub fn parse_head(
     // the vhost position, an X-Forwarded-For list and the connecting peer
     // alike. Truncating a server address too costs nothing.
     let first = c;
-    while c < n && is_addrish(t(c)) {
+    while c < n && ((c == 0 && first_addr) || (c > 0 && is_addrish(t(c)))) {
         parts.push((Role::Client, toks[c].clone()));
         c += 1;
     }

@@ -117,7 +117,21 @@ fn clf_time_fast(i: &[u8]) -> Option<i64> {
     let (day, year_hi, year_lo) = (d(0)?, d(7)?, d(9)?);
     let (hh, mm, ss) = (d(12)?, d(15)?, d(18)?);
     let (oh, om) = (d(22)?, d(24)?);
-    let month = month_en(&b[3..6]).ok().and_then(|(rest, m)| rest.is_empty().then_some(m)?)?;
+    let month = match &b[3..6] {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    };
     if !((1..=31).contains(&day) && hh < 24 && mm < 60 && ss < 61) {
         return None;
     }
