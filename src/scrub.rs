@@ -266,7 +266,12 @@ fn on_user_path(s: &[u8], ks: usize) -> bool {
 fn ends_with_path(path: &[u8], suffix: &[u8]) -> bool {
     let mut i = path.len();
     for &c in suffix.iter().rev() {
-        if c == b'/' && i >= 3 && path[i - 3] == b'%' && path[i - 2] == b'2' && path[i - 1].eq_ignore_ascii_case(&b'f') {
+        if c == b'/'
+            && i >= 3
+            && path[i - 3] == b'%'
+            && path[i - 2] == b'2'
+            && path[i - 1].eq_ignore_ascii_case(&b'f')
+        {
             i -= 3;
         } else if i >= 1 && path[i - 1].eq_ignore_ascii_case(&c) {
             i -= 1;
@@ -447,11 +452,17 @@ fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
         let hit = match b {
             b'=' => param_at(ctx, s, i, 1, false, emitted),
             b'%' if pct_is(s, i, b"3D") => param_at(ctx, s, i, 3, true, emitted),
-            b'%' if pct_is(s, i, b"40") => email_at(s, i, 3, emitted).map(|(a, e)| (a, a, e, Hit::Email)),
+            b'%' if pct_is(s, i, b"40") => {
+                email_at(s, i, 3, emitted).map(|(a, e)| (a, a, e, Hit::Email))
+            }
             b'@' => email_at(s, i, 1, emitted).map(|(a, e)| (a, a, e, Hit::Email)),
             b'.' => address_at(s, i, emitted),
             b':' => {
-                let json = if free { json_param_at(ctx, s, i, emitted) } else { None };
+                let json = if free {
+                    json_param_at(ctx, s, i, emitted)
+                } else {
+                    None
+                };
                 json.or_else(|| address_at(s, i, emitted))
             }
             b'u' if free => error_log_user_at(s, i, emitted).map(|(a, e)| (a, a, e, Hit::User)),
@@ -492,7 +503,14 @@ type Found = (usize, usize, usize, Hit);
 
 /// A sensitive `key=value` whose assignment (`=` or `%3D`, `alen` bytes) is
 /// at `a`. The key may start no earlier than `lo`.
-fn param_at(ctx: &Ctx<'_>, s: &[u8], a: usize, alen: usize, encoded: bool, lo: usize) -> Option<Found> {
+fn param_at(
+    ctx: &Ctx<'_>,
+    s: &[u8],
+    a: usize,
+    alen: usize,
+    encoded: bool,
+    lo: usize,
+) -> Option<Found> {
     let mut ks = a;
     while ks > lo && is_key_byte(s[ks - 1]) {
         // `%3Fkey`, `%26key`: the encoded delimiter ends the walk.

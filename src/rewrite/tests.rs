@@ -184,3 +184,46 @@ fn blank_lines_pass() {
     let (s, o) = rewrite_with(Options::default(), "   ");
     assert_eq!((s.as_str(), o), ("   ", Outcome::Blank));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line_parts() -> impl Strategy<Value = ([u8; 4], String, String, String, u16)> {
+        (
+            any::<[u8; 4]>(),
+            "[A-Za-z][A-Za-z0-9]{2,8}( [A-Za-z][a-z]{2,8})?",
+            "/[a-z]{1,8}/[a-z]{1,8}\\.php",
+            "[a-z]{1,6}=[A-Za-z0-9%+]{0,12}(&[a-z]{1,6}=[A-Za-z0-9%+]{0,12}){0,3}",
+            100u16..600,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// For any combined line: the client address and the user do not
+        /// survive, the rest of the structure does, and the output is the
+        /// same every time.
+        #[test]
+        fn combined_lines((ip, user, path, query, status) in line_parts()) {
+            let ip = std::net::Ipv4Addr::from(ip);
+            let line = format!(
+                r#"{ip} - {user} [10/Oct/2000:13:55:36 -0700] "GET {path}?{query}&sesskey=s3cr3t HTTP/1.1" {status} 99 "-" "UA/1.0""#
+            );
+            let (out, o) = rewrite_with(Options::default(), &line);
+            prop_assert_eq!(o, Outcome::Rewritten);
+            let (again, _) = rewrite_with(Options::default(), &line);
+            prop_assert_eq!(&out, &again);
+            let o = ip.octets();
+            let truncated = format!("{}.{}.{}.0 - ", o[0], o[1], o[2]);
+            prop_assert!(out.starts_with(&truncated), "{}", out);
+            prop_assert!(!out.contains(&format!(" {user} ")), "{}", out);
+            prop_assert!(!out.contains("s3cr3t"));
+            let tail = format!(r#"[10/Oct/2000:13:55:36 -0700] "GET {path}?"#);
+            prop_assert!(out.contains(&tail), "{}", out);
+            let end = format!(r#"HTTP/1.1" {status} 99 "-" "UA/1.0""#);
+            prop_assert!(out.ends_with(&end), "{}", out);
+        }
+    }
+}
