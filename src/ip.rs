@@ -369,6 +369,31 @@ pub fn parse_client(s: &[u8]) -> Option<(IpAddr, usize, usize)> {
     None
 }
 
+/// A cheap shape test for client fields: could `s` be what [`parse_client`]
+/// accepts? (Dotted quad with optional port; hex digits, colons and dots with
+/// at least two colons; a bracketed form.) Used to assign roles to the tokens
+/// of a line's head; the address itself is parsed once, when it is rewritten.
+pub fn looks_like_client(s: &[u8]) -> bool {
+    match s.first() {
+        Some(b'[') => s.contains(&b']'),
+        Some(_) => {
+            let mut colons = 0;
+            let mut dots = 0;
+            for &b in s {
+                match b {
+                    b':' => colons += 1,
+                    b'.' => dots += 1,
+                    b'%' => break,
+                    _ if is_hex(b) => {}
+                    _ => return false,
+                }
+            }
+            colons >= 2 || (dots == 3 && colons <= 1 && s[0].is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
 fn is_port_suffix(s: &[u8]) -> bool {
     s.len() >= 2 && s.len() <= 6 && s[0] == b':' && s[1..].iter().all(u8::is_ascii_digit)
 }
@@ -555,6 +580,20 @@ mod tests {
         for c in cases {
             let std: Option<Ipv6Addr> = c.parse().ok();
             assert_eq!(parse_ipv6_exact(c.as_bytes()), std, "{c}");
+        }
+    }
+
+    #[test]
+    fn client_shape_covers_every_parsed_client() {
+        for c in [
+            "127.0.0.1", "127.0.0.1:80", "[2001:db8::1]:443", "[::1]", "2001:db8::1", "::1",
+            "fe80::1%eth0", "eda7:35d:3ceb:ef1e:2133:e7bf:116e:24cc:24259", "::ffff:1.2.3.4",
+        ] {
+            assert!(parse_client(c.as_bytes()).is_some(), "{c}");
+            assert!(looks_like_client(c.as_bytes()), "{c}");
+        }
+        for c in ["-", "localhost", "unix:", "example.com:80", "jdoe", "1.2.3", "abc"] {
+            assert!(!looks_like_client(c.as_bytes()), "{c}");
         }
     }
 

@@ -312,9 +312,12 @@ fn encode(ns: Namespace, v: u64) -> Token {
 /// A per-thread memo of recent pseudonyms. Users repeat heavily in logs, so
 /// most look-ups hit and skip the HMAC. Bounded: it is cleared when it holds
 /// `limit` entries.
+///
+/// Hashing uses foldhash with a per-process random seed: fast on the short
+/// keys of logs, and not open to crafted-collision slowdowns.
 #[derive(Debug)]
 pub struct PseudonymCache {
-    maps: [HashMap<Vec<u8>, Token>; 4],
+    maps: [HashMap<Vec<u8>, Token, foldhash::fast::RandomState>; 4],
     limit: usize,
 }
 

@@ -280,7 +280,7 @@ fn is_addrish(tok: &[u8]) -> bool {
         || tok.contains(&b',')
         || tok == b"localhost"
         || tok == b"unix:"
-        || ip::parse_client(tok).is_some()
+        || ip::looks_like_client(tok)
 }
 
 /// `name:port` that is not an address: a `%v:%p` server name.
