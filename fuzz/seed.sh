@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Seed corpora for the fuzz targets: one file per line.
+#
+# Owns fuzz/corpus/<target>/ (ignored by git). Copies every non-empty line
+# of testdata/*.log into each target's corpus, plus GEN_LINES (default 200)
+# synthetic Moodle lines from the `genlog` example, so the targets start
+# from real shapes even while testdata/ is empty. Files are named by the
+# SHA-1 of their content, so running it again adds nothing twice.
+#
+# Usage: fuzz/seed.sh            (from anywhere in the repository)
+#        GEN_LINES=0 fuzz/seed.sh   (testdata only; no build)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+targets=(access_parse rewrite_line scrub_line)
+gen_lines=${GEN_LINES:-200}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+lines=$work/lines
+
+: >"$lines"
+shopt -s nullglob
+logs=("$root"/testdata/*.log)
+shopt -u nullglob
+for f in "${logs[@]}"; do
+    cat -- "$f" >>"$lines"
+    # A last line without a newline is still a line.
+    [ -z "$(tail -c1 -- "$f")" ] || echo >>"$lines"
+done
+echo "seed: ${#logs[@]} testdata file(s)"
+
+if [ "$gen_lines" -gt 0 ]; then
+    (cd "$root" && cargo run --quiet --release --example genlog -- \
+        --lines "$gen_lines" --seed 11) >>"$lines"
+    echo "seed: $gen_lines generated line(s)"
+fi
+
+total=0
+for t in "${targets[@]}"; do
+    dir=$here/corpus/$t
+    mkdir -p "$dir"
+    added=0
+    while IFS= read -r line || [ -n "$line" ]; do
+        line=${line%$'\r'}
+        [ -n "$line" ] || continue
+        name=$(printf '%s' "$line" | sha1sum | cut -c1-40)
+        if [ ! -e "$dir/$name" ]; then
+            printf '%s' "$line" >"$dir/$name"
+            added=$((added + 1))
+        fi
+    done <"$lines"
+    echo "seed: $t: $added new, $(find "$dir" -type f | wc -l) in corpus"
+    total=$((total + added))
+done
+[ "$total" -gt 0 ] || echo "seed: nothing new (no testdata lines and GEN_LINES=0?)"
