@@ -213,7 +213,7 @@ fn parse_ipv6_exact(s: &[u8]) -> Option<Ipv6Addr> {
         return None;
     }
     // An embedded IPv4 address can only be the part after the last colon.
-    let v4_from = memchr::memchr(b'.', s)
+    let v4_from = s.iter().position(|&b| b == b'.')
         .and(memchr::memrchr(b':', s))
         .map(|c| c + 1);
     loop {
@@ -443,6 +443,13 @@ pub fn candidate_at_punct(s: &[u8], punct: usize, lo: usize) -> Option<Found> {
         return None;
     }
     if s[punct] == b'.' {
+        // Fast reject of version numbers (`Mozilla/5.0 `, `HTTP/1.1"`): a
+        // dotted quad has a digit after its first dot and its second dot
+        // within the next three bytes.
+        let second_dot = s.get(punct + 2..(punct + 5).min(s.len())).is_some_and(|w| w.contains(&b'.'));
+        if !second_dot || !s.get(punct + 1).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
         let run = &s[k..punct];
         if (1..=3).contains(&run.len()) && run.iter().all(u8::is_ascii_digit) {
             let (a, len) = parse_ipv4_prefix(&s[k..])?;

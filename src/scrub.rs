@@ -399,32 +399,60 @@ fn next_interesting(s: &[u8], i: usize, free: bool) -> Option<usize> {
 
 /// 16 bytes at a time: `Ok(position)` of the first interesting byte, or
 /// `Err(offset)` of the last, shorter-than-16 stretch still to look at.
+///
+/// Outside free text (`!free`) a `.` counts only after a digit and a `:`
+/// only after a hex digit or before another `:`: an address is found from its
+/// first `.` (IPv4, after 1 to 3 digits) or `:` (IPv6, after a hex group, or
+/// the `::` it starts with), so other dots and colons of URLs and user agents
+/// cannot start one and need no look.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 fn scan_sse2(s: &[u8], mut i: usize, free: bool) -> Result<usize, usize> {
     use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
     };
+    let splat = |b: u8| _mm_set1_epi8(b as i8);
     let (eq, pct, at, dot, colon, u) = (
-        _mm_set1_epi8(b'=' as i8),
-        _mm_set1_epi8(b'%' as i8),
-        _mm_set1_epi8(b'@' as i8),
-        _mm_set1_epi8(b'.' as i8),
-        _mm_set1_epi8(b':' as i8),
-        _mm_set1_epi8(if free { b'u' } else { b'=' } as i8),
+        splat(b'='),
+        splat(b'%'),
+        splat(b'@'),
+        splat(b'.'),
+        splat(b':'),
+        splat(if free { b'u' } else { b'=' }),
     );
+    let in_range = |v: __m128i, lo: u8, hi: u8| {
+        _mm_and_si128(_mm_cmpgt_epi8(v, splat(lo - 1)), _mm_cmplt_epi8(v, splat(hi + 1)))
+    };
     while i + 16 <= s.len() {
         let lo = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
         let hi = u64::from_le_bytes(s[i + 8..i + 16].try_into().expect("8 bytes"));
         let v = _mm_set_epi64x(hi as i64, lo as i64);
-        let m = _mm_or_si128(
-            _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, pct)),
-                _mm_or_si128(_mm_cmpeq_epi8(v, at), _mm_cmpeq_epi8(v, dot)),
-            ),
-            _mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, u)),
+        let always = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, pct)),
+            _mm_or_si128(_mm_cmpeq_epi8(v, at), _mm_cmpeq_epi8(v, u)),
         );
-        let mask = _mm_movemask_epi8(m);
+        let mut mask = _mm_movemask_epi8(always) as u32;
+        let dots = _mm_movemask_epi8(_mm_cmpeq_epi8(v, dot)) as u32;
+        let colons = _mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)) as u32;
+        if free {
+            mask |= dots | colons;
+        } else if dots | colons != 0 {
+            let digit = in_range(v, b'0', b'9');
+            let hex = _mm_or_si128(
+                digit,
+                in_range(_mm_or_si128(v, splat(0x20)), b'a', b'f'),
+            );
+            let prev = if i > 0 { s[i - 1] } else { b' ' };
+            let prev_digit = (_mm_movemask_epi8(digit) as u32) << 1 | u32::from(prev.is_ascii_digit());
+            let prev_hex =
+                (_mm_movemask_epi8(hex) as u32) << 1 | u32::from(prev.is_ascii_hexdigit());
+            let prev_colon = colons << 1 | u32::from(prev == b':');
+            // A colon in the last lane is kept: its successor is not in view.
+            let next_colon = colons >> 1 | 1 << 15;
+            mask |= dots & prev_digit;
+            mask |= colons & (prev_hex | next_colon) & !prev_colon;
+        }
         if mask != 0 {
             return Ok(i + mask.trailing_zeros() as usize);
         }
@@ -514,7 +542,7 @@ fn param_at(
     let mut ks = a;
     while ks > lo && is_key_byte(s[ks - 1]) {
         // `%3Fkey`, `%26key`: the encoded delimiter ends the walk.
-        if ks >= lo + 3 && key_boundary_encoded(s, ks) {
+        if ks >= lo + 3 && s[ks - 3] == b'%' && key_boundary_encoded(s, ks) {
             break;
         }
         ks -= 1;
