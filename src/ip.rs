@@ -213,7 +213,9 @@ fn parse_ipv6_exact(s: &[u8]) -> Option<Ipv6Addr> {
         return None;
     }
     // An embedded IPv4 address can only be the part after the last colon.
-    let v4_from = s.iter().position(|&b| b == b'.')
+    let v4_from = s
+        .iter()
+        .position(|&b| b == b'.')
         .and(memchr::memrchr(b':', s))
         .map(|c| c + 1);
     loop {
@@ -446,7 +448,9 @@ pub fn candidate_at_punct(s: &[u8], punct: usize, lo: usize) -> Option<Found> {
         // Fast reject of version numbers (`Mozilla/5.0 `, `HTTP/1.1"`): a
         // dotted quad has a digit after its first dot and its second dot
         // within the next three bytes.
-        let second_dot = s.get(punct + 2..(punct + 5).min(s.len())).is_some_and(|w| w.contains(&b'.'));
+        let second_dot = s
+            .get(punct + 2..(punct + 5).min(s.len()))
+            .is_some_and(|w| w.contains(&b'.'));
         if !second_dot || !s.get(punct + 1).is_some_and(u8::is_ascii_digit) {
             return None;
         }
@@ -593,13 +597,28 @@ mod tests {
     #[test]
     fn client_shape_covers_every_parsed_client() {
         for c in [
-            "127.0.0.1", "127.0.0.1:80", "[2001:db8::1]:443", "[::1]", "2001:db8::1", "::1",
-            "fe80::1%eth0", "eda7:35d:3ceb:ef1e:2133:e7bf:116e:24cc:24259", "::ffff:1.2.3.4",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "[2001:db8::1]:443",
+            "[::1]",
+            "2001:db8::1",
+            "::1",
+            "fe80::1%eth0",
+            "eda7:35d:3ceb:ef1e:2133:e7bf:116e:24cc:24259",
+            "::ffff:1.2.3.4",
         ] {
             assert!(parse_client(c.as_bytes()).is_some(), "{c}");
             assert!(looks_like_client(c.as_bytes()), "{c}");
         }
-        for c in ["-", "localhost", "unix:", "example.com:80", "jdoe", "1.2.3", "abc"] {
+        for c in [
+            "-",
+            "localhost",
+            "unix:",
+            "example.com:80",
+            "jdoe",
+            "1.2.3",
+            "abc",
+        ] {
             assert!(!looks_like_client(c.as_bytes()), "{c}");
         }
     }

@@ -214,8 +214,20 @@ fn write_access(
     rec: &AccessLine,
     out: &mut Vec<u8>,
 ) {
-    access::parse_head(line, rec.head.clone(), toks, parts);
-    let pos = write_head(ctx, parts, line, out);
+    let pos = match common_head(line, rec.head.end) {
+        // `a.b.c.d - user`: the shape of nearly every line; the roles are
+        // the ones `parse_head` would give (see `common_head`).
+        Some((addr, user)) => {
+            ctx.policy.write_truncated(std::net::IpAddr::V4(addr), out);
+            out.extend_from_slice(b" - ");
+            ctx.write_user_field(&line[user.clone()], out);
+            user.end
+        }
+        None => {
+            access::parse_head(line, rec.head.clone(), toks, parts);
+            write_head(ctx, parts, line, out)
+        }
+    };
     out.extend_from_slice(&line[pos..rec.time.end]);
     if trailing_user && rec.extra < line.len() {
         scrub::scrub_fields(ctx, &line[rec.tail.start..rec.extra], out);
@@ -233,6 +245,18 @@ fn write_access(
     } else {
         scrub::scrub_fields(ctx, &line[rec.tail.clone()], out);
     }
+}
+
+/// The common head `a.b.c.d - user` (IPv4 client, `-` ident, a user field
+/// that does not start with a space), for which `parse_head` would assign
+/// exactly these roles: a `-` is never address-like, so the client list ends
+/// after the address, and with a `-` ident the rest is the user field.
+/// Returns the address and the user field's range.
+fn common_head(line: &[u8], head_end: usize) -> Option<(std::net::Ipv4Addr, Range<usize>)> {
+    let (addr, n) = ip::parse_ipv4_prefix(line)?;
+    let user = n + 3..head_end;
+    (line[n..].starts_with(b" - ") && user.start < user.end && line[user.start] != b' ')
+        .then_some((addr, user))
 }
 
 /// Values that are not people: kept as they are in user fields.

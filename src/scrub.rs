@@ -409,8 +409,8 @@ fn next_interesting(s: &[u8], i: usize, free: bool) -> Option<usize> {
 #[target_feature(enable = "sse2")]
 fn scan_sse2(s: &[u8], mut i: usize, free: bool) -> Result<usize, usize> {
     use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8,
+        _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
     };
     let splat = |b: u8| _mm_set1_epi8(b as i8);
     let (eq, pct, at, dot, colon, u) = (
@@ -422,7 +422,10 @@ fn scan_sse2(s: &[u8], mut i: usize, free: bool) -> Result<usize, usize> {
         splat(if free { b'u' } else { b'=' }),
     );
     let in_range = |v: __m128i, lo: u8, hi: u8| {
-        _mm_and_si128(_mm_cmpgt_epi8(v, splat(lo - 1)), _mm_cmplt_epi8(v, splat(hi + 1)))
+        _mm_and_si128(
+            _mm_cmpgt_epi8(v, splat(lo - 1)),
+            _mm_cmplt_epi8(v, splat(hi + 1)),
+        )
     };
     while i + 16 <= s.len() {
         let lo = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
@@ -439,12 +442,10 @@ fn scan_sse2(s: &[u8], mut i: usize, free: bool) -> Result<usize, usize> {
             mask |= dots | colons;
         } else if dots | colons != 0 {
             let digit = in_range(v, b'0', b'9');
-            let hex = _mm_or_si128(
-                digit,
-                in_range(_mm_or_si128(v, splat(0x20)), b'a', b'f'),
-            );
+            let hex = _mm_or_si128(digit, in_range(_mm_or_si128(v, splat(0x20)), b'a', b'f'));
             let prev = if i > 0 { s[i - 1] } else { b' ' };
-            let prev_digit = (_mm_movemask_epi8(digit) as u32) << 1 | u32::from(prev.is_ascii_digit());
+            let prev_digit =
+                (_mm_movemask_epi8(digit) as u32) << 1 | u32::from(prev.is_ascii_digit());
             let prev_hex =
                 (_mm_movemask_epi8(hex) as u32) << 1 | u32::from(prev.is_ascii_hexdigit());
             let prev_colon = colons << 1 | u32::from(prev == b':');

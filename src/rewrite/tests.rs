@@ -227,3 +227,57 @@ mod properties {
         }
     }
 }
+
+/// The fast path for `a.b.c.d - user` heads gives the same bytes as the
+/// general role assignment.
+#[test]
+fn common_head_fast_path_matches_general_roles() {
+    let rw = Rewriter::new(Options::default(), p());
+    for user in [
+        "-",
+        "jdoe",
+        "Jane Doe",
+        "2 as 57",
+        "Admin User as Jane Doe",
+        "Doe, Jane",
+        "\"quoted name\" x",
+        "5.6.7.8",
+        "- -",
+        "-  x",
+        "a  b",
+        "localhost",
+        "example.com:80 x y",
+    ] {
+        let line =
+            format!("192.0.2.77 - {user} [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5");
+        let b = line.as_bytes();
+        let rec = access::parse(b).unwrap();
+        assert!(common_head(b, rec.head.end).is_some(), "{line}");
+        let mut w = Worker::default();
+        let mut fast = Vec::new();
+        rw.rewrite_line(&mut w, Format::Access, b, &mut fast);
+        let mut general = Vec::new();
+        let (mut ctx, toks, parts) = rw.ctx(&mut w);
+        access::parse_head(b, rec.head.clone(), toks, parts);
+        let pos = write_head(&mut ctx, parts, b, &mut general);
+        general.extend_from_slice(&b[pos..]);
+        // The tail has nothing to rewrite in these lines.
+        assert_eq!(
+            String::from_utf8_lossy(&fast),
+            String::from_utf8_lossy(&general),
+            "{line}"
+        );
+    }
+    for not_common in [
+        "192.0.2.77 -  jdoe",
+        "192.0.2.77:80 - jdoe",
+        "192.0.2.77 x jdoe",
+    ] {
+        let line = format!("{not_common} [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5");
+        let rec = access::parse(line.as_bytes()).unwrap();
+        assert!(
+            common_head(line.as_bytes(), rec.head.end).is_none(),
+            "{line}"
+        );
+    }
+}
