@@ -280,7 +280,7 @@ impl Ctx<'_> {
             } else {
                 self.token(Namespace::UserId, v, out);
             }
-        } else if v.iter().any(|&b| b == b'@') {
+        } else if v.contains(&b'@') {
             let lower = v.to_ascii_lowercase();
             self.token(Namespace::Email, &lower, out);
         } else {
@@ -353,7 +353,7 @@ impl Ctx<'_> {
     /// quoted. Addresses are truncated (ports and brackets kept); host names
     /// other than `localhost` and `unix:` are pseudonymized.
     pub fn write_clients(&mut self, raw: &[u8], out: &mut Vec<u8>) {
-        if raw.first() != Some(&b'"') && !raw.iter().any(|&b| b == b',') {
+        if raw.first() != Some(&b'"') && !raw.contains(&b',') {
             return self.write_client(raw, out);
         }
         let (open, inner, close) = if raw.len() >= 2 && raw[0] == b'"' && raw[raw.len() - 1] == b'"'

@@ -280,8 +280,7 @@ fn is_addrish(tok: &[u8]) -> bool {
         || tok == b"localhost"
         || tok == b"unix:"
         || ip::looks_like_client(tok)
-        // Tokens are short: a plain scan beats a vectorised search's set-up.
-        || tok.iter().any(|&b| b == b',')
+        || tok.contains(&b',')
 }
 
 /// `name:port` that is not an address: a `%v:%p` server name.
