@@ -6,6 +6,7 @@
 //! sensitive byte ranges a parser reports are replaced; every other byte is
 //! copied verbatim, so the output is a log of the same format.
 
+use std::net::IpAddr;
 use std::ops::Range;
 
 use crate::format::access::{self, AccessLine, ParseError, Part, Role};
@@ -218,7 +219,7 @@ fn write_access(
         // `a.b.c.d - user`: the shape of nearly every line; the roles are
         // the ones `parse_head` would give (see `common_head`).
         Some((addr, user)) => {
-            ctx.policy.write_truncated(std::net::IpAddr::V4(addr), out);
+            ctx.policy.write_truncated(addr, out);
             out.extend_from_slice(b" - ");
             ctx.write_user_field(&line[user.clone()], out);
             user.end
@@ -247,13 +248,22 @@ fn write_access(
     }
 }
 
-/// The common head `a.b.c.d - user` (IPv4 client, `-` ident, a user field
-/// that does not start with a space), for which `parse_head` would assign
-/// exactly these roles: a `-` is never address-like, so the client list ends
-/// after the address, and with a `-` ident the rest is the user field.
-/// Returns the address and the user field's range.
-fn common_head(line: &[u8], head_end: usize) -> Option<(std::net::Ipv4Addr, Range<usize>)> {
-    let (addr, n) = ip::parse_ipv4_prefix(line)?;
+/// The common head `address - user` (a bare IPv4 or IPv6 client, `-` ident,
+/// a user field that does not start with a space), for which `parse_head`
+/// would assign exactly these roles: a `-` is never address-like, so the
+/// client list ends after the address, and with a `-` ident the rest is the
+/// user field. Returns the address and the user field's range.
+fn common_head(line: &[u8], head_end: usize) -> Option<(IpAddr, Range<usize>)> {
+    let n = line[..head_end].iter().position(|&b| b == b' ')?;
+    let tok = &line[..n];
+    let addr = match ip::parse_ipv4_prefix(tok) {
+        Some((a, len)) if len == n => IpAddr::V4(a),
+        Some(_) => return None,
+        None => match ip::parse_client(tok) {
+            Some((a @ IpAddr::V6(_), 0, e)) if e == n => a,
+            _ => return None,
+        },
+    };
     let user = n + 3..head_end;
     (line[n..].starts_with(b" - ") && user.start < user.end && line[user.start] != b' ')
         .then_some((addr, user))

@@ -248,30 +248,18 @@ fn common_head_fast_path_matches_general_roles() {
         "localhost",
         "example.com:80 x y",
     ] {
-        let line =
-            format!("192.0.2.77 - {user} [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5");
-        let b = line.as_bytes();
-        let rec = access::parse(b).unwrap();
-        assert!(common_head(b, rec.head.end).is_some(), "{line}");
-        let mut w = Worker::default();
-        let mut fast = Vec::new();
-        rw.rewrite_line(&mut w, Format::Access, b, &mut fast);
-        let mut general = Vec::new();
-        let (mut ctx, toks, parts) = rw.ctx(&mut w);
-        access::parse_head(b, rec.head.clone(), toks, parts);
-        let pos = write_head(&mut ctx, parts, b, &mut general);
-        general.extend_from_slice(&b[pos..]);
-        // The tail has nothing to rewrite in these lines.
-        assert_eq!(
-            String::from_utf8_lossy(&fast),
-            String::from_utf8_lossy(&general),
-            "{line}"
-        );
+        for client in CLIENTS {
+            check_fast_path(&rw, &format!("{client} - {user}"));
+        }
     }
     for not_common in [
         "192.0.2.77 -  jdoe",
         "192.0.2.77:80 - jdoe",
         "192.0.2.77 x jdoe",
+        "[2001:db8::1]:443 - jdoe",
+        "fe80::1%eth0 - jdoe",
+        "10.0.0.1,10.0.0.2 - jdoe",
+        "host.example - jdoe",
     ] {
         let line = format!("{not_common} [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5");
         let rec = access::parse(line.as_bytes()).unwrap();
@@ -280,4 +268,33 @@ fn common_head_fast_path_matches_general_roles() {
             "{line}"
         );
     }
+}
+
+const CLIENTS: [&str; 4] = [
+    "192.0.2.77",
+    "2001:db8:4711:0:a1b2:c3d4:e5f6:7788",
+    "::1",
+    "::ffff:10.1.2.3",
+];
+
+/// `head` takes the fast path and gives the same bytes as the general one.
+fn check_fast_path(rw: &Rewriter, head: &str) {
+    let line = format!("{head} [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5");
+    let b = line.as_bytes();
+    let rec = access::parse(b).unwrap();
+    assert!(common_head(b, rec.head.end).is_some(), "{line}");
+    let mut w = Worker::default();
+    let mut fast = Vec::new();
+    rw.rewrite_line(&mut w, Format::Access, b, &mut fast);
+    let mut general = Vec::new();
+    let (mut ctx, toks, parts) = rw.ctx(&mut w);
+    access::parse_head(b, rec.head.clone(), toks, parts);
+    let pos = write_head(&mut ctx, parts, b, &mut general);
+    general.extend_from_slice(&b[pos..]);
+    // The tail has nothing to rewrite in these lines.
+    assert_eq!(
+        String::from_utf8_lossy(&fast),
+        String::from_utf8_lossy(&general),
+        "{line}"
+    );
 }
