@@ -117,8 +117,9 @@ struct Done {
 }
 
 /// Worker states are checked out by tasks and returned, so each cache stays
-/// warm without thread-local storage.
-struct WorkerPool(Mutex<Vec<Worker>>);
+/// warm without thread-local storage. Output buffers go round the same way
+/// (worker fills, writer empties), so no block allocates fresh memory.
+struct WorkerPool(Mutex<Vec<Worker>>, Mutex<Vec<Vec<u8>>>);
 
 impl WorkerPool {
     fn take(&self) -> Worker {
@@ -134,14 +135,35 @@ impl WorkerPool {
             v.push(w);
         }
     }
+    fn take_buf(&self) -> Vec<u8> {
+        self.1
+            .lock()
+            .map(|mut v| v.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+    fn give_buf(&self, b: Vec<u8>) {
+        if let Ok(mut v) = self.1.lock() {
+            v.push(b);
+        }
+    }
 }
 
 /// Keep at most this many diagnostics per block; the counters have the rest.
 const DIAGS_PER_BLOCK: usize = 8;
 
 /// Rewrites one block of whole lines.
-fn process_block(rw: &Rewriter, w: &mut Worker, format: Format, data: &[u8], first: bool) -> Done {
-    let mut out = Vec::with_capacity(data.len() + data.len() / 8 + 64);
+fn process_block(
+    rw: &Rewriter,
+    w: &mut Worker,
+    format: Format,
+    data: &[u8],
+    first: bool,
+    mut out: Vec<u8>,
+) -> Done {
+    out.clear();
+    out.reserve(data.len() + data.len() / 8 + 64);
     let mut stats = Stats {
         bytes_in: data.len() as u64,
         ..Stats::default()
@@ -240,7 +262,7 @@ pub fn run(
         .thread_name(|i| format!("anonlog-worker-{i}"))
         .build()
         .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start worker threads: {e}")))?;
-    let workers = WorkerPool(Mutex::new(Vec::new()));
+    let workers = WorkerPool(Mutex::new(Vec::new()), Mutex::new(Vec::new()));
     let mut summary = RunSummary::default();
     for input in &cfg.inputs {
         let name = input.display();
@@ -375,7 +397,8 @@ fn run_input(
                             let first = seq == 0;
                             rs.spawn(move |_| {
                                 let mut w = workers.take();
-                                let mut d = process_block(rw, &mut w, fmt, &block.data, first);
+                                let buf = workers.take_buf();
+                                let mut d = process_block(rw, &mut w, fmt, &block.data, first, buf);
                                 workers.give(w);
                                 d.seq = seq;
                                 d.flush = block.flush;
@@ -431,6 +454,7 @@ fn run_input(
                             if d.failed {
                                 stop = true;
                             }
+                            workers.give_buf(d.out);
                         }
                     },
                 }
