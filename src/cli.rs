@@ -1,7 +1,9 @@
 //! The command line: clap definitions, conversion into library types, and the
 //! commands' top-level flow (open, run, report, exit status).
 //!
-//! Nothing past [`Cli::into_command`] sees a clap type.
+//! Nothing past the argument structs sees a clap type.
+
+mod keys;
 
 use std::io::Write;
 use std::num::NonZeroUsize;
@@ -12,11 +14,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use anonlog::format::Format;
 use anonlog::input::Input;
-use anonlog::ip::IpPolicy;
+use anonlog::ip::{IpMode, IpPolicy};
+use anonlog::keyring::Keyring;
 use anonlog::output::AtomicFile;
 use anonlog::pipeline::{self, Diagnostic, RunConfig, RunSummary};
-use anonlog::pseudonym::{Key, Pseudonymizer};
-use anonlog::rewrite::{OnUnparsed, Options, Rewriter};
+use anonlog::pseudonym::Key;
+use anonlog::rewrite::{Keys, OnUnparsed, Options, Rewriter};
 use anonlog::scrub::ParamRules;
 use anonlog::{Error, ErrorKind};
 
@@ -53,10 +56,25 @@ enum Command {
     /// copied byte for byte, so the output is a log of the same format.
     #[command(after_help = ANONYMIZE_HELP)]
     Anonymize(AnonymizeArgs),
-    /// Manage pseudonym keys.
-    #[command(subcommand)]
+    /// Manage pseudonym keys: a static key file, or a keyring of one key per
+    /// epoch whose old keys are destroyed on schedule.
+    #[command(subcommand, after_help = KEY_HELP)]
     Key(KeyCommand),
+    /// Print the pseudonyms of one person in every epoch whose key still
+    /// exists (data-subject access requests), and say which epochs can no
+    /// longer be linked to anyone.
+    Lookup(keys::LookupArgs),
+    /// Remove one person's lines from pseudonymized log files (erasure
+    /// requests). Each file is replaced atomically.
+    Erase(keys::EraseArgs),
 }
+
+const KEY_HELP: &str = "\
+Key lifecycle (see README, \"Keys and epochs\"):
+  anonlog key init --key-dir /var/lib/anonlog/keys --epoch 7d   # once
+  anonlog key rotate --key-dir /var/lib/anonlog/keys            # daily, from cron
+  anonlog key purge --key-dir /var/lib/anonlog/keys --older-than 14d
+  anonlog key list --key-dir /var/lib/anonlog/keys";
 
 const ANONYMIZE_HELP: &str = "\
 Examples:
@@ -75,14 +93,52 @@ Exit status:
 
 #[derive(Debug, Subcommand)]
 enum KeyCommand {
-    /// Create a new random 32-byte key file (mode 0600; never overwrites).
+    /// Create a static key file at PATH (32 random bytes, mode 0600; never
+    /// overwrites), or with --key-dir a keyring with keys for the current and
+    /// the next epoch.
     Init {
-        /// Where to create the key file.
-        path: PathBuf,
+        /// Where to create a static key file.
+        #[arg(required_unless_present = "key_dir", conflicts_with = "key_dir")]
+        path: Option<PathBuf>,
+        /// Create (or check) a keyring directory instead.
+        #[arg(long, value_name = "DIR", env = "ANONLOG_KEY_DIR")]
+        key_dir: Option<PathBuf>,
+        /// Epoch length of a new keyring: 1d, 7d, 30d, any duration
+        /// (12h, 2w, 3600s), or `never` for one static key. Epochs start at
+        /// Monday 1970-01-05 00:00 UTC and follow each other without gaps, so
+        /// 7-day epochs run Monday to Monday.
+        #[arg(long, value_name = "LENGTH", default_value = "7d")]
+        epoch: String,
         /// Succeed without changing anything when PATH already holds a valid
         /// key (for provisioning scripts that run more than once).
         #[arg(long)]
         if_missing: bool,
+    },
+    /// Make sure the keys of the current and the next epoch exist (run it
+    /// from cron or a systemd timer).
+    Rotate {
+        #[command(flatten)]
+        dir: keys::KeyDirArg,
+        #[command(flatten)]
+        now: keys::NowArg,
+    },
+    /// List the epochs, their time spans, and which keys exist or were
+    /// destroyed (never key bytes).
+    List {
+        #[command(flatten)]
+        dir: keys::KeyDirArg,
+    },
+    /// Destroy the keys of every epoch that ended more than DURATION ago:
+    /// the file is overwritten, removed, and a tombstone records the epoch as
+    /// destroyed. Pseudonyms of those epochs become unlinkable for everyone.
+    Purge {
+        #[command(flatten)]
+        dir: keys::KeyDirArg,
+        /// E.g. 14d: keys of epochs that ended before now − 14 days go.
+        #[arg(long, value_name = "DURATION")]
+        older_than: String,
+        #[command(flatten)]
+        now: keys::NowArg,
     },
 }
 
@@ -97,9 +153,29 @@ struct AnonymizeArgs {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 
-    /// The secret key (32 bytes, mode 0600), made by `anonlog key init`.
+    /// A static key (32 bytes, mode 0600), made by `anonlog key init PATH`:
+    /// one key for every line.
     #[arg(short = 'k', long, value_name = "PATH", env = "ANONLOG_KEY_FILE")]
     key_file: Option<PathBuf>,
+
+    /// A keyring made by `anonlog key init --key-dir`: each line is
+    /// pseudonymized with the key of the epoch that contains its own
+    /// timestamp (a line without one takes the epoch of the line before it;
+    /// lines before the first timestamp of an input take that of the first).
+    /// A missing key of an epoch that was never destroyed is created; lines
+    /// of destroyed epochs are handled like lines not understood, with every
+    /// identity replaced by REDACTED.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "ANONLOG_KEY_DIR",
+        conflicts_with = "key_file"
+    )]
+    key_dir: Option<PathBuf>,
+
+    /// How addresses are rewritten.
+    #[arg(long, value_enum, default_value_t = IpModeArg::Truncate)]
+    ip_mode: IpModeArg,
 
     /// Input format. `auto` decides per input from its first line.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
@@ -174,6 +250,17 @@ enum FormatArg {
     Generic,
 }
 
+/// Choices for `--ip-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum IpModeArg {
+    /// Keep only the --ipv4-prefix / --ipv6-prefix leading bits.
+    Truncate,
+    /// Encrypt with ipcrypt-pfx under the key: prefix-preserving and
+    /// one-to-one, so clients stay distinct (abuse analysis) without raw
+    /// addresses; unlinkable once the epoch's key is destroyed.
+    Pfx,
+}
+
 /// Choices for `--on-unparsed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OnUnparsedArg {
@@ -190,7 +277,25 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         let result = match self.command {
             Command::Anonymize(a) => anonymize(a),
-            Command::Key(KeyCommand::Init { path, if_missing }) => key_init(&path, if_missing),
+            Command::Key(KeyCommand::Init {
+                path,
+                key_dir,
+                epoch,
+                if_missing,
+            }) => match (path, key_dir) {
+                (Some(p), _) => key_init(&p, if_missing),
+                (None, Some(d)) => keys::init_ring(&d, &epoch),
+                (None, None) => Err(Error::new(ErrorKind::Usage, "give PATH or --key-dir")),
+            },
+            Command::Key(KeyCommand::Rotate { dir, now }) => keys::rotate(&dir, &now),
+            Command::Key(KeyCommand::List { dir }) => keys::list(&dir),
+            Command::Key(KeyCommand::Purge {
+                dir,
+                older_than,
+                now,
+            }) => keys::purge(&dir, &older_than, &now),
+            Command::Lookup(a) => keys::lookup(&a),
+            Command::Erase(a) => keys::erase(&a),
         };
         match result {
             Ok(code) => ExitCode::from(code),
@@ -217,20 +322,26 @@ fn key_init(path: &std::path::Path, if_missing: bool) -> Result<u8, Error> {
 fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
     // Validate everything before opening any output, so a usage error never
     // leaves a partial file.
-    let key_path = a.key_file.as_ref().ok_or_else(|| {
-        Error::new(
-            ErrorKind::Usage,
-            "no key given: use --key-file PATH or ANONLOG_KEY_FILE \
-             (create a key with `anonlog key init PATH`)",
-        )
-    })?;
-    let key = Key::load(key_path)?;
-    let pseudo = Pseudonymizer::new(&key);
-    drop(key);
+    let keys = match (&a.key_file, &a.key_dir) {
+        (Some(f), _) => Keys::Static(Box::new(keys::load_static(f)?)),
+        (None, Some(d)) => Keys::Ring(Keyring::open(d)?),
+        (None, None) => {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "no key given: use --key-file PATH (ANONLOG_KEY_FILE) or --key-dir DIR \
+                 (ANONLOG_KEY_DIR); create one with `anonlog key init PATH` or \
+                 `anonlog key init --key-dir DIR`",
+            ))
+        }
+    };
     let opts = Options {
         policy: IpPolicy {
             v4_prefix: a.ipv4_prefix,
             v6_prefix: a.ipv6_prefix,
+            mode: match a.ip_mode {
+                IpModeArg::Truncate => IpMode::Truncate,
+                IpModeArg::Pfx => IpMode::Pfx,
+            },
         },
         rules: ParamRules::new(&a.secret_params, &a.identity_params),
         on_unparsed: match a.on_unparsed {
@@ -239,8 +350,9 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
             OnUnparsedArg::Fail => OnUnparsed::Fail,
         },
         trailing_user: a.trailing_user,
+        now: keys::wall_clock(),
     };
-    let rw = Rewriter::new(opts, pseudo);
+    let rw = Rewriter::with_keys(opts, keys);
     let inputs: Vec<Input> = if a.files.is_empty() {
         vec![Input::Stdin]
     } else {
@@ -310,7 +422,15 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
             eprintln!("anonlog: error: {e}");
         }
     }
-    let code = exit_code(&summary);
+    let key_errors = rw.key_errors();
+    for e in &key_errors {
+        eprintln!("anonlog: error: {e}");
+    }
+    let code = if key_errors.is_empty() {
+        exit_code(&summary)
+    } else {
+        EXIT_ERROR
+    };
     if let Some(path) = &a.summary_json {
         let json = summary_json(&summary, code);
         std::fs::write(path, json + "\n")
@@ -355,13 +475,21 @@ fn mb(bytes: u64) -> f64 {
 
 fn summary_line(s: &RunSummary) -> String {
     let t = &s.total;
+    let destroyed = if t.lines_key_destroyed > 0 {
+        format!(
+            " ({} of them in epochs whose key was destroyed: identities REDACTED)",
+            t.lines_key_destroyed
+        )
+    } else {
+        String::new()
+    };
     let rate = if s.elapsed_secs > 0.0 {
         mb(t.bytes_in) / s.elapsed_secs
     } else {
         0.0
     };
     format!(
-        "{} lines read, {} written: {} rewritten, {} scrubbed, {} blank, {} dropped, {} failed; \
+        "{} lines read, {} written: {} rewritten, {} scrubbed, {} blank, {} dropped, {} failed{destroyed}; \
          {:.1} MB in, {:.1} MB out, {:.2} s, {:.0} MB/s",
         t.lines_read,
         t.lines_written,

@@ -12,13 +12,29 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// How addresses are truncated: the number of leading bits kept.
+/// What happens to an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IpMode {
+    /// Truncated to the configured prefixes (the default).
+    #[default]
+    Truncate,
+    /// Encrypted with ipcrypt-pfx under the epoch's key: prefix-preserving
+    /// (two addresses in one subnet stay in one subnet), one-to-one, so
+    /// clients stay distinct for abuse analysis, and unlinkable once the key
+    /// is destroyed.
+    Pfx,
+}
+
+/// How addresses are rewritten: the mode, and for truncation the number of
+/// leading bits kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IpPolicy {
     /// Leading bits kept of an IPv4 address (0 to 32). Default 24.
     pub v4_prefix: u8,
     /// Leading bits kept of an IPv6 address (0 to 128). Default 48.
     pub v6_prefix: u8,
+    /// Truncation (default) or keyed prefix-preserving encryption.
+    pub mode: IpMode,
 }
 
 impl Default for IpPolicy {
@@ -26,6 +42,7 @@ impl Default for IpPolicy {
         IpPolicy {
             v4_prefix: 24,
             v6_prefix: 48,
+            mode: IpMode::Truncate,
         }
     }
 }
@@ -68,16 +85,22 @@ impl IpPolicy {
 
     /// Writes the truncated form of `addr` to `out`.
     pub fn write_truncated(&self, addr: IpAddr, out: &mut Vec<u8>) {
-        match self.truncate(addr) {
-            IpAddr::V4(v4) => write_ipv4(v4, out),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => {
-                    out.extend_from_slice(b"::ffff:");
-                    write_ipv4(v4, out);
-                }
-                None => write_ipv6(v6, out),
-            },
-        }
+        write_canonical(self.truncate(addr), out);
+    }
+}
+
+/// Writes `addr` in canonical text form: dotted decimal, RFC 5952 IPv6,
+/// `::ffff:a.b.c.d` for IPv4-mapped addresses.
+pub fn write_canonical(addr: IpAddr, out: &mut Vec<u8>) {
+    match addr {
+        IpAddr::V4(v4) => write_ipv4(v4, out),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => {
+                out.extend_from_slice(b"::ffff:");
+                write_ipv4(v4, out);
+            }
+            None => write_ipv6(v6, out),
+        },
     }
 }
 
@@ -495,11 +518,11 @@ mod tests {
             (d, "2a02:cf40:add:4002:91f2:a9b2:e09a:6fc6", "2a02:cf40:add::"),
             (d, "::1", "::"),
             (d, "::ffff:192.0.2.128", "::ffff:192.0.2.0"),
-            (IpPolicy { v4_prefix: 16, v6_prefix: 32 }, "192.168.33.2", "192.168.0.0"),
-            (IpPolicy { v4_prefix: 16, v6_prefix: 32 }, "2001:db8:1:2::5", "2001:db8::"),
-            (IpPolicy { v4_prefix: 0, v6_prefix: 0 }, "1.2.3.4", "0.0.0.0"),
-            (IpPolicy { v4_prefix: 32, v6_prefix: 128 }, "1.2.3.4", "1.2.3.4"),
-            (IpPolicy { v4_prefix: 20, v6_prefix: 44 }, "1.2.255.4", "1.2.240.0"),
+            (IpPolicy { v4_prefix: 16, v6_prefix: 32, mode: IpMode::Truncate }, "192.168.33.2", "192.168.0.0"),
+            (IpPolicy { v4_prefix: 16, v6_prefix: 32, mode: IpMode::Truncate }, "2001:db8:1:2::5", "2001:db8::"),
+            (IpPolicy { v4_prefix: 0, v6_prefix: 0, mode: IpMode::Truncate }, "1.2.3.4", "0.0.0.0"),
+            (IpPolicy { v4_prefix: 32, v6_prefix: 128, mode: IpMode::Truncate }, "1.2.3.4", "1.2.3.4"),
+            (IpPolicy { v4_prefix: 20, v6_prefix: 44, mode: IpMode::Truncate }, "1.2.255.4", "1.2.240.0"),
         ];
         for (p, input, want) in rows {
             assert_eq!(trunc(*p, input), *want, "{input}");

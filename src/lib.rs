@@ -27,6 +27,7 @@ pub mod error;
 pub mod format;
 pub mod input;
 pub mod ip;
+pub mod keyring;
 pub mod output;
 pub mod pipeline;
 pub mod pseudonym;

@@ -189,6 +189,11 @@ fn process_block(
         }
         stats.lines_read += 1;
         let outcome = rw.rewrite_line(w, format, content, &mut out);
+        if let Outcome::Scrubbed(e) | Outcome::Dropped(e) | Outcome::Failed(e) = outcome {
+            if e.field == crate::rewrite::DESTROYED {
+                stats.lines_key_destroyed += 1;
+            }
+        }
         let written = match outcome {
             Outcome::Blank => {
                 stats.lines_blank += 1;
@@ -201,7 +206,8 @@ fn process_block(
             Outcome::Scrubbed(e) => {
                 stats.lines_scrubbed += 1;
                 // In a generic input every line is scrubbed by design.
-                if format != Format::Generic && diags.len() < DIAGS_PER_BLOCK {
+                let report = format != Format::Generic || e.field == crate::rewrite::DESTROYED;
+                if report && diags.len() < DIAGS_PER_BLOCK {
                     diags.push((idx, e, "scrubbed"));
                 }
                 true
@@ -242,6 +248,17 @@ fn process_block(
         failed,
         flush: false,
     }
+}
+
+/// The timestamp of the first line of `data` that has one.
+fn first_timestamp(data: &[u8]) -> Option<i64> {
+    data.split(|&b| b == b'\n').find_map(format::line_timestamp)
+}
+
+/// The timestamp of the last line of `data` that has one.
+fn last_timestamp(data: &[u8]) -> Option<i64> {
+    data.rsplit(|&b| b == b'\n')
+        .find_map(format::line_timestamp)
 }
 
 /// What the producer sends: a block, or a read error.
@@ -374,6 +391,7 @@ fn run_input(
         let mut next_write = 0u64;
         let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
         let mut line_base = 0u64;
+        let mut last_ts: Option<i64> = None;
         let mut input_done = false;
         let mut stop = false;
 
@@ -390,6 +408,17 @@ fn run_input(
                     recv(brx) -> msg => match msg {
                         Ok(Ok(block)) => {
                             let fmt = *format.get_or_insert_with(|| format::detect(&block.data));
+                            // With a keyring, lines without a timestamp take
+                            // the epoch of the last line before them that has
+                            // one, across blocks; the first lines of an input
+                            // take that of its first timestamped line.
+                            let carry_in = if rw.uses_epochs() {
+                                let carry = last_ts.or_else(|| first_timestamp(&block.data));
+                                last_ts = last_timestamp(&block.data).or(carry);
+                                carry
+                            } else {
+                                None
+                            };
                             let seq = next_seq;
                             next_seq += 1;
                             in_flight += 1;
@@ -397,6 +426,7 @@ fn run_input(
                             let first = seq == 0;
                             rs.spawn(move |_| {
                                 let mut w = workers.take();
+                                w.set_carry(carry_in);
                                 let buf = workers.take_buf();
                                 let mut d = process_block(rw, &mut w, fmt, &block.data, first, buf);
                                 workers.give(w);

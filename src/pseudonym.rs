@@ -233,11 +233,12 @@ impl std::fmt::Debug for Token {
     }
 }
 
-/// The keyed pseudonym function, with one precomputed HMAC state per namespace.
-/// Cheap to share between threads (`&Pseudonymizer` is `Sync`).
-#[derive(Clone)]
+/// The keyed pseudonym function, with one precomputed HMAC state per
+/// namespace, and the keyed IP encryption of `--ip-mode pfx`. Cheap to share
+/// between threads (`&Pseudonymizer` is `Sync`).
 pub struct Pseudonymizer {
     macs: [HmacSha256; 4],
+    pfx: ipcrypt_rs::IpcryptPfx,
 }
 
 impl std::fmt::Debug for Pseudonymizer {
@@ -263,7 +264,31 @@ impl Pseudonymizer {
             let sub = hkdf_expand_32(&key.0, ns.label());
             HmacSha256::new_from_slice(&sub[..]).expect("HMAC accepts any key length")
         });
-        Pseudonymizer { macs }
+        let mut ip_key = hkdf_expand_32(&key.0, b"anonlog/v1/ip-pfx");
+        // ipcrypt-pfx needs two different 16-byte halves; equal halves from
+        // HKDF would be a 2^-128 event, but never panic on it.
+        if ip_key[..16] == ip_key[16..] {
+            ip_key[31] ^= 1;
+        }
+        let pfx = ipcrypt_rs::IpcryptPfx::new(*ip_key);
+        Pseudonymizer { macs, pfx }
+    }
+
+    /// Encrypts `addr` prefix-preservingly (ipcrypt-pfx) under this key's
+    /// IP subkey. IPv4-mapped IPv6 addresses are encrypted as IPv4 and keep
+    /// their mapped form.
+    pub fn encrypt_ip(&self, addr: std::net::IpAddr) -> std::net::IpAddr {
+        use std::net::IpAddr;
+        match addr {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => match self.pfx.encrypt_ipaddr(IpAddr::V4(v4)) {
+                    IpAddr::V4(e) => IpAddr::V6(e.to_ipv6_mapped()),
+                    other => other,
+                },
+                None => self.pfx.encrypt_ipaddr(addr),
+            },
+            v4 => self.pfx.encrypt_ipaddr(v4),
+        }
     }
 
     /// The pseudonym of `value` in namespace `ns`.

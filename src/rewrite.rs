@@ -6,12 +6,15 @@
 //! sensitive byte ranges a parser reports are replaced; every other byte is
 //! copied verbatim, so the output is a log of the same format.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use crate::format::access::{self, AccessLine, ParseError, Part, Role};
 use crate::format::Format;
 use crate::ip::{self, IpPolicy};
+use crate::keyring::{Epoch, KeyState, Keyring};
 use crate::pseudonym::{Namespace, PseudonymCache, Pseudonymizer};
 use crate::scrub::{self, ParamKind, ParamRules, REDACTED};
 
@@ -41,6 +44,9 @@ pub struct Options {
     /// size when there is none) is a user field, as when
     /// `%{MOODLEUSER}n` or `$sent_http_x_moodleuser` is appended to combined.
     pub trailing_user: bool,
+    /// The time (Unix seconds) whose epoch applies to lines before the first
+    /// timestamped line of an input that has none (keyring only).
+    pub now: i64,
 }
 
 /// The result of rewriting one line.
@@ -58,21 +64,63 @@ pub enum Outcome {
     Failed(ParseError),
 }
 
-/// Shared, read-only rewriting state.
-#[derive(Debug)]
-pub struct Rewriter {
-    opts: Options,
-    pseudo: Pseudonymizer,
+/// The "field" reported for a line whose epoch key was destroyed (or could
+/// not be loaded): such a line is handled like a line not understood.
+pub const DESTROYED: &str = "epoch key (destroyed or unavailable)";
+
+/// Where the pseudonym keys come from.
+pub enum Keys {
+    /// One key for every line (`--key-file`).
+    Static(Box<Pseudonymizer>),
+    /// One key per epoch, chosen by each line's own timestamp (`--key-dir`).
+    Ring(Keyring),
 }
 
-/// Per-thread mutable state: pseudonym cache and scratch space.
+/// Shared, read-only rewriting state (plus the epoch keys loaded so far).
+pub struct Rewriter {
+    opts: Options,
+    keys: Keys,
+    /// Epoch keys loaded from the keyring: `None` for a destroyed epoch.
+    loaded: Mutex<HashMap<Epoch, Option<Arc<Pseudonymizer>>>>,
+    /// Errors met while loading or creating epoch keys.
+    key_errors: Mutex<Vec<String>>,
+}
+
+impl std::fmt::Debug for Rewriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rewriter")
+            .field("opts", &self.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many per-epoch pseudonym caches a worker keeps (lines near an epoch
+/// boundary may alternate between two epochs).
+const EPOCH_CACHES: usize = 3;
+
+/// Per-thread mutable state: pseudonym caches, the current epoch, scratch
+/// space.
 #[derive(Debug, Default)]
 pub struct Worker {
-    cache: PseudonymCache,
+    /// Most recently used first.
+    caches: Vec<(Epoch, PseudonymCache)>,
+    /// The epoch in use and its key (`None`: destroyed or unavailable).
+    current: Option<(Epoch, Option<Arc<Pseudonymizer>>)>,
+    /// The timestamp of the last line that had one (epoch of untimed lines).
+    carry: Option<i64>,
     buf: Vec<u8>,
     buf2: Vec<u8>,
     toks: Vec<Range<usize>>,
     parts: Vec<Part>,
+}
+
+impl Worker {
+    /// Sets the timestamp that lines without one inherit until a line with
+    /// one comes (the last timestamp before this block). With a keyring this
+    /// must be called before each block; with a static key it does nothing.
+    pub fn set_carry(&mut self, ts: Option<i64>) {
+        self.carry = ts;
+    }
 }
 
 /// What the rewriting helpers need: shared options plus this thread's state.
@@ -81,16 +129,84 @@ pub struct Ctx<'a> {
     pub rules: &'a ParamRules,
     /// Address truncation.
     pub policy: IpPolicy,
-    pseudo: &'a Pseudonymizer,
+    /// The key of this line's epoch; `None` when it was destroyed, in which
+    /// case identities are replaced by [`REDACTED`] instead of pseudonyms.
+    pseudo: Option<&'a Pseudonymizer>,
     cache: &'a mut PseudonymCache,
     buf: &'a mut Vec<u8>,
     buf2: &'a mut Vec<u8>,
 }
 
 impl Rewriter {
-    /// A rewriter with `opts` and the pseudonym function `pseudo`.
+    /// A rewriter with `opts` and one static key for every line
+    /// (`--key-file`).
     pub fn new(opts: Options, pseudo: Pseudonymizer) -> Rewriter {
-        Rewriter { opts, pseudo }
+        Rewriter::with_keys(opts, Keys::Static(Box::new(pseudo)))
+    }
+
+    /// A rewriter with `opts` and pseudonyms from `keys`.
+    pub fn with_keys(opts: Options, keys: Keys) -> Rewriter {
+        Rewriter {
+            opts,
+            keys,
+            loaded: Mutex::new(HashMap::new()),
+            key_errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Do lines choose their key by their own timestamp?
+    pub fn uses_epochs(&self) -> bool {
+        matches!(self.keys, Keys::Ring(_))
+    }
+
+    /// Errors met while loading epoch keys (lines of those epochs were
+    /// handled like lines of destroyed epochs).
+    pub fn key_errors(&self) -> Vec<String> {
+        self.key_errors
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default()
+    }
+
+    /// The key of epoch `e`, loading (and, when missing, creating) it once.
+    fn epoch_key(&self, e: Epoch) -> Option<Arc<Pseudonymizer>> {
+        let Keys::Ring(ring) = &self.keys else {
+            return None;
+        };
+        let mut loaded = self.loaded.lock().expect("no panics while held");
+        if let Some(k) = loaded.get(&e) {
+            return k.clone();
+        }
+        let k = match ring.key_for(e, true) {
+            Ok(KeyState::Present(key)) => Some(Arc::new(Pseudonymizer::new(&key))),
+            Ok(KeyState::Destroyed { .. }) | Ok(KeyState::Missing) => None,
+            Err(err) => {
+                if let Ok(mut errs) = self.key_errors.lock() {
+                    errs.push(err.to_string());
+                }
+                None
+            }
+        };
+        loaded.insert(e, k.clone());
+        k
+    }
+
+    /// Makes the worker's current epoch the one of `ts` (or of its carried
+    /// timestamp, or of the run's time). Returns whether a key is available.
+    fn select_epoch(&self, w: &mut Worker, ts: Option<i64>) -> bool {
+        let Keys::Ring(ring) = &self.keys else {
+            return true;
+        };
+        if ts.is_some() {
+            w.carry = ts;
+        }
+        let t = w.carry.unwrap_or(self.opts.now);
+        let e = ring.epoch_len().epoch_of(t);
+        if w.current.as_ref().map(|c| c.0) != Some(e) {
+            let k = self.epoch_key(e);
+            w.current = Some((e, k));
+        }
+        w.current.as_ref().is_some_and(|c| c.1.is_some())
     }
 
     /// The options in force.
@@ -102,12 +218,32 @@ impl Rewriter {
         &'a self,
         w: &'a mut Worker,
     ) -> (Ctx<'a>, &'a mut Vec<Range<usize>>, &'a mut Vec<Part>) {
+        let (epoch, pseudo) = match &self.keys {
+            Keys::Static(p) => (Epoch(0), Some(&**p)),
+            Keys::Ring(_) => match &w.current {
+                Some((e, k)) => (*e, k.as_deref()),
+                None => (Epoch(0), None),
+            },
+        };
+        if w.caches.first().map(|c| c.0) != Some(epoch) {
+            let pos = match w.caches.iter().position(|c| c.0 == epoch) {
+                Some(p) => p,
+                None => {
+                    if w.caches.len() == EPOCH_CACHES {
+                        w.caches.pop();
+                    }
+                    w.caches.push((epoch, PseudonymCache::default()));
+                    w.caches.len() - 1
+                }
+            };
+            w.caches.swap(0, pos);
+        }
         (
             Ctx {
                 rules: &self.opts.rules,
                 policy: self.opts.policy,
-                pseudo: &self.pseudo,
-                cache: &mut w.cache,
+                pseudo,
+                cache: &mut w.caches[0].1,
                 buf: &mut w.buf,
                 buf2: &mut w.buf2,
             },
@@ -129,25 +265,32 @@ impl Rewriter {
             out.extend_from_slice(line);
             return Outcome::Blank;
         }
-        let err = match format {
-            Format::Access => match access::parse(line) {
-                Ok(rec) => {
-                    let (mut ctx, toks, parts) = self.ctx(w);
-                    write_access(
-                        &mut ctx,
-                        toks,
-                        parts,
-                        self.opts.trailing_user,
-                        line,
-                        &rec,
-                        out,
-                    );
-                    return Outcome::Rewritten;
-                }
-                Err(e) => e,
-            },
-            Format::Generic => ParseError {
+        let parsed = match format {
+            Format::Access => access::parse(line),
+            Format::Generic => Err(ParseError {
                 field: "line",
+                offset: 0,
+            }),
+        };
+        let keyed = if self.uses_epochs() {
+            let ts = match &parsed {
+                Ok(rec) => rec.timestamp,
+                Err(_) => crate::format::line_timestamp(line),
+            };
+            self.select_epoch(w, ts)
+        } else {
+            true
+        };
+        let err = match parsed {
+            Ok(rec) if keyed => {
+                let (mut ctx, toks, parts) = self.ctx(w);
+                let trailing = self.opts.trailing_user;
+                write_access(&mut ctx, toks, parts, trailing, line, &rec, out);
+                return Outcome::Rewritten;
+            }
+            Err(e) if keyed => e,
+            _ => ParseError {
+                field: DESTROYED,
                 offset: 0,
             },
         };
@@ -219,7 +362,7 @@ fn write_access(
         // `a.b.c.d - user`: the shape of nearly every line; the roles are
         // the ones `parse_head` would give (see `common_head`).
         Some((addr, user)) => {
-            ctx.policy.write_truncated(addr, out);
+            ctx.write_addr(addr, out);
             out.extend_from_slice(b" - ");
             ctx.write_user_field(&line[user.clone()], out);
             user.end
@@ -276,8 +419,24 @@ fn is_placeholder(v: &[u8]) -> bool {
 
 impl Ctx<'_> {
     fn token(&mut self, ns: Namespace, value: &[u8], out: &mut Vec<u8>) {
-        let t = self.cache.get(self.pseudo, ns, value);
-        out.extend_from_slice(t.as_bytes());
+        match self.pseudo {
+            Some(p) => {
+                let t = self.cache.get(p, ns, value);
+                out.extend_from_slice(t.as_bytes());
+            }
+            // The epoch's key is gone: nobody may link this value any more.
+            None => out.extend_from_slice(REDACTED),
+        }
+    }
+
+    /// Writes an address in the configured IP mode: truncated, or encrypted
+    /// prefix-preservingly with this epoch's key (truncated when the key is
+    /// gone).
+    pub fn write_addr(&self, addr: IpAddr, out: &mut Vec<u8>) {
+        match (self.policy.mode, self.pseudo) {
+            (ip::IpMode::Pfx, Some(p)) => ip::write_canonical(p.encrypt_ip(addr), out),
+            _ => self.policy.write_truncated(addr, out),
+        }
     }
 
     /// Pseudonymizes a decoded identity value: digits are a user id (0, not
@@ -394,7 +553,7 @@ impl Ctx<'_> {
     fn write_client(&mut self, v: &[u8], out: &mut Vec<u8>) {
         if let Some((addr, s, e)) = ip::parse_client(v) {
             out.extend_from_slice(&v[..s]);
-            self.policy.write_truncated(addr, out);
+            self.write_addr(addr, out);
             // A zone id names an interface of this host, not the client.
             let rest = &v[e..];
             out.extend_from_slice(rest);

@@ -511,7 +511,7 @@ fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
             }
             Hit::Email => ctx.write_email(v, out),
             Hit::User => ctx.write_user_single(v, out),
-            Hit::Addr(a) => ctx.policy.write_truncated(a, out),
+            Hit::Addr(a) => ctx.write_addr(a, out),
         }
         emitted = ve;
         i = ve.max(i + 1);

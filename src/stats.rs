@@ -24,6 +24,9 @@ pub struct Stats {
     pub lines_failed: u64,
     /// Empty or white-space-only lines, copied as they are.
     pub lines_blank: u64,
+    /// Lines whose epoch key was destroyed (also counted as scrubbed,
+    /// dropped or failed).
+    pub lines_key_destroyed: u64,
     /// Bytes read.
     pub bytes_in: u64,
     /// Bytes written.
@@ -39,6 +42,7 @@ impl AddAssign<&Stats> for Stats {
         self.lines_dropped += o.lines_dropped;
         self.lines_failed += o.lines_failed;
         self.lines_blank += o.lines_blank;
+        self.lines_key_destroyed += o.lines_key_destroyed;
         self.bytes_in += o.bytes_in;
         self.bytes_out += o.bytes_out;
     }

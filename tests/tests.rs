@@ -5,4 +5,5 @@ mod util;
 mod anonymize;
 mod cli;
 mod corpus;
+mod keyring;
 mod paths;

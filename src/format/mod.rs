@@ -47,6 +47,92 @@ pub fn detect(sample: &[u8]) -> Format {
     }
 }
 
+/// The time of a line that no parser understood, when it starts with (or
+/// has after one leading word) a timestamp anonlog knows: a CLF `[...]` time
+/// anywhere, ISO 8601 (`2020-04-14T15:57:14.463-04:00`, `... 17:33:24,165Z`),
+/// or nginx's error-log `2012/04/09 11:53:29`. Times without a zone count as
+/// UTC. Used to choose the epoch key of such lines.
+pub fn line_timestamp(line: &[u8]) -> Option<i64> {
+    if let Some((_, Some(t))) = access::find_time(line) {
+        return Some(t);
+    }
+    let after_word = line
+        .iter()
+        .position(|&b| b == b' ')
+        .map(|p| &line[p + 1..])
+        .unwrap_or(&[]);
+    iso_time(line).or_else(|| iso_time(after_word))
+}
+
+/// A time given on the command line: `YYYY-MM-DD` (midnight UTC) or an ISO
+/// date-time as [`line_timestamp`] reads them, the whole of `s`.
+pub fn parse_iso(s: &[u8]) -> Option<i64> {
+    if s.len() == 10 {
+        let mut t = s.to_vec();
+        t.extend_from_slice(b"T00:00:00Z");
+        return iso_time(&t);
+    }
+    iso_time(s)
+}
+
+/// `YYYY-MM-DD[T ]HH:MM:SS[.frac|,frac][Z|±hh:mm|±hhmm]` or
+/// `YYYY/MM/DD HH:MM:SS` at the start of `s`.
+fn iso_time(s: &[u8]) -> Option<i64> {
+    let d = |i: usize, n: usize| -> Option<i64> {
+        let b = s.get(i..i + n)?;
+        b.iter().try_fold(0i64, |a, &c| {
+            c.is_ascii_digit().then(|| a * 10 + i64::from(c - b'0'))
+        })
+    };
+    let sep = *s.get(4)?;
+    if !(sep == b'-' || sep == b'/') || s.get(7) != Some(&sep) {
+        return None;
+    }
+    if !matches!(s.get(10), Some(b'T' | b' '))
+        || s.get(13) != Some(&b':')
+        || s.get(16) != Some(&b':')
+    {
+        return None;
+    }
+    let (y, mo, da, h, mi, se) = (
+        d(0, 4)?,
+        d(5, 2)?,
+        d(8, 2)?,
+        d(11, 2)?,
+        d(14, 2)?,
+        d(17, 2)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut i = 19;
+    if matches!(s.get(i), Some(b'.' | b',')) {
+        i += 1;
+        while s.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    let off = match s.get(i) {
+        Some(&c @ (b'+' | b'-')) => {
+            let oh = d(i + 1, 2)?;
+            let om = if s.get(i + 3) == Some(&b':') {
+                d(i + 4, 2)?
+            } else {
+                d(i + 3, 2)?
+            };
+            let o = oh * 3600 + om * 60;
+            if c == b'-' {
+                -o
+            } else {
+                o
+            }
+        }
+        _ => 0,
+    };
+    let days = combinator::days_from_civil(y, mo as u32, da as u32);
+    Some(days * 86_400 + h * 3600 + mi * 60 + se - off)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,6 +143,7 @@ fn prefixes_are_configurable() {
         policy: IpPolicy {
             v4_prefix: 16,
             v6_prefix: 32,
+            mode: ip::IpMode::Truncate,
         },
         ..Options::default()
     };

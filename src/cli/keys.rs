@@ -1,0 +1,363 @@
+//! The key-lifecycle commands: `key init | rotate | list | purge`, and the
+//! data-subject commands `lookup` and `erase`.
+//!
+//! Everything here works on a keyring directory (see `anonlog::keyring`);
+//! none of it ever prints key bytes.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use anonlog::format::combinator::civil_from_days;
+use anonlog::keyring::{parse_duration, Epoch, EpochLen, EpochState, KeyState, Keyring};
+use anonlog::output::AtomicFile;
+use anonlog::pseudonym::{Key, Namespace, Pseudonymizer};
+use anonlog::{Error, ErrorKind};
+
+use super::{EXIT_ERROR, EXIT_OK};
+
+/// Where the keyring is.
+#[derive(Debug, Args)]
+pub struct KeyDirArg {
+    /// The keyring directory (mode 0700).
+    #[arg(long, value_name = "DIR", env = "ANONLOG_KEY_DIR")]
+    key_dir: PathBuf,
+}
+
+/// `--now`, for cron jobs that must act on a given time, and for tests.
+#[derive(Debug, Args)]
+pub struct NowArg {
+    /// Act as if it were TIME (`@UNIX-SECONDS`, `2026-11-25`,
+    /// `2026-11-25T10:00:00Z`) [default: the current time].
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+}
+
+impl NowArg {
+    fn get(&self) -> Result<i64, Error> {
+        match &self.now {
+            None => Ok(wall_clock()),
+            Some(s) => parse_time(s, wall_clock()),
+        }
+    }
+}
+
+/// Who: the identifiers of one person.
+#[derive(Debug, Args)]
+pub struct PersonArgs {
+    /// A platform user id (Moodle `userid`, BigBlueButton `userID`).
+    #[arg(long, value_name = "ID")]
+    user_id: Vec<String>,
+    /// A name or login name, exactly as the logs carry it.
+    #[arg(long, value_name = "NAME")]
+    name: Vec<String>,
+    /// An e-mail address.
+    #[arg(long, value_name = "ADDRESS")]
+    email: Vec<String>,
+}
+
+impl PersonArgs {
+    /// (label, namespace, value as hashed)
+    fn identifiers(&self) -> Result<Vec<(String, Namespace, Vec<u8>)>, Error> {
+        let mut ids = Vec::new();
+        for u in &self.user_id {
+            if u.is_empty() || !u.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("--user-id takes digits, not {u:?}"),
+                ));
+            }
+            ids.push((
+                format!("user id {u}"),
+                Namespace::UserId,
+                u.as_bytes().to_vec(),
+            ));
+        }
+        for n in &self.name {
+            ids.push((
+                format!("name {n:?}"),
+                Namespace::Name,
+                n.as_bytes().to_vec(),
+            ));
+        }
+        for e in &self.email {
+            let lower = e.to_ascii_lowercase();
+            ids.push((format!("e-mail {e}"), Namespace::Email, lower.into_bytes()));
+        }
+        if ids.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "say who: give --user-id, --name or --email",
+            ));
+        }
+        Ok(ids)
+    }
+}
+
+/// `anonlog key init --key-dir DIR`.
+pub fn init_ring(dir: &Path, epoch: &str) -> Result<u8, Error> {
+    let len = EpochLen::parse(epoch)?;
+    let ring = Keyring::init(dir, len)?;
+    let created = ring.rotate(wall_clock())?;
+    eprintln!(
+        "anonlog: keyring {} ready (epochs of {len}); {} key(s) created",
+        dir.display(),
+        created.len()
+    );
+    Ok(EXIT_OK)
+}
+
+/// `anonlog key rotate`.
+pub fn rotate(dir: &KeyDirArg, now: &NowArg) -> Result<u8, Error> {
+    let ring = Keyring::open(&dir.key_dir)?;
+    let created = ring.rotate(now.get()?)?;
+    for e in &created {
+        eprintln!("anonlog: created the key of epoch {}", describe(&ring, *e));
+    }
+    Ok(EXIT_OK)
+}
+
+/// `anonlog key list`: one line per epoch, never a key byte.
+pub fn list(dir: &KeyDirArg) -> Result<u8, Error> {
+    let ring = Keyring::open(&dir.key_dir)?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "epoch\tstart\tend\tstate\tsince");
+    for info in ring.list()? {
+        let (state, when) = match info.state {
+            EpochState::Present { created } => ("present", created),
+            EpochState::Destroyed { destroyed_at } => ("destroyed", destroyed_at),
+        };
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{state}\t{}",
+            info.epoch.0,
+            info.start.map_or("-".into(), fmt_time),
+            info.end.map_or("-".into(), fmt_time),
+            fmt_time(when)
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+/// `anonlog key purge --older-than D`.
+pub fn purge(dir: &KeyDirArg, older_than: &str, now: &NowArg) -> Result<u8, Error> {
+    let ring = Keyring::open(&dir.key_dir)?;
+    let now = now.get()?;
+    let age = parse_duration(older_than)?;
+    let cutoff = now - i64::try_from(age).unwrap_or(i64::MAX);
+    let gone = ring.purge(cutoff, now)?;
+    for e in &gone {
+        eprintln!(
+            "anonlog: destroyed the key of epoch {}: its pseudonyms can no longer be linked to anyone",
+            describe(&ring, *e)
+        );
+    }
+    if gone.is_empty() {
+        eprintln!("anonlog: no epoch ended before {}", fmt_time(cutoff));
+    }
+    Ok(EXIT_OK)
+}
+
+/// The options of `anonlog lookup`.
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    #[command(flatten)]
+    dir: KeyDirArg,
+    #[command(flatten)]
+    person: PersonArgs,
+    /// Only epochs that end after TIME (`@UNIX`, a date, or a duration back
+    /// from now such as `30d`).
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Only epochs that start before TIME.
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+}
+
+/// `anonlog lookup`: the pseudonyms of one person in every epoch whose key
+/// still exists, and a plain statement for every destroyed one.
+pub fn lookup(a: &LookupArgs) -> Result<u8, Error> {
+    let ring = Keyring::open(&a.dir.key_dir)?;
+    let ids = a.person.identifiers()?;
+    let now = wall_clock();
+    let since = a.since.as_deref().map(|s| parse_time(s, now)).transpose()?;
+    let until = a.until.as_deref().map(|s| parse_time(s, now)).transpose()?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "epoch\tstart\tend\tidentifier\tpseudonym");
+    for info in ring.list()? {
+        if since.is_some_and(|t| info.end.is_some_and(|e| e <= t))
+            || until.is_some_and(|t| info.start.is_some_and(|s| s >= t))
+        {
+            continue;
+        }
+        let span = format!(
+            "{}\t{}\t{}",
+            info.epoch.0,
+            info.start.map_or("-".into(), fmt_time),
+            info.end.map_or("-".into(), fmt_time)
+        );
+        match ring.key_for(info.epoch, false)? {
+            KeyState::Present(key) => {
+                let p = Pseudonymizer::new(&key);
+                for (label, ns, value) in &ids {
+                    let t = p.pseudonym(*ns, value);
+                    let _ = writeln!(out, "{span}\t{label}\t{t:?}");
+                }
+            }
+            KeyState::Destroyed { .. } | KeyState::Missing => {
+                let _ = writeln!(
+                    out,
+                    "{span}\t-\tkey destroyed: records of this epoch can no longer be linked to anyone"
+                );
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// The options of `anonlog erase`.
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    #[command(flatten)]
+    dir: KeyDirArg,
+    #[command(flatten)]
+    person: PersonArgs,
+    /// Pseudonymized log files to remove the person's lines from (each is
+    /// replaced atomically; its permissions are kept).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+}
+
+/// `anonlog erase`: removes every line that carries one of the person's
+/// pseudonyms (in any epoch whose key still exists) from the files.
+pub fn erase(a: &EraseArgs) -> Result<u8, Error> {
+    let ring = Keyring::open(&a.dir.key_dir)?;
+    let ids = a.person.identifiers()?;
+    let mut tokens: Vec<Vec<u8>> = Vec::new();
+    let mut destroyed = 0;
+    for info in ring.list()? {
+        match ring.key_for(info.epoch, false)? {
+            KeyState::Present(key) => {
+                let p = Pseudonymizer::new(&key);
+                for (_, ns, value) in &ids {
+                    tokens.push(p.pseudonym(*ns, value).as_bytes().to_vec());
+                }
+            }
+            _ => destroyed += 1,
+        }
+    }
+    let mut code = EXIT_OK;
+    for f in &a.files {
+        match erase_file(f, &tokens) {
+            Ok((kept, removed)) => eprintln!(
+                "anonlog: {}: removed {removed} line(s), kept {kept}",
+                f.display()
+            ),
+            Err(e) => {
+                eprintln!("anonlog: error: {}: {e}", f.display());
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    if destroyed > 0 {
+        eprintln!(
+            "anonlog: {destroyed} epoch(s) have destroyed keys: their records can no longer be \
+             linked to this person (or anyone)"
+        );
+    }
+    Ok(code)
+}
+
+fn erase_file(path: &Path, tokens: &[Vec<u8>]) -> std::io::Result<(u64, u64)> {
+    let finders: Vec<memchr::memmem::Finder<'_>> =
+        tokens.iter().map(memchr::memmem::Finder::new).collect();
+    let mut input = BufReader::new(std::fs::File::open(path)?);
+    let mut out = AtomicFile::create(path)?;
+    let (mut kept, mut removed) = (0, 0);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if finders.iter().any(|f| has_token(&line, f)) {
+            removed += 1;
+        } else {
+            out.write_all(&line)?;
+            kept += 1;
+        }
+    }
+    out.commit()?;
+    Ok((kept, removed))
+}
+
+/// `line` holds the token as a whole word (not inside a longer one).
+fn has_token(line: &[u8], f: &memchr::memmem::Finder<'_>) -> bool {
+    let n = f.needle().len();
+    f.find_iter(line).any(|p| {
+        let before = p.checked_sub(1).map(|i| line[i]);
+        let after = line.get(p + n).copied();
+        let word = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+        !word(before) && !word(after)
+    })
+}
+
+/// A short description of an epoch for messages.
+fn describe(ring: &Keyring, e: Epoch) -> String {
+    let len = ring.epoch_len();
+    match (len.start(e), len.end(e)) {
+        (Some(s), Some(t)) => format!("{} ({} to {})", e.0, fmt_time(s), fmt_time(t)),
+        _ => "static".to_string(),
+    }
+}
+
+/// Seconds since 1970, UTC.
+pub fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `@UNIX-SECONDS`, an ISO date or date-time, or a duration back from `now`.
+pub fn parse_time(s: &str, now: i64) -> Result<i64, Error> {
+    if let Some(n) = s.strip_prefix('@') {
+        return n.parse().map_err(|_| bad_time(s));
+    }
+    if let Some(t) = anonlog::format::parse_iso(s.as_bytes()) {
+        return Ok(t);
+    }
+    match parse_duration(s) {
+        Ok(d) => Ok(now - i64::try_from(d).map_err(|_| bad_time(s))?),
+        Err(_) => Err(bad_time(s)),
+    }
+}
+
+fn bad_time(s: &str) -> Error {
+    Error::new(
+        ErrorKind::Usage,
+        format!(
+            "cannot read the time {s:?}: use @UNIX-SECONDS, 2026-11-25, \
+             2026-11-25T10:00:00Z or a duration such as 30d"
+        ),
+    )
+}
+
+/// `2026-11-25T10:00:00Z`.
+pub fn fmt_time(t: i64) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Loads a single key file (for `--key-file`).
+pub fn load_static(path: &Path) -> Result<Pseudonymizer, Error> {
+    let key = Key::load(path)?;
+    Ok(Pseudonymizer::new(&key))
+}
