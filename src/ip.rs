@@ -309,8 +309,9 @@ fn parse_ipv6_exact(s: &[u8]) -> Option<Ipv6Addr> {
     Some(Ipv6Addr::from(g))
 }
 
+/// The value of a hex digit.
 #[inline]
-fn hexval(b: u8) -> Option<u8> {
+pub(crate) fn hexval(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),

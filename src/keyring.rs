@@ -69,6 +69,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind};
+use crate::format::combinator::civil_from_days;
 use crate::pseudonym::{Key, KEY_LEN};
 
 /// 1970-01-05T00:00:00Z, a Monday: epochs of any length are aligned to it.
@@ -757,21 +758,6 @@ fn stamp(ts: i64, len: u64) -> String {
     s
 }
 
-/// The proleptic Gregorian date of a day number (days since 1970-01-01);
-/// the inverse of `days_from_civil` (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 #[cfg(unix)]
 fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -1049,7 +1035,7 @@ fn create_temp(dir: &Path) -> Result<(PathBuf, File), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::combinator::days_from_civil;
+    use crate::format::combinator::{civil_from_days, days_from_civil};
     use crate::pseudonym::{Namespace, Pseudonymizer};
     use std::os::unix::fs::PermissionsExt;
 

@@ -19,7 +19,7 @@
 //! parameter also at `%26`. A secret's value is taken greedily so that no part
 //! of it can survive.
 
-use crate::ip;
+use crate::ip::{self, hexval};
 use crate::rewrite::Ctx;
 
 /// The marker written in place of a secret parameter's value.
@@ -280,15 +280,6 @@ fn ends_with_path(path: &[u8], suffix: &[u8]) -> bool {
         }
     }
     true
-}
-
-fn hexval(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// Undoes Apache and nginx log escaping: `\xHH`, `\"`, `\\`, `\n`, `\t`, `\r`.
