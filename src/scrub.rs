@@ -54,6 +54,10 @@ pub const DEFAULT_SECRETS: &[&str] = &[
     "session_token",
     "moderatorpw",
     "attendeepw",
+    "moderator_pass",
+    "attendee_pass",
+    "moderatorpass",
+    "attendeepass",
     "secret",
     "apikey",
     "api_key",
@@ -94,6 +98,14 @@ pub const DEFAULT_IDENTITIES: &[&str] = &[
     "cid",
     "_id",
 ];
+
+/// Keys that name a person only in structured text — JSON objects and
+/// BigBlueButton's parameter-map dumps (`[name:[Jane], ...]`), where `name`
+/// is a user's or a meeting's name, `intId`/`extId` are user ids and
+/// `filename` is an uploaded document's name (which can carry its author's).
+/// As URL parameters they are too common to mean a person (`name=file.pdf`).
+pub const STRUCTURED_IDENTITIES: &[&str] =
+    &["name", "intid", "extid", "internaluserid", "filename"];
 
 /// E-mail parameter names recognised by default (lowercase).
 pub const DEFAULT_EMAILS: &[&str] = &["email", "mail", "e-mail", "emailaddress"];
@@ -154,6 +166,17 @@ impl ParamRules {
             }
         }
         ParamRules { by_len }
+    }
+
+    /// The kind of key `key` in structured text (JSON, parameter maps):
+    /// [`classify`](Self::classify) plus [`STRUCTURED_IDENTITIES`].
+    pub fn classify_structured(&self, key: &[u8]) -> Option<ParamKind> {
+        self.classify(key).or_else(|| {
+            STRUCTURED_IDENTITIES
+                .iter()
+                .any(|n| n.as_bytes().eq_ignore_ascii_case(key))
+                .then_some(ParamKind::Identity)
+        })
     }
 
     /// The kind of parameter `key`, if it is sensitive.
@@ -479,7 +502,7 @@ fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
             b'.' => address_at(s, i, emitted),
             b':' => {
                 let json = if free {
-                    json_param_at(ctx, s, i, emitted)
+                    json_param_at(ctx, s, i, emitted).or_else(|| map_param_at(ctx, s, i, emitted))
                 } else {
                     None
                 };
@@ -558,7 +581,27 @@ fn json_param_at(ctx: &Ctx<'_>, s: &[u8], colon: usize, lo: usize) -> Option<Fou
     if ks <= lo {
         return None;
     }
-    let kind = ctx.rules.classify(&s[ks..colon - 1])?;
+    let kind = ctx.rules.classify_structured(&s[ks..colon - 1])?;
+    Some((ks, vs, ve, Hit::Param(kind)))
+}
+
+/// A sensitive `key:[value]` of a BigBlueButton parameter-map dump
+/// (`[name:[Jane], attendeePW:[x]]`) whose colon is at `colon`.
+fn map_param_at(ctx: &Ctx<'_>, s: &[u8], colon: usize, lo: usize) -> Option<Found> {
+    if s.get(colon + 1) != Some(&b'[') {
+        return None;
+    }
+    let mut ks = colon;
+    while ks > lo && (s[ks - 1].is_ascii_alphanumeric() || matches!(s[ks - 1], b'_' | b'-' | b'.'))
+    {
+        ks -= 1;
+    }
+    if ks == colon || !(ks == 0 || matches!(s[ks - 1], b'[' | b' ' | b',')) {
+        return None;
+    }
+    let kind = ctx.rules.classify_structured(&s[ks..colon])?;
+    let vs = colon + 2;
+    let ve = vs + memchr::memchr(b']', &s[vs..])?;
     Some((ks, vs, ve, Hit::Param(kind)))
 }
 

@@ -109,6 +109,10 @@ fn corpus_user_names_and_secrets_do_not_survive() {
             );
         }
         assert!(!text.contains("user \"xyz\""), "{}", f.display());
+        // Names in BigBlueButton analytics JSON and Redis payloads.
+        for n in ["Jibon", "jibon", "\"RED\"", "\"moderator_pass\":\"mp\""] {
+            assert!(!text.contains(n), "{}: {n} survived", f.display());
+        }
         assert!(!text.contains("user \"scribendio\""), "{}", f.display());
     }
 }

@@ -75,6 +75,28 @@ fn identities_are_pseudonymized_consistently() {
 }
 
 #[test]
+fn bigbluebutton_structures() {
+    let jibon = tok(Namespace::Name, "Jibon");
+    let red = tok(Namespace::Name, "RED");
+    let meeting = tok(Namespace::Name, "MEETINGNAME");
+    let w = tok(Namespace::Name, "w_tpmaedg8qly7");
+    #[rustfmt::skip]
+    let rows: Vec<(&str, String)> = vec![
+        (r#"--analytics-- data={"extMeetingid":"demoapp_1000","name":"Jibon","sessionToken":"ubabe0my","userid":"w_tpmaedg8qly7"}"#,
+         format!(r#"--analytics-- data={{"extMeetingid":"demoapp_1000","name":"{jibon}","sessionToken":"REDACTED","userid":"{w}"}}"#)),
+        (r#"{"payload":{"name":"RED","userid":"98","role":"MODERATOR","auth_token":"e6sp"}}"#,
+         format!(r#"{{"payload":{{"name":"{red}","userid":"{}","role":"MODERATOR","auth_token":"REDACTED"}}}}"#, tok(Namespace::UserId, "98"))),
+        ("[name:[MEETINGNAME], meetingID:[zbz], attendeePW:[jb4X], moderatorPW:[SwaC], checksum:[cd39]]",
+         format!("[name:[{meeting}], meetingID:[zbz], attendeePW:[REDACTED], moderatorPW:[REDACTED], checksum:[REDACTED]]")),
+        // `name` as a URL parameter is not a person.
+        ("GET /pluginfile.php?name=brief.pdf", "GET /pluginfile.php?name=brief.pdf".to_string()),
+    ];
+    for (input, want) in rows {
+        assert_eq!(scrub_str(input), want, "{input}");
+    }
+}
+
+#[test]
 fn emails_anywhere() {
     let mail = tok(Namespace::Email, "jane.doe@uni-x.de");
     assert_eq!(
