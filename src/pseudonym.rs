@@ -14,8 +14,9 @@
 //! Token shapes:
 //! - user ids: 16 decimal digits beginning with `9` (fits a signed 64-bit
 //!   integer, so numeric columns stay numeric);
-//! - names, e-mail addresses, client host names: `n_`, `e_`, `h_` followed by
-//!   12 lowercase base32 characters (60 bits).
+//! - names, e-mail addresses, client host names, BigBlueButton internal user
+//!   ids: `n_`, `e_`, `h_`, `b_` followed by 12 lowercase base32 characters
+//!   (60 bits).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -180,14 +181,17 @@ pub enum Namespace {
     Email,
     /// A client host name written in place of an address.
     Host,
+    /// A BigBlueButton internal user id (`w_` and twelve characters).
+    BbbUser,
 }
 
 impl Namespace {
-    const ALL: [Namespace; 4] = [
+    const ALL: [Namespace; 5] = [
         Namespace::UserId,
         Namespace::Name,
         Namespace::Email,
         Namespace::Host,
+        Namespace::BbbUser,
     ];
 
     fn label(self) -> &'static [u8] {
@@ -196,6 +200,7 @@ impl Namespace {
             Namespace::Name => b"anonlog/v1/pseudonym/name",
             Namespace::Email => b"anonlog/v1/pseudonym/email",
             Namespace::Host => b"anonlog/v1/pseudonym/host",
+            Namespace::BbbUser => b"anonlog/v1/pseudonym/bbb-user",
         }
     }
 
@@ -209,6 +214,7 @@ impl Namespace {
             Namespace::Name => b"n_",
             Namespace::Email => b"e_",
             Namespace::Host => b"h_",
+            Namespace::BbbUser => b"b_",
         }
     }
 }
@@ -237,7 +243,7 @@ impl std::fmt::Debug for Token {
 /// namespace, and the keyed IP encryption of `--ip-mode pfx`. Cheap to share
 /// between threads (`&Pseudonymizer` is `Sync`).
 pub struct Pseudonymizer {
-    macs: [HmacSha256; 4],
+    macs: [HmacSha256; 5],
     pfx: ipcrypt_rs::IpcryptPfx,
 }
 
@@ -342,7 +348,7 @@ fn encode(ns: Namespace, v: u64) -> Token {
 /// keys of logs, and not open to crafted-collision slowdowns.
 #[derive(Debug)]
 pub struct PseudonymCache {
-    maps: [HashMap<Vec<u8>, Token, foldhash::fast::RandomState>; 4],
+    maps: [HashMap<Vec<u8>, Token, foldhash::fast::RandomState>; 5],
     limit: usize,
 }
 

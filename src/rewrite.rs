@@ -412,6 +412,16 @@ fn common_head(line: &[u8], head_end: usize) -> Option<(IpAddr, Range<usize>)> {
         .then_some((addr, user))
 }
 
+/// BigBlueButton's internal user ids: `w_` and twelve lowercase letters or
+/// digits (`w_u0rjuthid3ab`).
+fn is_bbb_internal_id(v: &[u8]) -> bool {
+    v.len() == 14
+        && v.starts_with(b"w_")
+        && v[2..]
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
 /// Values that are not people: kept as they are in user fields.
 fn is_placeholder(v: &[u8]) -> bool {
     v.is_empty() || v.iter().all(|&b| b == b'-' || b == b' ')
@@ -449,6 +459,8 @@ impl Ctx<'_> {
             } else {
                 self.token(Namespace::UserId, v, out);
             }
+        } else if is_bbb_internal_id(v) {
+            self.token(Namespace::BbbUser, v, out);
         } else if v.contains(&b'@') {
             let lower = v.to_ascii_lowercase();
             self.token(Namespace::Email, &lower, out);

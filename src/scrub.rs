@@ -93,6 +93,7 @@ pub const DEFAULT_IDENTITIES: &[&str] = &[
     "fullname",
     "firstname",
     "lastname",
+    "avatarurl",
     "remote_user",
     "uid",
     "cid",
@@ -179,14 +180,21 @@ impl ParamRules {
         })
     }
 
-    /// The kind of parameter `key`, if it is sensitive.
+    /// The kind of parameter `key`, if it is sensitive. Besides the lists,
+    /// BigBlueButton's `userdata-*` join parameters (free-form data an LMS
+    /// attaches to a user) are identities.
     #[inline]
     pub fn classify(&self, key: &[u8]) -> Option<ParamKind> {
-        self.by_len
+        let listed = self
+            .by_len
             .get(key.len())?
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(key))
-            .map(|(_, k)| *k)
+            .map(|(_, k)| *k);
+        listed.or_else(|| {
+            (key.len() > 9 && key[..9].eq_ignore_ascii_case(b"userdata-"))
+                .then_some(ParamKind::Identity)
+        })
     }
 }
 
@@ -523,6 +531,10 @@ fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
                 out.extend_from_slice(&s[copy_to..vs]);
                 ctx.write_param_value(kind, v, out);
             }
+            Hit::ParamArray(kind, q) => {
+                out.extend_from_slice(&s[copy_to..vs]);
+                write_array(ctx, kind, q, v, out);
+            }
             Hit::Email => ctx.write_email(v, out),
             Hit::User => ctx.write_user_single(v, out),
             Hit::Addr(a) => ctx.write_addr(a, out),
@@ -536,6 +548,8 @@ fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
 /// What a finder found.
 enum Hit {
     Param(ParamKind),
+    /// The inside of a JSON array, its strings quoted with the token.
+    ParamArray(ParamKind, &'static [u8]),
     Email,
     User,
     Addr(std::net::IpAddr),
@@ -577,12 +591,16 @@ fn param_at(
 
 /// A sensitive `"key": value` pair whose colon is at `colon`.
 fn json_param_at(ctx: &Ctx<'_>, s: &[u8], colon: usize, lo: usize) -> Option<Found> {
-    let (ks, vs, ve) = json_pair(s, colon)?;
-    if ks <= lo {
+    let (ks, kend, vs, ve, value) = json_pair(s, colon)?;
+    if ks < lo {
         return None;
     }
-    let kind = ctx.rules.classify_structured(&s[ks..colon - 1])?;
-    Some((ks, vs, ve, Hit::Param(kind)))
+    let kind = ctx.rules.classify_structured(&s[ks..kend])?;
+    let hit = match value {
+        JsonValue::Scalar => Hit::Param(kind),
+        JsonValue::Array(q) => Hit::ParamArray(kind, q),
+    };
+    Some((ks, vs, ve, hit))
 }
 
 /// A sensitive `key:[value]` of a BigBlueButton parameter-map dump
@@ -612,15 +630,40 @@ fn address_at(s: &[u8], punct: usize, lo: usize) -> Option<Found> {
     Some((f.start, f.start, f.end, Hit::Addr(f.addr)))
 }
 
-/// For a `:` at `colon`, recognises `"key" : "value"` / `"key":value` and
-/// returns (key start, value start, value end). The key is `s[ks..colon-1]`.
-fn json_pair(s: &[u8], colon: usize) -> Option<(usize, usize, usize)> {
-    if colon < 3 || s[colon - 1] != b'"' {
-        return None;
+/// A JSON value as found by [`json_pair`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsonValue {
+    /// A string or scalar: the span is the text to replace.
+    Scalar,
+    /// An array: the span is everything between the brackets; strings in it
+    /// are quoted with the given token (`"` or nginx's `\x22`).
+    Array(&'static [u8]),
+}
+
+/// The quote token that ends just before `end`: `"`, Apache's `\"`, or
+/// nginx's `\x22` (JSON written into a log field by a server that escapes
+/// quotes). Returns the token as written.
+fn quote_before(s: &[u8], end: usize) -> Option<&'static [u8]> {
+    if end >= 4 && &s[end - 4..end] == b"\\x22" {
+        Some(b"\\x22")
+    } else if end >= 2 && &s[end - 2..end] == b"\\\"" {
+        Some(b"\\\"")
+    } else if end >= 1 && s[end - 1] == b'"' {
+        Some(b"\"")
+    } else {
+        None
     }
-    let kq = memchr::memrchr(b'"', &s[..colon - 1])?;
-    let ks = kq + 1;
-    if ks == colon - 1 || !s[ks..colon - 1].iter().all(|&b| is_key_byte(b)) {
+}
+
+/// For a `:` at `colon`, recognises `"key" : "value"`, `"key":value` and
+/// `"key":[...]`, also with the quotes escaped as `\x22` or `\"`, and
+/// returns (key start, value start, value end, kind of value). The key is
+/// `s[ks..colon - quote length]`.
+fn json_pair(s: &[u8], colon: usize) -> Option<(usize, usize, usize, usize, JsonValue)> {
+    let q = quote_before(s, colon)?;
+    let kend = colon - q.len();
+    let ks = memchr::memmem::rfind(&s[..kend], q)? + q.len();
+    if ks == kend || !s[ks..kend].iter().all(|&b| is_key_byte(b)) {
         return None;
     }
     let mut v = colon + 1;
@@ -630,13 +673,22 @@ fn json_pair(s: &[u8], colon: usize) -> Option<(usize, usize, usize)> {
     if v >= s.len() {
         return None;
     }
-    if s[v] == b'"' {
+    if s[v..].starts_with(q) {
+        let vs = v + q.len();
+        let ve = if q == b"\"" {
+            let mut e = vs;
+            while e < s.len() && s[e] != b'"' {
+                e += if s[e] == b'\\' { 2 } else { 1 };
+            }
+            e.min(s.len())
+        } else {
+            vs + memchr::memmem::find(&s[vs..], q).unwrap_or(s.len() - vs)
+        };
+        Some((ks, kend, vs, ve, JsonValue::Scalar))
+    } else if s[v] == b'[' {
         let vs = v + 1;
-        let mut e = vs;
-        while e < s.len() && s[e] != b'"' {
-            e += if s[e] == b'\\' { 2 } else { 1 };
-        }
-        Some((ks, vs, e.min(s.len())))
+        let ve = vs + memchr::memchr(b']', &s[vs..])?;
+        Some((ks, kend, vs, ve, JsonValue::Array(q)))
     } else {
         let vs = v;
         let mut e = vs;
@@ -646,7 +698,34 @@ fn json_pair(s: &[u8], colon: usize) -> Option<(usize, usize, usize)> {
         if e == vs || &s[vs..e] == b"null" {
             return None;
         }
-        Some((ks, vs, e))
+        Some((ks, kend, vs, e, JsonValue::Scalar))
+    }
+}
+
+/// Rewrites the inside of a JSON array value: every element (a string in
+/// quote token `q`, or a scalar) gets the treatment of `kind`; separators and
+/// white space stay.
+fn write_array(ctx: &mut Ctx<'_>, kind: ParamKind, q: &[u8], inner: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < inner.len() {
+        if inner[i..].starts_with(q) {
+            let vs = i + q.len();
+            let ve = vs + memchr::memmem::find(&inner[vs..], q).unwrap_or(inner.len() - vs);
+            out.extend_from_slice(q);
+            ctx.write_param_value(kind, &inner[vs..ve], out);
+            out.extend_from_slice(q);
+            i = (ve + q.len()).min(inner.len());
+        } else if matches!(inner[i], b',' | b' ') {
+            out.push(inner[i]);
+            i += 1;
+        } else {
+            let e = inner[i..]
+                .iter()
+                .position(|&b| b == b',' || b == b' ')
+                .map_or(inner.len(), |p| i + p);
+            ctx.write_param_value(kind, &inner[i..e], out);
+            i = e;
+        }
     }
 }
 

@@ -67,6 +67,7 @@ fn identities_are_pseudonymized_consistently() {
         // 0 (not logged in) and 1 (guest) are kept.
         ("?userid=0&relateduserid=1", "?userid=0&relateduserid=1".to_string()),
         ("?email=Jane%40Example.org", format!("?email={mail}")),
+        ("/api/join?userdata-bbb_custom=x1&userdata-=y", format!("/api/join?userdata-bbb_custom={}&userdata-=y", tok(Namespace::Name, "x1"))),
         ("?username=jane@example.org", format!("?username={mail}")),
     ];
     for (input, want) in rows {
@@ -79,7 +80,7 @@ fn bigbluebutton_structures() {
     let jibon = tok(Namespace::Name, "Jibon");
     let red = tok(Namespace::Name, "RED");
     let meeting = tok(Namespace::Name, "MEETINGNAME");
-    let w = tok(Namespace::Name, "w_tpmaedg8qly7");
+    let w = tok(Namespace::BbbUser, "w_tpmaedg8qly7");
     #[rustfmt::skip]
     let rows: Vec<(&str, String)> = vec![
         (r#"--analytics-- data={"extMeetingid":"demoapp_1000","name":"Jibon","sessionToken":"ubabe0my","userid":"w_tpmaedg8qly7"}"#,
@@ -88,6 +89,11 @@ fn bigbluebutton_structures() {
          format!(r#"{{"payload":{{"name":"{red}","userid":"{}","role":"MODERATOR","auth_token":"REDACTED"}}}}"#, tok(Namespace::UserId, "98"))),
         ("[name:[MEETINGNAME], meetingID:[zbz], attendeePW:[jb4X], moderatorPW:[SwaC], checksum:[cd39]]",
          format!("[name:[{meeting}], meetingID:[zbz], attendeePW:[REDACTED], moderatorPW:[REDACTED], checksum:[REDACTED]]")),
+        // JSON arrays, and JSON written into an nginx log with `\x22` quotes.
+        (r#"{"sessionToken":["luu9hawec7fr6ict"],"name":"RED"}"#,
+         format!(r#"{{"sessionToken":["REDACTED"],"name":"{red}"}}"#)),
+        (r#"1.2.3.4 [2019-01-01T10:00:00+03:00] {\x22userId\x22:\x22w_tpmaedg8qly7\x22,\x22fullname\x22:\x22RED\x22}"#,
+         format!(r#"1.2.3.0 [2019-01-01T10:00:00+03:00] {{\x22userId\x22:\x22{w}\x22,\x22fullname\x22:\x22{red}\x22}}"#)),
         // `name` as a URL parameter is not a person.
         ("GET /pluginfile.php?name=brief.pdf", "GET /pluginfile.php?name=brief.pdf".to_string()),
     ];
