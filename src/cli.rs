@@ -19,7 +19,7 @@ use anonlog::keyring::Keyring;
 use anonlog::output::AtomicFile;
 use anonlog::pipeline::{self, Diagnostic, RunConfig, RunSummary};
 use anonlog::pseudonym::Key;
-use anonlog::rewrite::{Keys, OnUnparsed, Options, Rewriter};
+use anonlog::rewrite::{Keys, OnUnparsed, Options, Rewriter, UaPolicy};
 use anonlog::scrub::ParamRules;
 use anonlog::{Error, ErrorKind};
 
@@ -177,6 +177,10 @@ struct AnonymizeArgs {
     #[arg(long, value_enum, default_value_t = IpModeArg::Truncate)]
     ip_mode: IpModeArg,
 
+    /// What to do with user agents (browser identification).
+    #[arg(long, value_enum, default_value_t = UaArg::Auto)]
+    user_agent: UaArg,
+
     /// Input format. `auto` decides per input from its first line.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     format: FormatArg,
@@ -245,9 +249,26 @@ enum FormatArg {
     /// Apache/nginx access logs: common, combined, vhost_combined, nginx
     /// main, X-Forwarded-For lists, Moodle user fields, trailing fields.
     Access,
+    /// BigBlueButton logs: bbb-web, bbb-apps-akka (with or without a
+    /// journald prefix), the nginx html5-client log, stack traces.
+    Bbb,
     /// No structure: scrub every line (addresses, e-mail addresses, secret
     /// and identity parameters).
     Generic,
+}
+
+/// Choices for `--user-agent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum UaArg {
+    /// `family` in BigBlueButton logs (the policy deletes browser
+    /// identification after 7 days), `keep` in web-server access logs.
+    Auto,
+    /// Keep user agents as they are.
+    Keep,
+    /// Replace them by a coarse family: Firefox, Chrome, Safari, Edge, Bot...
+    Family,
+    /// Replace them by `-`.
+    Drop,
 }
 
 /// Choices for `--ip-mode`.
@@ -350,6 +371,12 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
             OnUnparsedArg::Fail => OnUnparsed::Fail,
         },
         trailing_user: a.trailing_user,
+        user_agent: match a.user_agent {
+            UaArg::Auto => UaPolicy::Auto,
+            UaArg::Keep => UaPolicy::Keep,
+            UaArg::Family => UaPolicy::Family,
+            UaArg::Drop => UaPolicy::Drop,
+        },
         now: keys::wall_clock(),
     };
     let rw = Rewriter::with_keys(opts, keys);
@@ -372,6 +399,7 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
         format: match a.format {
             FormatArg::Auto => None,
             FormatArg::Access => Some(Format::Access),
+            FormatArg::Bbb => Some(Format::Bbb),
             FormatArg::Generic => Some(Format::Generic),
         },
         threads: a

@@ -34,5 +34,6 @@ pub mod pseudonym;
 pub mod rewrite;
 pub mod scrub;
 pub mod stats;
+pub mod useragent;
 
 pub use error::{Error, ErrorKind};

@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use crate::format::access::{self, AccessLine, ParseError, Part, Role};
+use crate::format::bbb;
 use crate::format::Format;
 use crate::ip::{self, IpPolicy};
 use crate::keyring::{Epoch, KeyState, Keyring};
@@ -44,6 +45,8 @@ pub struct Options {
     /// size when there is none) is a user field, as when
     /// `%{MOODLEUSER}n` or `$sent_http_x_moodleuser` is appended to combined.
     pub trailing_user: bool,
+    /// What to do with user agents.
+    pub user_agent: UaPolicy,
     /// The time (Unix seconds) whose epoch applies to lines before the first
     /// timestamped line of an input that has none (keyring only).
     pub now: i64,
@@ -135,6 +138,8 @@ pub struct Ctx<'a> {
     cache: &'a mut PseudonymCache,
     buf: &'a mut Vec<u8>,
     buf2: &'a mut Vec<u8>,
+    /// What to do with user agents on this line.
+    pub ua: UaAction,
 }
 
 impl Rewriter {
@@ -246,6 +251,7 @@ impl Rewriter {
                 cache: &mut w.caches[0].1,
                 buf: &mut w.buf,
                 buf2: &mut w.buf2,
+                ua: UaAction::Keep,
             },
             &mut w.toks,
             &mut w.parts,
@@ -266,7 +272,8 @@ impl Rewriter {
             return Outcome::Blank;
         }
         let parsed = match format {
-            Format::Access => access::parse(line),
+            Format::Access => access::parse(line).map(Parsed::Access),
+            Format::Bbb => bbb::parse(line).map(Parsed::Bbb),
             Format::Generic => Err(ParseError {
                 field: "line",
                 offset: 0,
@@ -274,18 +281,27 @@ impl Rewriter {
         };
         let keyed = if self.uses_epochs() {
             let ts = match &parsed {
-                Ok(rec) => rec.timestamp,
+                Ok(Parsed::Access(rec)) => rec.timestamp,
+                Ok(Parsed::Bbb(b)) => b.timestamp,
                 Err(_) => crate::format::line_timestamp(line),
             };
             self.select_epoch(w, ts)
         } else {
             true
         };
+        let ua = self.opts.user_agent.action(format);
         let err = match parsed {
-            Ok(rec) if keyed => {
+            Ok(Parsed::Access(rec)) if keyed => {
                 let (mut ctx, toks, parts) = self.ctx(w);
+                ctx.ua = ua;
                 let trailing = self.opts.trailing_user;
                 write_access(&mut ctx, toks, parts, trailing, line, &rec, out);
+                return Outcome::Rewritten;
+            }
+            Ok(Parsed::Bbb(b)) if keyed => {
+                let (mut ctx, _, _) = self.ctx(w);
+                ctx.ua = ua;
+                write_bbb(&mut ctx, line, &b, out);
                 return Outcome::Rewritten;
             }
             Err(e) if keyed => e,
@@ -310,6 +326,7 @@ impl Rewriter {
     /// scrubber.
     pub fn scrub_line(&self, w: &mut Worker, line: &[u8], out: &mut Vec<u8>) {
         let (mut ctx, toks, parts) = self.ctx(w);
+        ctx.ua = self.opts.user_agent.action(Format::Generic);
         if let Some((time, _)) = access::find_time(line) {
             let head_end = line[..time.start]
                 .iter()
@@ -373,8 +390,16 @@ fn write_access(
         }
     };
     out.extend_from_slice(&line[pos..rec.time.end]);
+    let mut from = rec.tail.start;
+    // The user agent (the second quoted field after the request), reduced
+    // to its family or dropped when the policy says so.
+    if let (UaAction::Family | UaAction::Drop, Some(ua)) = (ctx.ua, &rec.quoted_after[1]) {
+        scrub::scrub_fields(ctx, &line[from..ua.start], out);
+        ctx.write_user_agent(&line[ua.clone()], out);
+        from = ua.end;
+    }
     if trailing_user && rec.extra < line.len() {
-        scrub::scrub_fields(ctx, &line[rec.tail.start..rec.extra], out);
+        scrub::scrub_fields(ctx, &line[from..rec.extra], out);
         let rest = &line[rec.extra..];
         let lead = rest.iter().take_while(|&&b| b == b' ').count();
         out.extend_from_slice(&rest[..lead]);
@@ -387,7 +412,71 @@ fn write_access(
             ctx.write_user_field(field, out);
         }
     } else {
-        scrub::scrub_fields(ctx, &line[rec.tail.clone()], out);
+        scrub::scrub_fields(ctx, &line[from..], out);
+    }
+}
+
+/// A BigBlueButton line: the time, level and logger are copied, the message
+/// is rewritten as free text; a request checksum logged on its own
+/// (`SHA256 <hex>`) is a secret like the `checksum` parameter.
+fn write_bbb(ctx: &mut Ctx<'_>, line: &[u8], b: &bbb::BbbLine, out: &mut Vec<u8>) {
+    out.extend_from_slice(&line[..b.message]);
+    let msg = &line[b.message..];
+    match bbb::checksum_line(msg) {
+        Some((hs, he)) => {
+            out.extend_from_slice(&msg[..hs]);
+            out.extend_from_slice(REDACTED);
+            scrub::scrub(ctx, &msg[he..], out);
+        }
+        None => scrub::scrub(ctx, msg, out),
+    }
+}
+
+/// A parsed line of one of the formats.
+enum Parsed {
+    Access(AccessLine),
+    Bbb(bbb::BbbLine),
+}
+
+/// What `--user-agent` says to do with user agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UaPolicy {
+    /// `family` in BigBlueButton logs (the policy deletes browser
+    /// identification with the connection metadata after 7 days), `keep` in
+    /// web-server access logs and other text (log analysers need it; choose
+    /// `family` or `drop` when the access-log policy does not list it).
+    #[default]
+    Auto,
+    /// Keep user agents as they are.
+    Keep,
+    /// Replace them by a coarse family (`Firefox`, `Chrome`, `Bot`, ...).
+    Family,
+    /// Replace them by `-`.
+    Drop,
+}
+
+/// The action for one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UaAction {
+    /// Keep.
+    #[default]
+    Keep,
+    /// Family.
+    Family,
+    /// `-`.
+    Drop,
+}
+
+impl UaPolicy {
+    /// The action in `format`.
+    pub fn action(self, format: Format) -> UaAction {
+        match (self, format) {
+            (UaPolicy::Keep, _) => UaAction::Keep,
+            (UaPolicy::Family, _) => UaAction::Family,
+            (UaPolicy::Drop, _) => UaAction::Drop,
+            (UaPolicy::Auto, Format::Bbb) => UaAction::Family,
+            (UaPolicy::Auto, _) => UaAction::Keep,
+        }
     }
 }
 
@@ -436,6 +525,15 @@ impl Ctx<'_> {
             }
             // The epoch's key is gone: nobody may link this value any more.
             None => out.extend_from_slice(REDACTED),
+        }
+    }
+
+    /// Writes a user agent according to this line's policy.
+    pub fn write_user_agent(&mut self, raw: &[u8], out: &mut Vec<u8>) {
+        match self.ua {
+            UaAction::Keep => scrub::scrub_fields(self, raw, out),
+            UaAction::Family => out.extend_from_slice(crate::useragent::family(raw).as_bytes()),
+            UaAction::Drop => out.push(b'-'),
         }
     }
 

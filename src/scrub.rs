@@ -185,12 +185,12 @@ impl ParamRules {
     /// attaches to a user) are identities.
     #[inline]
     pub fn classify(&self, key: &[u8]) -> Option<ParamKind> {
-        let listed = self
-            .by_len
-            .get(key.len())?
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(key))
-            .map(|(_, k)| *k);
+        let listed = self.by_len.get(key.len()).and_then(|names| {
+            names
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(key))
+                .map(|(_, k)| *k)
+        });
         listed.or_else(|| {
             (key.len() > 9 && key[..9].eq_ignore_ascii_case(b"userdata-"))
                 .then_some(ParamKind::Identity)
@@ -535,6 +535,10 @@ fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
                 out.extend_from_slice(&s[copy_to..vs]);
                 write_array(ctx, kind, q, v, out);
             }
+            Hit::UserAgent => {
+                out.extend_from_slice(&s[copy_to..vs]);
+                ctx.write_user_agent(v, out);
+            }
             Hit::Email => ctx.write_email(v, out),
             Hit::User => ctx.write_user_single(v, out),
             Hit::Addr(a) => ctx.write_addr(a, out),
@@ -550,6 +554,8 @@ enum Hit {
     Param(ParamKind),
     /// The inside of a JSON array, its strings quoted with the token.
     ParamArray(ParamKind, &'static [u8]),
+    /// A JSON `userAgent` value, under the user-agent policy.
+    UserAgent,
     Email,
     User,
     Addr(std::net::IpAddr),
@@ -594,6 +600,12 @@ fn json_param_at(ctx: &Ctx<'_>, s: &[u8], colon: usize, lo: usize) -> Option<Fou
     let (ks, kend, vs, ve, value) = json_pair(s, colon)?;
     if ks < lo {
         return None;
+    }
+    if ctx.ua != crate::rewrite::UaAction::Keep
+        && value == JsonValue::Scalar
+        && s[ks..kend].eq_ignore_ascii_case(b"useragent")
+    {
+        return Some((ks, vs, ve, Hit::UserAgent));
     }
     let kind = ctx.rules.classify_structured(&s[ks..kend])?;
     let hit = match value {

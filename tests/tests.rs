@@ -3,6 +3,7 @@
 mod util;
 
 mod anonymize;
+mod bbb;
 mod cli;
 mod corpus;
 mod keyring;

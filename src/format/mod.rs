@@ -5,6 +5,7 @@
 //! at the first lines of an input and picks the format most of them parse as.
 
 pub mod access;
+pub mod bbb;
 pub mod combinator;
 
 /// A log format, as given to `--format` or detected.
@@ -12,6 +13,8 @@ pub mod combinator;
 pub enum Format {
     /// The Apache/nginx access-log family (see [`access`]).
     Access,
+    /// BigBlueButton component logs (see [`bbb`]).
+    Bbb,
     /// No structure: every line goes through the generic scrubber.
     Generic,
 }
@@ -21,14 +24,15 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Access => "access",
+            Format::Bbb => "bbb",
             Format::Generic => "generic",
         }
     }
 }
 
 /// Detects the format of an input from its first line that is neither blank
-/// nor a `#` comment: `access` when that line has a CLF timestamp, `generic`
-/// otherwise. An input without such a line is `access`, whose fallback covers
+/// nor a `#` comment: `access` when that line has a CLF timestamp, `bbb` when
+/// it is a BigBlueButton log line, `generic` otherwise. An input without such a line is `access`, whose fallback covers
 /// any line.
 ///
 /// Only one line decides, so that detection needs no more input than the
@@ -42,8 +46,10 @@ pub fn detect(sample: &[u8]) -> Format {
         .map(|l| l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l))
         .find(|l| !l.starts_with(b"#") && !l.iter().all(u8::is_ascii_whitespace));
     match first {
-        Some(line) if access::find_time(line).is_none() => Format::Generic,
-        _ => Format::Access,
+        Some(line) if access::find_time(line).is_some() => Format::Access,
+        Some(line) if bbb::parse(line).is_ok() => Format::Bbb,
+        Some(_) => Format::Generic,
+        None => Format::Access,
     }
 }
 
@@ -64,6 +70,15 @@ pub fn line_timestamp(line: &[u8]) -> Option<i64> {
     iso_time(line).or_else(|| iso_time(after_word))
 }
 
+/// An ISO 8601 / logback time at the start of `s`: its value and length.
+pub fn line_time_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    iso_time_len(s)
+}
+
+fn iso_time(s: &[u8]) -> Option<i64> {
+    iso_time_len(s).map(|(t, _)| t)
+}
+
 /// A time given on the command line: `YYYY-MM-DD` (midnight UTC) or an ISO
 /// date-time as [`line_timestamp`] reads them, the whole of `s`.
 pub fn parse_iso(s: &[u8]) -> Option<i64> {
@@ -76,8 +91,8 @@ pub fn parse_iso(s: &[u8]) -> Option<i64> {
 }
 
 /// `YYYY-MM-DD[T ]HH:MM:SS[.frac|,frac][Z|±hh:mm|±hhmm]` or
-/// `YYYY/MM/DD HH:MM:SS` at the start of `s`.
-fn iso_time(s: &[u8]) -> Option<i64> {
+/// `YYYY/MM/DD HH:MM:SS` at the start of `s`, and its length.
+fn iso_time_len(s: &[u8]) -> Option<(i64, usize)> {
     let d = |i: usize, n: usize| -> Option<i64> {
         let b = s.get(i..i + n)?;
         b.iter().try_fold(0i64, |a, &c| {
@@ -115,11 +130,12 @@ fn iso_time(s: &[u8]) -> Option<i64> {
     let off = match s.get(i) {
         Some(&c @ (b'+' | b'-')) => {
             let oh = d(i + 1, 2)?;
-            let om = if s.get(i + 3) == Some(&b':') {
-                d(i + 4, 2)?
+            let (om, len) = if s.get(i + 3) == Some(&b':') {
+                (d(i + 4, 2)?, 6)
             } else {
-                d(i + 3, 2)?
+                (d(i + 3, 2)?, 5)
             };
+            i += len;
             let o = oh * 3600 + om * 60;
             if c == b'-' {
                 -o
@@ -127,10 +143,14 @@ fn iso_time(s: &[u8]) -> Option<i64> {
                 o
             }
         }
+        Some(b'Z') => {
+            i += 1;
+            0
+        }
         _ => 0,
     };
     let days = combinator::days_from_civil(y, mo as u32, da as u32);
-    Some(days * 86_400 + h * 3600 + mi * 60 + se - off)
+    Some((days * 86_400 + h * 3600 + mi * 60 + se - off, i))
 }
 
 #[cfg(test)]
