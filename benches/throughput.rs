@@ -7,7 +7,10 @@
 //!   with one warm [`Worker`], as a pipeline worker runs them;
 //! - `pipeline/*`: [`pipeline::run`] over a ~20 MB temporary file, output to
 //!   a sink, with 1 and 2 threads, memory-mapped (`mmap`) and read as a
-//!   stream (`stream`, as for `--no-mmap` and standard input).
+//!   stream (`stream`, as for `--no-mmap` and standard input);
+//! - `bbb/rewrite_line`: [`Rewriter::rewrite_line`] over the BigBlueButton
+//!   lines of `testdata/bbb.log` (every line kind), repeated with varied
+//!   user ids and addresses.
 //!
 //! Byte counts include the line terminators, so the figures compare with
 //! file sizes divided by wall time. Run with `cargo bench --bench throughput`.
@@ -142,12 +145,48 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
 }
 
+fn bbb(c: &mut Criterion) {
+    let fixture = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/bbb.log"))
+        .expect("testdata/bbb.log");
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    for i in 0..700 {
+        for l in fixture.lines() {
+            let l = l
+                .replace("109", &(1000 + i).to_string())
+                .replace("192.0.2.", &format!("10.{}.{}.", i % 250, i % 7));
+            lines.push(l.into_bytes());
+        }
+    }
+    let bytes: u64 = lines.iter().map(|l| l.len() as u64 + 1).sum();
+    let rw = rewriter();
+    let mut w = Worker::default();
+    let mut out = Vec::with_capacity(bytes as usize * 2);
+    for l in &lines {
+        out.clear();
+        let o = rw.rewrite_line(&mut w, Format::Bbb, l, &mut out);
+        assert_eq!(o, Outcome::Rewritten, "{}", String::from_utf8_lossy(l));
+    }
+    let mut g = c.benchmark_group("bbb");
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function("rewrite_line", |b| {
+        b.iter(|| {
+            out.clear();
+            for l in &lines {
+                rw.rewrite_line(&mut w, Format::Bbb, black_box(l), &mut out);
+                out.push(b'\n');
+            }
+            out.len()
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = lines, pipeline
+    targets = lines, pipeline, bbb
 }
 criterion_main!(benches);
