@@ -416,11 +416,13 @@ fn write_access(
     }
 }
 
-/// A BigBlueButton line: the time, level and logger are copied, the message
-/// is rewritten as free text; a request checksum logged on its own
-/// (`SHA256 <hex>`) is a secret like the `checksum` parameter.
+/// A BigBlueButton line: the message is rewritten as free text; a request
+/// checksum logged on its own (`SHA256 <hex>`) is a secret like the
+/// `checksum` parameter. The prefix (time, level, logger, thread, a journald
+/// or syslog identifier) normally holds nothing personal, but it is scrubbed
+/// too: an identifier word can be anything, an address included.
 fn write_bbb(ctx: &mut Ctx<'_>, line: &[u8], b: &bbb::BbbLine, out: &mut Vec<u8>) {
-    out.extend_from_slice(&line[..b.message]);
+    scrub::scrub(ctx, &line[..b.message], out);
     let msg = &line[b.message..];
     match bbb::checksum_line(msg) {
         Some((hs, he)) => {

@@ -7,8 +7,8 @@
 //! 2. it is deterministic: two fresh [`Worker`]s give the same bytes;
 //! 3. a line the BigBlueButton parser understands still parses after the
 //!    rewrite, as the same kind of line with the same time;
-//! 4. when the message holds a JSON object after `data=`, the rewritten
-//!    message still holds valid JSON there with the same number of keys;
+//! 4. when the message is an analytics record (` --analytics-- data=` and a
+//!    JSON object), the rewritten message is one too, with as many keys;
 //! 5. a space-delimited IPv4 address with a nonzero last octet does not
 //!    survive (see `scrub_line` for why the padding makes this sound).
 
@@ -47,9 +47,11 @@ fn padded(s: &[u8]) -> Vec<u8> {
     p
 }
 
-fn json_after_data(line: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let at = line.windows(5).position(|w| w == b"data=")?;
-    match serde_json::from_slice::<serde_json::Value>(&line[at + 5..]) {
+/// The JSON object of an analytics message (` --analytics-- data={...}`, the
+/// whole message after the fixed prefix).
+fn json_after_data(msg: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let json = msg.strip_prefix(b" --analytics-- data=")?;
+    match serde_json::from_slice::<serde_json::Value>(json) {
         Ok(serde_json::Value::Object(m)) => Some(m),
         _ => None,
     }

@@ -8,14 +8,15 @@
 //! akka 2.x:     2015-06-08 17:33:24,165Z [thread] DEBUG o.b.c.p.r.Receiver - message
 //! akka 3.x:     bbbAppsAkka 2025-09-16T14:57:22.286Z INFO  o.b.core2.AnalyticsActor - message
 //! html5 client: 192.0.2.7 [2019-01-01T10:00:00+03:00] {\x22userId\x22:...}
+//! syslog:       Nov 25 10:00:00 bbb1 bbb-web[812]: <any of the above>
 //! stack trace:  \tat org.bigbluebutton.Foo.bar(Foo.java:42) / Caused by: ... / ... 12 more
 //! ```
 //!
 //! The parser finds where the free-form part of a line starts (the message
-//! after ` - `, the request body, the trace text); the part before it (time,
-//! level, logger, thread) holds nothing personal and is copied. The message is
-//! rewritten by the scrubber in free-text mode: JSON keys, parameter maps,
-//! query strings, addresses, e-mail addresses (FORMATS.md §3).
+//! after ` - `, the request body, the trace text). The message is rewritten
+//! by the scrubber in free-text mode: JSON keys, parameter maps, query
+//! strings, addresses, e-mail addresses (FORMATS.md §3); the part before it
+//! (time, level, logger, thread, identifier) is scrubbed as well, fail-closed.
 
 use nom::bytes::complete::{tag, take_while1, take_while_m_n};
 use nom::{IResult, Parser};
@@ -89,8 +90,48 @@ fn time_at(line: &[u8], at: usize) -> Option<(i64, usize)> {
     Some((t.0, at + t.1))
 }
 
-/// Parses one line.
+/// Parses one line, also behind a syslog header (`Nov 25 10:00:00 host
+/// bbb-web[812]: ...`), which is kept like the time and level.
 pub fn parse(line: &[u8]) -> Result<BbbLine, ParseError> {
+    if let Some(h) = syslog_header(line) {
+        if let Ok(mut b) = parse_bare(&line[h..]) {
+            b.message += h;
+            return Ok(b);
+        }
+    }
+    parse_bare(line)
+}
+
+/// The length of a BSD syslog header `Mmm dd HH:MM:SS host ident[pid]: `.
+fn syslog_header(line: &[u8]) -> Option<usize> {
+    const MONTHS: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    if line.len() < 16 || !MONTHS.contains(&&line[..3]) || line[3] != b' ' {
+        return None;
+    }
+    let day_ok = (line[4] == b' ' || line[4].is_ascii_digit()) && line[5].is_ascii_digit();
+    let time_ok = line[6] == b' '
+        && line[9] == b':'
+        && line[12] == b':'
+        && line[15] == b' '
+        && [7, 8, 10, 11, 13, 14]
+            .iter()
+            .all(|&i| line[i].is_ascii_digit());
+    if !(day_ok && time_ok) {
+        return None;
+    }
+    let host_end = 16 + memchr::memchr(b' ', &line[16..])?;
+    let tag = memchr::memmem::find(&line[host_end..], b": ")? + host_end;
+    // The tag is one word (`ident` or `ident[pid]`).
+    if line[host_end + 1..tag].contains(&b' ') {
+        return None;
+    }
+    Some(tag + 2)
+}
+
+fn parse_bare(line: &[u8]) -> Result<BbbLine, ParseError> {
     let fail = |field| Err(ParseError { field, offset: 0 });
     // A time at the start, or after one identifier word (journald, syslog).
     let starts = [0usize]
@@ -242,6 +283,9 @@ mod tests {
             ("Caused by: java.io.IOException: broken pipe", Some((Kind::Trace, "Caused by: java.io.IOException: broken pipe", None))),
             ("java.lang.IllegalStateException: x", Some((Kind::Trace, "java.lang.IllegalStateException: x", None))),
             ("\t... 12 more", Some((Kind::Trace, "\t... 12 more", None))),
+            ("Nov 25 10:00:00 bbb1 bbb-web[812]: 2020-04-14T15:57:20.504-04:00 DEBUG o.b.web.controllers.ApiController - ApiController#join",
+             Some((Kind::Logback, "ApiController#join", Some(1586894240)))),
+            ("Nov  5 10:00:00 bbb1 bbb-apps-akka: INFO  o.b.core.Foo - x", Some((Kind::Logback, "x", None))),
             ("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5", None),
             ("hello world", None),
             ("INFO is not a level line", None),
