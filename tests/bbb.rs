@@ -168,3 +168,19 @@ fn access_logs_keep_user_agents_unless_asked() {
             "1.2.3.0 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5 \"-\" \"Firefox\"\n",
         );
 }
+
+/// Found by fuzzing: an address as the "identifier" word before the time.
+#[test]
+fn an_address_before_the_time_is_truncated() {
+    let w = Work::new();
+    let f = w.write(
+        "b.log",
+        b"192.0.2.45 2026-11-24T08:11:28.104+01:00 INFO  o.b.api.ParamsProcessorUtil - x\n",
+    );
+    w.anonymize()
+        .arg(&f)
+        .args(["--format", "bbb"])
+        .assert()
+        .success()
+        .stdout("192.0.2.0 2026-11-24T08:11:28.104+01:00 INFO  o.b.api.ParamsProcessorUtil - x\n");
+}
