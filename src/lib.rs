@@ -1,7 +1,7 @@
 //! anonlog: anonymize and pseudonymize the logs of learning platforms.
 //!
 //! The library behind the `anonlog` command. Data flows one way:
-//! [`input`] cuts inputs into blocks of lines, [`format`] parses lines into
+//! [`input`] cuts inputs into blocks of lines, [`format`](mod@format) parses lines into
 //! byte ranges, [`rewrite`] replaces the sensitive ranges (using [`ip`],
 //! [`pseudonym`] and [`scrub`]), and [`pipeline`] runs that on all cores and
 //! writes the results in input order, counting everything in [`stats`].

@@ -419,10 +419,11 @@ fn write_access(
 /// A BigBlueButton line: the message is rewritten as free text; a request
 /// checksum logged on its own (`SHA256 <hex>`) is a secret like the
 /// `checksum` parameter. The prefix (time, level, logger, thread, a journald
-/// or syslog identifier) normally holds nothing personal, but it is scrubbed
-/// too: an identifier word can be anything, an address included.
+/// or syslog identifier) normally holds nothing personal, but its addresses
+/// and e-mail addresses are rewritten too: an identifier word can be
+/// anything, an address included.
 fn write_bbb(ctx: &mut Ctx<'_>, line: &[u8], b: &bbb::BbbLine, out: &mut Vec<u8>) {
-    scrub::scrub(ctx, &line[..b.message], out);
+    scrub::scrub_addresses(ctx, &line[..b.message], out);
     let msg = &line[b.message..];
     match bbb::checksum_line(msg) {
         Some((hs, he)) => {

@@ -484,6 +484,33 @@ fn scan_sse2(s: &[u8], mut i: usize, free: bool) -> Result<usize, usize> {
     Err(i)
 }
 
+/// Addresses and e-mail addresses only, for the fixed-format prefix of a
+/// line (time, level, logger, thread): no parameter or JSON rule, whose
+/// values could run across the prefix's structure.
+pub fn scrub_addresses(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
+    let mut pos = 0;
+    loop {
+        let addr = ip::find_next(s, pos);
+        let mail = find_email(s, pos);
+        let addr_first = match (&addr, mail) {
+            (Some(a), Some((ms, _))) => a.start < ms,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        if let (true, Some(a)) = (addr_first, addr) {
+            out.extend_from_slice(&s[pos..a.start]);
+            ctx.write_addr(a.addr, out);
+            pos = a.end;
+        } else if let Some((ms, me)) = mail {
+            out.extend_from_slice(&s[pos..ms]);
+            ctx.write_email(&s[ms..me], out);
+            pos = me;
+        }
+    }
+    out.extend_from_slice(&s[pos..]);
+}
+
 /// `free`: the line is free text (JSON pairs and error-log user names are
 /// looked for), not the fields of a parsed access line.
 ///
