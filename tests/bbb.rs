@@ -184,3 +184,37 @@ fn an_address_before_the_time_is_truncated() {
         .success()
         .stdout("192.0.2.0 2026-11-24T08:11:28.104+01:00 INFO  o.b.api.ParamsProcessorUtil - x\n");
 }
+
+/// nginx on a BBB server: join and enter URLs in a combined access log.
+#[test]
+fn join_urls_in_bbb_nginx_access_logs() {
+    let w = Work::new();
+    let f = w.write(
+        "bbb-access.log",
+        b"193.140.26.22 - - [04/Dec/2019:10:43:39 +0300] \"GET /bigbluebutton/api/join?fullName=Max+Mustermann&firstName=Max&lastName=Mustermann&meetingID=m1&password=d1ed48d6&userID=109&avatarURL=https%3A%2F%2Fmoodle.example.edu%2Fuser%2Fpix.php%2F109%2Ff1.jpg&userdata-bbb_custom_style=x&checksum=59ee1dd9668358276f4505cbf0b9f486d5d9431c HTTP/1.1\" 302 0 \"-\" \"Mozilla/5.0\"\n\
+193.140.26.22 - - [04/Dec/2019:10:43:40 +0300] \"GET /html5client/join?sessionToken=bayqiyjxpekll5k0 HTTP/1.1\" 200 1337 \"-\" \"Mozilla/5.0\"\n",
+    );
+    let out = w.anonymize().arg(&f).output().unwrap();
+    assert!(out.status.success());
+    let s = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "Mustermann",
+        "=Max",
+        "d1ed48d6",
+        "userID=109",
+        "pix.php",
+        "59ee1dd9",
+        "bayqiyjxpekll5k0",
+        "193.140.26.22",
+        "style=x",
+    ] {
+        assert!(!s.contains(needle), "{needle} survived: {s}");
+    }
+    assert!(s.contains(&format!("userID={}", token(Namespace::UserId, "109"))));
+    assert!(
+        s.contains("password=REDACTED")
+            && s.contains("checksum=REDACTED")
+            && s.contains("sessionToken=REDACTED")
+    );
+    assert!(s.starts_with("193.140.26.0 - - "));
+}
