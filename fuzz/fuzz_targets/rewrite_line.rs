@@ -22,36 +22,27 @@
 
 #![no_main]
 
+mod common;
+
 use std::sync::OnceLock;
 
 use anonlog::format::{access, Format};
 use anonlog::ip;
-use anonlog::pseudonym::{Key, Pseudonymizer};
-use anonlog::rewrite::{Options, Rewriter, Worker};
+use anonlog::rewrite::Rewriter;
+use common::contains;
 use libfuzzer_sys::fuzz_target;
 
 fn rewriter() -> &'static Rewriter {
     static RW: OnceLock<Rewriter> = OnceLock::new();
-    RW.get_or_init(|| {
-        Rewriter::new(
-            Options::default(),
-            Pseudonymizer::new(&Key::from_bytes([0x5a; 32])),
-        )
-    })
+    RW.get_or_init(|| common::rewriter(0x5a))
 }
 
 fn rewrite(line: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(line.len() * 2);
-    rewriter().rewrite_line(&mut Worker::default(), Format::Access, line, &mut out);
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    common::rewrite(rewriter(), Format::Access, line)
 }
 
 fuzz_target!(|data: &[u8]| {
-    let line = data.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = common::first_line(data);
     let out = rewrite(line);
     assert_eq!(out, rewrite(line), "rewriting is not deterministic");
 
