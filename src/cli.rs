@@ -4,6 +4,7 @@
 //! Nothing past the argument structs sees a clap type.
 
 mod keys;
+mod signals;
 
 use std::io::Write;
 use std::num::NonZeroUsize;
@@ -32,10 +33,11 @@ pub const EXIT_ERROR: u8 = 2;
 
 const EXIT_HELP: &str = "\
 Exit status:
-  0  every line read was written (rewritten, scrubbed or blank)
-  1  the run finished but left lines out (--on-unparsed drop)
-  2  usage, key or I/O error (an unreadable input is skipped, the others are
-     processed), or a line stopped the run (--on-unparsed fail)";
+  0      every line read was written (rewritten, scrubbed or blank)
+  1      the run finished but left lines out (--on-unparsed drop)
+  2      usage, key or I/O error (an unreadable input is skipped, the others
+         are processed), or a line stopped the run (--on-unparsed fail)
+  128+N  terminated by signal N; with -o the previous file is left as it was";
 
 /// Anonymize and pseudonymize Moodle, BigBlueButton and web-server logs.
 #[derive(Debug, Parser)]
@@ -89,7 +91,8 @@ Exit status:
   0  every line read was written (rewritten, scrubbed or blank)
   1  the run finished but left lines out (--on-unparsed drop)
   2  usage, key or I/O error (an unreadable input is skipped, the others are
-     processed), or a line stopped the run (--on-unparsed fail)";
+     processed), or a line stopped the run (--on-unparsed fail)
+  128+N  terminated by signal N; with -o the previous file is left as it was";
 
 #[derive(Debug, Subcommand)]
 enum KeyCommand {
@@ -423,6 +426,7 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
         Some(path) => {
             let mut f = AtomicFile::create(path)
                 .map_err(|e| Error::io(&format!("cannot create output {}", path.display()), &e))?;
+            signals::remove_on_termination(f.temp_path());
             let s = pipeline::run(&rw, &cfg, &mut f, &mut report)?;
             if s.aborted.is_none() {
                 f.commit().map_err(|e| {

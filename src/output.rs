@@ -59,6 +59,11 @@ impl AtomicFile {
         }
     }
 
+    /// The temporary file's path (removed on drop unless committed).
+    pub fn temp_path(&self) -> &Path {
+        &self.tmp
+    }
+
     /// Flushes, syncs and renames the file into place.
     pub fn commit(mut self) -> io::Result<()> {
         let f = self.file.take().expect("not committed twice");

@@ -159,3 +159,77 @@ fn piped_lines_come_out_before_the_input_ends() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }
+
+/// SIGTERM while writing `-o FILE`: the old file stays, no temporary file is
+/// left behind, the status says the run was terminated.
+#[test]
+fn sigterm_leaves_no_partial_output() {
+    let w = Work::new();
+    let out = w.write("out.log", b"previous\n");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
+        .args(["anonymize", "-q", "-k"])
+        .arg(w.key())
+        .arg("-o")
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        "10.0.0.7 - - [10/Oct/2000:13:55:30 -0700] \"GET / HTTP/1.1\" 200 5"
+    )
+    .unwrap();
+    stdin.flush().unwrap();
+    // Wait (bounded) for the temporary file to appear, then terminate.
+    let temp_exists = || {
+        std::fs::read_dir(w.dir.path()).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".anonlog-")
+        })
+    };
+    for _ in 0..200 {
+        if temp_exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(temp_exists(), "the temporary output file was created");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(code.code(), Some(128 + 15), "{code:?}");
+    assert!(!temp_exists(), "no temporary file left");
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous\n");
+}
+
+/// A full disk (here /dev/full as standard output) is an I/O error with a
+/// message and status 2, not a silent loss.
+#[test]
+fn full_disk_is_an_error() {
+    let w = Work::new();
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(full) = full else {
+        eprintln!("SKIPPED: no /dev/full on this system");
+        return;
+    };
+    let out = Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
+        .args(["anonymize", "-q", "-k"])
+        .arg(w.key())
+        .arg(testdata("moodle-access.log"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("output") && err.contains("No space left"),
+        "{err}"
+    );
+}
