@@ -69,6 +69,48 @@ enum Command {
     /// Remove one person's lines from pseudonymized log files (erasure
     /// requests). Each file is replaced atomically.
     Erase(keys::EraseArgs),
+    /// Scan anonymized output for personal data that survived: untruncated
+    /// addresses, e-mail addresses, unredacted secrets, identities and user
+    /// fields that are not pseudonyms. Prints FILE:LINE:COLUMN: finding, and
+    /// exits with 1 when there is any.
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
+}
+
+const CHECK_HELP: &str = "\
+Exit status:
+  0  no finding
+  1  at least one finding (each printed on standard output)
+  2  usage or I/O error";
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Files to check; `-` or none means standard input.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Leading bits of IPv4 addresses that may remain.
+    #[arg(long, value_name = "BITS", default_value_t = 24,
+          value_parser = clap::value_parser!(u8).range(0..=32))]
+    ipv4_prefix: u8,
+    /// Leading bits of IPv6 addresses that may remain.
+    #[arg(long, value_name = "BITS", default_value_t = 48,
+          value_parser = clap::value_parser!(u8).range(0..=128))]
+    ipv6_prefix: u8,
+    /// The output was made with --ip-mode pfx: addresses are not checked.
+    #[arg(long)]
+    encrypted_addresses: bool,
+    /// Never report a finding containing TEXT (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    allow: Vec<String>,
+    /// Never report findings containing any line of FILE.
+    #[arg(long, value_name = "FILE")]
+    allow_file: Option<PathBuf>,
+    /// More secret parameter names, as for anonymize.
+    #[arg(long = "secret-param", value_name = "NAME", value_delimiter = ',')]
+    secret_params: Vec<String>,
+    /// More identity parameter names, as for anonymize.
+    #[arg(long = "identity-param", value_name = "NAME", value_delimiter = ',')]
+    identity_params: Vec<String>,
 }
 
 const KEY_HELP: &str = "\
@@ -320,6 +362,7 @@ impl Cli {
             }) => keys::purge(&dir, &older_than, &now),
             Command::Lookup(a) => keys::lookup(&a),
             Command::Erase(a) => keys::erase(&a),
+            Command::Check(a) => check(a),
         };
         match result {
             Ok(code) => ExitCode::from(code),
@@ -489,6 +532,88 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
         );
     }
     Ok(code)
+}
+
+fn check(a: CheckArgs) -> Result<u8, Error> {
+    use std::io::BufRead;
+    let mut allow: Vec<Vec<u8>> = a.allow.iter().map(|s| s.as_bytes().to_vec()).collect();
+    if let Some(f) = &a.allow_file {
+        let text = std::fs::read(f)
+            .map_err(|e| Error::io(&format!("cannot read allow-list {}", f.display()), &e))?;
+        allow.extend(
+            text.split(|&b| b == b'\n')
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec),
+        );
+    }
+    let checker = anonlog::check::Checker {
+        policy: IpPolicy {
+            v4_prefix: a.ipv4_prefix,
+            v6_prefix: a.ipv6_prefix,
+            mode: IpMode::Truncate,
+        },
+        encrypted_addresses: a.encrypted_addresses,
+        rules: ParamRules::new(&a.secret_params, &a.identity_params),
+        allow,
+    };
+    let files: Vec<Option<&PathBuf>> = if a.files.is_empty() {
+        vec![None]
+    } else {
+        a.files
+            .iter()
+            .map(|p| (p.as_os_str() != "-").then_some(p))
+            .collect()
+    };
+    let mut findings = 0u64;
+    let mut errors = false;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for f in files {
+        let name = f.map_or("<stdin>".to_string(), |p| p.display().to_string());
+        let reader: Box<dyn BufRead> = match f {
+            None => Box::new(std::io::stdin().lock()),
+            Some(p) => match std::fs::File::open(p) {
+                Ok(file) => Box::new(std::io::BufReader::new(file)),
+                Err(e) => {
+                    eprintln!("anonlog: error: {name}: {e}");
+                    errors = true;
+                    continue;
+                }
+            },
+        };
+        let mut reader = reader;
+        let mut line = Vec::new();
+        let mut n = 0u64;
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("anonlog: error: {name}: {e}");
+                    errors = true;
+                    break;
+                }
+            }
+            n += 1;
+            let content = line.strip_suffix(b"\n").unwrap_or(&line);
+            let content = content.strip_suffix(b"\r").unwrap_or(content);
+            for f in checker.check_line(content) {
+                findings += 1;
+                let _ = writeln!(out, "{name}:{n}:{}: {}: {}", f.column + 1, f.what, f.text);
+            }
+        }
+    }
+    let _ = out.flush();
+    if errors {
+        return Ok(EXIT_ERROR);
+    }
+    if findings > 0 {
+        eprintln!("anonlog: {findings} finding(s)");
+        return Ok(EXIT_LOST);
+    }
+    Ok(EXIT_OK)
 }
 
 fn exit_code(s: &RunSummary) -> u8 {

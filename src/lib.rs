@@ -23,6 +23,7 @@
 
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod error;
 pub mod format;
 pub mod input;

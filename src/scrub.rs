@@ -20,7 +20,7 @@
 //! of it can survive.
 
 use crate::ip::{self, hexval};
-use crate::rewrite::Ctx;
+use crate::rewrite::{Ctx, UaAction};
 
 /// The marker written in place of a secret parameter's value.
 pub const REDACTED: &[u8] = b"REDACTED";
@@ -484,6 +484,51 @@ fn scan_sse2(s: &[u8], mut i: usize, free: bool) -> Result<usize, usize> {
     Err(i)
 }
 
+/// A sensitive value found in text by [`sensitive_values`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sensitive {
+    /// What the key says the value is.
+    pub kind: ParamKind,
+    /// The key's byte range.
+    pub key: std::ops::Range<usize>,
+    /// The value's byte range (inside brackets for a JSON array).
+    pub value: std::ops::Range<usize>,
+}
+
+/// Every sensitive `key=value` parameter (raw or encoded), JSON pair and
+/// parameter-map entry in `s`, found with the same rules the scrubber
+/// rewrites by. For checking output that should already be anonymous.
+pub fn sensitive_values(rules: &ParamRules, s: &[u8]) -> Vec<Sensitive> {
+    let mut found = Vec::new();
+    let mut lo = 0;
+    let mut i = 0;
+    while i < s.len() {
+        let hit = match s[i] {
+            b'=' => param_at(rules, s, i, 1, false, lo),
+            b'%' if pct_is(s, i, b"3D") => param_at(rules, s, i, 3, true, lo),
+            b':' => json_param_at(rules, false, s, i, lo).or_else(|| map_param_at(rules, s, i, lo)),
+            _ => None,
+        };
+        match hit {
+            Some((ks, vs, ve, Hit::Param(kind) | Hit::ParamArray(kind, _))) => {
+                let key_end = s[ks..vs]
+                    .iter()
+                    .position(|&b| matches!(b, b'=' | b'%' | b':' | b'"' | b'\\'))
+                    .map_or(vs, |p| ks + p);
+                found.push(Sensitive {
+                    kind,
+                    key: ks..key_end,
+                    value: vs..ve,
+                });
+                lo = ve;
+                i = ve.max(i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    found
+}
+
 /// Addresses and e-mail addresses only, for the fixed-format prefix of a
 /// line (time, level, logger, thread): no parameter or JSON rule, whose
 /// values could run across the prefix's structure.
@@ -528,8 +573,8 @@ fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
         }
         let b = s[i];
         let hit = match b {
-            b'=' => param_at(ctx, s, i, 1, false, emitted),
-            b'%' if pct_is(s, i, b"3D") => param_at(ctx, s, i, 3, true, emitted),
+            b'=' => param_at(ctx.rules, s, i, 1, false, emitted),
+            b'%' if pct_is(s, i, b"3D") => param_at(ctx.rules, s, i, 3, true, emitted),
             b'%' if pct_is(s, i, b"40") => {
                 email_at(s, i, 3, emitted).map(|(a, e)| (a, a, e, Hit::Email))
             }
@@ -537,7 +582,8 @@ fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
             b'.' => address_at(s, i, emitted),
             b':' => {
                 let json = if free {
-                    json_param_at(ctx, s, i, emitted).or_else(|| map_param_at(ctx, s, i, emitted))
+                    json_param_at(ctx.rules, ctx.ua != UaAction::Keep, s, i, emitted)
+                        .or_else(|| map_param_at(ctx.rules, s, i, emitted))
                 } else {
                     None
                 };
@@ -594,7 +640,7 @@ type Found = (usize, usize, usize, Hit);
 /// A sensitive `key=value` whose assignment (`=` or `%3D`, `alen` bytes) is
 /// at `a`. The key may start no earlier than `lo`.
 fn param_at(
-    ctx: &Ctx<'_>,
+    rules: &ParamRules,
     s: &[u8],
     a: usize,
     alen: usize,
@@ -613,7 +659,7 @@ fn param_at(
         return None;
     }
     let key = &s[ks..a];
-    let kind = match ctx.rules.classify(key) {
+    let kind = match rules.classify(key) {
         Some(k) => k,
         None if key.eq_ignore_ascii_case(b"id") && on_user_path(s, ks) => ParamKind::Identity,
         None => return None,
@@ -623,18 +669,21 @@ fn param_at(
 }
 
 /// A sensitive `"key": value` pair whose colon is at `colon`.
-fn json_param_at(ctx: &Ctx<'_>, s: &[u8], colon: usize, lo: usize) -> Option<Found> {
+fn json_param_at(
+    rules: &ParamRules,
+    ua_rule: bool,
+    s: &[u8],
+    colon: usize,
+    lo: usize,
+) -> Option<Found> {
     let (ks, kend, vs, ve, value) = json_pair(s, colon)?;
     if ks < lo {
         return None;
     }
-    if ctx.ua != crate::rewrite::UaAction::Keep
-        && value == JsonValue::Scalar
-        && s[ks..kend].eq_ignore_ascii_case(b"useragent")
-    {
+    if ua_rule && value == JsonValue::Scalar && s[ks..kend].eq_ignore_ascii_case(b"useragent") {
         return Some((ks, vs, ve, Hit::UserAgent));
     }
-    let kind = ctx.rules.classify_structured(&s[ks..kend])?;
+    let kind = rules.classify_structured(&s[ks..kend])?;
     let hit = match value {
         JsonValue::Scalar => Hit::Param(kind),
         JsonValue::Array(q) => Hit::ParamArray(kind, q),
@@ -644,7 +693,7 @@ fn json_param_at(ctx: &Ctx<'_>, s: &[u8], colon: usize, lo: usize) -> Option<Fou
 
 /// A sensitive `key:[value]` of a BigBlueButton parameter-map dump
 /// (`[name:[Jane], attendeePW:[x]]`) whose colon is at `colon`.
-fn map_param_at(ctx: &Ctx<'_>, s: &[u8], colon: usize, lo: usize) -> Option<Found> {
+fn map_param_at(rules: &ParamRules, s: &[u8], colon: usize, lo: usize) -> Option<Found> {
     if s.get(colon + 1) != Some(&b'[') {
         return None;
     }
@@ -656,7 +705,7 @@ fn map_param_at(ctx: &Ctx<'_>, s: &[u8], colon: usize, lo: usize) -> Option<Foun
     if ks == colon || !(ks == 0 || matches!(s[ks - 1], b'[' | b' ' | b',')) {
         return None;
     }
-    let kind = ctx.rules.classify_structured(&s[ks..colon])?;
+    let kind = rules.classify_structured(&s[ks..colon])?;
     let vs = colon + 2;
     let ve = vs + memchr::memchr(b']', &s[vs..])?;
     Some((ks, vs, ve, Hit::Param(kind)))

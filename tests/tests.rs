@@ -4,6 +4,7 @@ mod util;
 
 mod anonymize;
 mod bbb;
+mod check;
 mod cli;
 mod corpus;
 mod keyring;

@@ -1,0 +1,231 @@
+//! The leak checker: scans output that should be anonymous for personal data
+//! that survived.
+//!
+//! A finding is one of:
+//! - an IPv4/IPv6 address that is not truncated to the configured prefixes;
+//! - an e-mail address;
+//! - a secret parameter (by the scrubber's own key lists) whose value is not
+//!   `REDACTED` or empty;
+//! - an identity parameter, JSON or map value whose value is not a pseudonym
+//!   (or `-`, `0`, `1`, empty, `REDACTED`);
+//! - an access line whose user or ident field is not a pseudonym.
+//!
+//! The checker reuses the parsers and the scrubber's finders, so it looks
+//! exactly where anonlog rewrites; it knows nothing of the key.
+
+use crate::format::access;
+use crate::ip::IpPolicy;
+use crate::scrub::{self, ParamKind, ParamRules, REDACTED};
+
+/// One piece of surviving personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Byte offset in the line (0-based).
+    pub column: usize,
+    /// What was found.
+    pub what: &'static str,
+    /// The text found.
+    pub text: String,
+}
+
+/// What the checker looks for.
+#[derive(Debug, Clone, Default)]
+pub struct Checker {
+    /// The prefixes addresses must be truncated to.
+    pub policy: IpPolicy,
+    /// Whether addresses are not checked (output of `--ip-mode pfx`).
+    pub encrypted_addresses: bool,
+    /// Parameter names.
+    pub rules: ParamRules,
+    /// Texts that are never reported (false positives of a site).
+    pub allow: Vec<Vec<u8>>,
+}
+
+/// Is `v` something anonlog writes in place of an identity?
+pub fn is_pseudonym_or_placeholder(v: &[u8]) -> bool {
+    let token = |p: &[u8]| {
+        v.len() == 14
+            && v.starts_with(p)
+            && v[2..]
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(b))
+    };
+    matches!(v, b"" | b"-" | b"0" | b"1")
+        || v == REDACTED
+        || (v.len() == 16 && v[0] == b'9' && v.iter().all(u8::is_ascii_digit))
+        || token(b"n_")
+        || token(b"e_")
+        || token(b"h_")
+        || token(b"b_")
+}
+
+impl Checker {
+    fn allowed(&self, text: &[u8]) -> bool {
+        self.allow
+            .iter()
+            .any(|a| !a.is_empty() && memchr::memmem::find(text, a).is_some())
+    }
+
+    /// The findings in one line (without its terminator).
+    pub fn check_line(&self, line: &[u8]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let mut push = |column: usize, what: &'static str, text: &[u8]| {
+            if !self.allowed(text) {
+                out.push(Finding {
+                    column,
+                    what,
+                    text: String::from_utf8_lossy(text).into_owned(),
+                });
+            }
+        };
+        if !self.encrypted_addresses {
+            let mut i = 0;
+            while let Some(f) = crate::ip::find_next(line, i) {
+                if self.policy.truncate(f.addr) != f.addr {
+                    push(f.start, "address not truncated", &line[f.start..f.end]);
+                }
+                i = f.end;
+            }
+        }
+        let mut i = 0;
+        while let Some((s, e)) = scrub::find_email(line, i) {
+            push(s, "e-mail address", &line[s..e]);
+            i = e;
+        }
+        for v in scrub::sensitive_values(&self.rules, line) {
+            let value = &line[v.value.clone()];
+            let elements = array_elements(value);
+            for (off, el) in elements {
+                let bad = match v.kind {
+                    ParamKind::Secret => !(el.is_empty() || el == REDACTED),
+                    ParamKind::Identity | ParamKind::Email => !is_pseudonym_or_placeholder(el),
+                };
+                if bad {
+                    let what = match v.kind {
+                        ParamKind::Secret => "secret not redacted",
+                        _ => "identity not pseudonymized",
+                    };
+                    push(v.value.start + off, what, el);
+                }
+            }
+        }
+        if let Ok(rec) = access::parse(line) {
+            let mut toks = Vec::new();
+            let mut parts = Vec::new();
+            access::parse_head(line, rec.head.clone(), &mut toks, &mut parts);
+            for (role, r) in parts {
+                if !matches!(role, access::Role::User | access::Role::Ident) {
+                    continue;
+                }
+                let field = &line[r.clone()];
+                let sides = split_as(field);
+                for (off, side) in sides {
+                    if !is_pseudonym_or_placeholder(side)
+                        && !side.iter().all(|&b| b == b'-' || b == b' ')
+                    {
+                        push(r.start + off, "user field not pseudonymized", side);
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|f| f.column);
+        out
+    }
+}
+
+/// The elements of a value: itself, or for a JSON array the strings in it.
+fn array_elements(v: &[u8]) -> Vec<(usize, &[u8])> {
+    if !v.contains(&b'"') && !v.windows(4).any(|w| w == b"\\x22") {
+        return vec![(0, v)];
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let q: &[u8] = if v[i..].starts_with(b"\\x22") {
+            b"\\x22"
+        } else if v[i] == b'"' {
+            b"\""
+        } else {
+            i += 1;
+            continue;
+        };
+        let s = i + q.len();
+        let e = memchr::memmem::find(&v[s..], q).map_or(v.len(), |p| s + p);
+        out.push((s, &v[s..e]));
+        i = (e + q.len()).min(v.len());
+    }
+    out
+}
+
+/// `a as b` → both sides with their offsets.
+fn split_as(field: &[u8]) -> Vec<(usize, &[u8])> {
+    match field.windows(4).position(|w| w == b" as ") {
+        Some(p) => vec![(0, &field[..p]), (p + 4, &field[p + 4..])],
+        None => vec![(0, field)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(line: &str) -> Vec<(&'static str, String)> {
+        Checker::default()
+            .check_line(line.as_bytes())
+            .into_iter()
+            .map(|f| (f.what, f.text))
+            .collect()
+    }
+
+    #[test]
+    fn clean_output_has_no_findings() {
+        for line in [
+            r#"192.0.2.0 - 9879774820391883 [24/Nov/2026:08:01:12 +0100] "GET /my/?sesskey=REDACTED HTTP/1.1" 200 5 "-" "UA""#,
+            r#"198.51.100.0 - n_thk2oolip6yk as n_yftcsv6vgzyf [24/Nov/2026:08:05:09 +0100] "GET /user/profile.php?id=9914842323751274 HTTP/1.1" 200 5"#,
+            r#"x data={"name":"n_qrq5v6sftav4","userId":"b_n66eigppmmsq","sessionToken":["REDACTED"]}"#,
+            "[fullName:[n_spnmvwtx7npp], password:[REDACTED], userID:[9786073992491707]]",
+            "2001:db8:4711:: - - [24/Nov/2026:08:02:40 +0100] \"GET / HTTP/1.1\" 200 5",
+        ] {
+            assert_eq!(check(line), vec![], "{line}");
+        }
+    }
+
+    #[test]
+    fn leaks_are_found() {
+        assert_eq!(
+            check(
+                r#"192.0.2.17 - jdoe [24/Nov/2026:08:01:12 +0100] "GET /?sesskey=abc&userid=58 HTTP/1.1" 200 5 "mailto:jane@example.org" "UA""#
+            ),
+            vec![
+                ("address not truncated", "192.0.2.17".to_string()),
+                ("user field not pseudonymized", "jdoe".to_string()),
+                ("secret not redacted", "abc".to_string()),
+                ("identity not pseudonymized", "58".to_string()),
+                ("e-mail address", "jane@example.org".to_string()),
+            ]
+        );
+        assert_eq!(
+            check(r#"{"sessionToken":["luu9"],"name":"Jane"}"#),
+            vec![
+                ("secret not redacted", "luu9".to_string()),
+                ("identity not pseudonymized", "Jane".to_string()),
+            ]
+        );
+        assert_eq!(
+            check(
+                "1.2.3.0 - Jane Doe as n_yftcsv6vgzyf [24/Nov/2026:08:01:12 +0100] \"GET /\" 200 5"
+            ),
+            vec![("user field not pseudonymized", "Jane Doe".to_string())]
+        );
+    }
+
+    #[test]
+    fn allow_list_silences_findings() {
+        let c = Checker {
+            allow: vec![b"noreply@example.org".to_vec()],
+            ..Checker::default()
+        };
+        assert!(c.check_line(b"from noreply@example.org").is_empty());
+        assert_eq!(c.check_line(b"from jane@example.org").len(), 1);
+    }
+}

@@ -1,0 +1,94 @@
+//! `anonlog check`: findings with file:line:column on raw input, none on
+//! anonymized output (the fixtures and, with ANONLOG_CORPUS, the corpus).
+
+use predicates::prelude::*;
+
+use crate::util::{anonlog, testdata, Work};
+
+#[test]
+fn raw_input_has_findings_with_positions() {
+    anonlog()
+        .arg("check")
+        .arg(testdata("moodle-access.log"))
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("moodle-access.log:1:1: address not truncated: 192.0.2.17")
+                .and(predicate::str::contains(
+                    "moodle-access.log:2:82: secret not redacted: Xk39fLq0Zp",
+                ))
+                .and(predicate::str::contains(
+                    "user field not pseudonymized: Jane Doe",
+                )),
+        )
+        .stderr(predicate::str::contains("finding(s)"));
+}
+
+#[test]
+fn allow_list_and_errors() {
+    let w = Work::new();
+    let f = w.write("a.log", b"contact noreply@example.org\n");
+    anonlog().arg("check").arg(&f).assert().code(1);
+    anonlog()
+        .arg("check")
+        .arg(&f)
+        .args(["--allow", "noreply@example.org"])
+        .assert()
+        .success()
+        .stdout("");
+    let allow = w.write("allow.txt", b"# not a finding\nnoreply@example.org\n");
+    anonlog()
+        .arg("check")
+        .arg(&f)
+        .arg("--allow-file")
+        .arg(&allow)
+        .assert()
+        .success();
+    anonlog()
+        .arg("check")
+        .arg(w.path("missing.log"))
+        .assert()
+        .code(2);
+}
+
+/// Every fixture and every corpus file, anonymized, has no finding.
+#[test]
+fn anonymized_output_has_no_findings() {
+    let w = Work::new();
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(testdata(""))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "log") && !p.to_string_lossy().contains("expected")
+        })
+        .collect();
+    match std::env::var_os("ANONLOG_CORPUS") {
+        Some(dir) => {
+            for sub in std::fs::read_dir(dir).unwrap() {
+                let sub = sub.unwrap().path();
+                if sub.is_dir() {
+                    for f in std::fs::read_dir(sub).unwrap() {
+                        let f = f.unwrap().path();
+                        if f.file_name().is_some_and(|n| n != "LICENSE") {
+                            files.push(f);
+                        }
+                    }
+                }
+            }
+        }
+        None => eprintln!("SKIPPED (corpus part): set ANONLOG_CORPUS to check the corpus too"),
+    }
+    files.sort();
+    assert!(files.len() >= 2);
+    for f in files {
+        let out = w.anonymize().arg(&f).output().unwrap();
+        let anon = w.write("anon.log", &out.stdout);
+        let checked = anonlog().arg("check").arg(&anon).output().unwrap();
+        assert!(
+            checked.status.success(),
+            "{}: findings:\n{}",
+            f.display(),
+            String::from_utf8_lossy(&checked.stdout)
+        );
+    }
+}
