@@ -10,7 +10,7 @@ fn corpus_files() -> Option<Vec<PathBuf>> {
     let dir = match std::env::var_os("ANONLOG_CORPUS") {
         Some(d) => PathBuf::from(d),
         None => {
-            eprintln!("SKIPPED: corpus tests need ANONLOG_CORPUS (set by .ci/run)");
+            crate::util::skip("SKIPPED: corpus tests need ANONLOG_CORPUS (set by .ci/run)");
             return None;
         }
     };

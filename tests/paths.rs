@@ -216,7 +216,7 @@ fn full_disk_is_an_error() {
     let w = Work::new();
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
     let Ok(full) = full else {
-        eprintln!("SKIPPED: no /dev/full on this system");
+        crate::util::skip("SKIPPED: no /dev/full on this system");
         return;
     };
     let out = Command::new(assert_cmd::cargo::cargo_bin("anonlog"))

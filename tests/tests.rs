@@ -7,5 +7,6 @@ mod bbb;
 mod check;
 mod cli;
 mod corpus;
+mod faults;
 mod keyring;
 mod paths;

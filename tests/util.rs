@@ -92,3 +92,11 @@ pub fn assert_all_addresses_truncated(out: &[u8], what: &str) {
         i = f.end;
     }
 }
+
+/// Says that a test skipped a part, on the real standard error: the test
+/// harness captures `eprintln!`, not direct writes, so this shows even when
+/// the test passes.
+pub fn skip(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
+}

@@ -1,0 +1,126 @@
+//! Bad input and faults: each gets a clear outcome and loses nothing
+//! silently.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use predicates::prelude::*;
+
+use crate::util::{testdata, Work};
+
+#[test]
+fn nul_bytes_are_kept_and_the_line_still_rewritten() {
+    let w = Work::new();
+    let f = w.write(
+        "nul.log",
+        b"1.2.3.4 - jdoe [10/Oct/2000:13:55:36 -0700] \"GET /a\x00b HTTP/1.1\" 200 5\n",
+    );
+    let out = w.anonymize().arg(&f).output().unwrap();
+    assert!(out.status.success());
+    assert!(out.stdout.starts_with(b"1.2.3.0 - n_"));
+    assert!(out.stdout.windows(3).any(|x| x == b"a\x00b"));
+}
+
+#[test]
+fn a_ten_megabyte_line_is_one_line() {
+    let w = Work::new();
+    let mut line = b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /?q=".to_vec();
+    line.extend(std::iter::repeat_n(b'x', 10 << 20));
+    line.extend_from_slice(b"&ip=10.9.8.7 HTTP/1.1\" 200 5\nlast 10.1.2.3\n");
+    let f = w.write("long.log", &line);
+    for extra in [&[][..], &["--no-mmap", "--block-size", "4096", "-j", "2"]] {
+        let out = w.anonymize().arg(&f).args(extra).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), 2);
+        assert_eq!(out.stdout.len(), line.len());
+        assert!(out
+            .stdout
+            .ends_with(b"&ip=10.9.8.0 HTTP/1.1\" 200 5\nlast 10.1.2.0\n"));
+    }
+}
+
+#[test]
+fn a_binary_file_keeps_its_line_count_and_is_deterministic() {
+    let w = Work::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let data: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    let f = w.write("bin.dat", &data);
+    let a = w.anonymize().arg(&f).output().unwrap();
+    let b = w
+        .anonymize()
+        .arg(&f)
+        .args(["--no-mmap", "-j", "3"])
+        .output()
+        .unwrap();
+    assert!(a.status.success());
+    assert!(a.stdout == b.stdout);
+    let lines = |d: &[u8]| d.iter().filter(|&&c| c == b'\n').count();
+    assert_eq!(lines(&a.stdout), lines(&data));
+}
+
+#[test]
+fn a_cut_off_line_is_scrubbed_not_passed() {
+    let w = Work::new();
+    let f = w.write(
+        "cut.log",
+        b"192.0.2.7 - jdoe [10/Oct/2000:13:55:36 -0700] \"GET /?token=abc HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (cut",
+    );
+    w.anonymize().arg(&f).assert().success().stdout(
+        predicate::str::starts_with("192.0.2.0 - n_")
+            .and(predicate::str::contains("token=REDACTED")),
+    );
+}
+
+#[test]
+fn an_unreadable_file_is_reported_and_skipped() {
+    let w = Work::new();
+    let f = w.write(
+        "secret.log",
+        b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /\" 200 5\n",
+    );
+    crate::util::set_mode(&f, 0o000);
+    if std::fs::read(&f).is_ok() {
+        crate::util::skip("SKIPPED: running as a user who can read mode-000 files (root)");
+        return;
+    }
+    w.anonymize()
+        .arg(&f)
+        .arg(testdata("moodle-access.log"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("secret.log: Permission denied"));
+}
+
+/// A reader that goes away (`anonlog ... | head -1`): anonlog stops quietly
+/// with status 0.
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let w = Work::new();
+    let big: Vec<u8> = std::fs::read(testdata("moodle-access.log"))
+        .unwrap()
+        .repeat(3000);
+    let f = w.write("big.log", &big);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
+        .args(["anonymize", "-q", "-k"])
+        .arg(w.key())
+        .arg(&f)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("192.0.2.0 - "));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("error"));
+}
