@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A short, bounded fuzzing campaign over every target.
+#
+# Seeds the corpora (fuzz/seed.sh), then runs each target for SECONDS
+# (default 60) with inputs up to MAX_LEN bytes (default 4096), one after the
+# other, and prints a line per target. Exits 1 when any target found a crash
+# (saved under fuzz/artifacts/<target>/), 0 otherwise. Needs a nightly
+# toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
+#
+# Usage: fuzz/campaign.sh                 (60 s per target)
+#        SECONDS_PER_TARGET=300 fuzz/campaign.sh
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+secs=${SECONDS_PER_TARGET:-60}
+max_len=${MAX_LEN:-4096}
+targets=(access_parse rewrite_line scrub_line bbb_line)
+
+"$here/seed.sh" || exit 2
+cd "$here" || exit 2
+failed=0
+for t in "${targets[@]}"; do
+    log=$(mktemp)
+    if cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -max_len="$max_len" >"$log" 2>&1; then
+        runs=$(grep -Eo 'Done [0-9]+ runs' "$log" | tail -n1)
+        echo "$t: ok (${runs:-no run count}, ${secs}s)"
+    else
+        echo "$t: FAILED, see fuzz/artifacts/$t/; last lines:"
+        tail -n 20 "$log"
+        failed=1
+    fi
+    rm -f "$log"
+done
+exit "$failed"
