@@ -13,7 +13,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
-targets=(access_parse rewrite_line scrub_line bbb_line)
+targets=(access_parse rewrite_line scrub_line bbb_line pipeline)
 gen_lines=${GEN_LINES:-200}
 
 work=$(mktemp -d)

@@ -255,7 +255,19 @@ fn value_end(s: &[u8], v: usize, encoded: bool) -> usize {
     let mut i = v;
     while i < s.len() {
         let b = s[i];
+        // An escaped backslash (`\\`) is part of the value: escape pairs
+        // are read left to right, so the `\"` that ends a field is found.
+        if b == b'\\' && s.get(i + 1) == Some(&b'\\') {
+            i += 2;
+            continue;
+        }
         if b == b'&' || b == b'#' || b == b'?' || is_space(b) || quote_len(s, i) > 0 {
+            return i;
+        }
+        // `]` or `)` right before white space or the end closes a bracketed
+        // field (`[ip=... id=58]`); a value could not go on past the white
+        // space anyway, so nothing of a secret is left out by stopping here.
+        if matches!(b, b']' | b')') && s.get(i + 1).is_none_or(|&n| is_space(n)) {
             return i;
         }
         if encoded && (pct_is(s, i, b"26") || pct_is(s, i, b"22")) {

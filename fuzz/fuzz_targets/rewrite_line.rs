@@ -4,7 +4,8 @@
 //! [`Format::Access`] and a fixed key, on the input's first `\n`-free line:
 //!
 //! 1. it never panics;
-//! 2. it is deterministic: two fresh [`Worker`]s give the same bytes;
+//! 2. it is deterministic: two fresh [`Worker`]s give the same bytes, and a
+//!    parsed line's output parses again as an access line with the same time;
 //! 3. a parsed line whose head begins with a dotted-quad IPv4 client
 //!    `a.b.c.d` (d != 0) followed by a space does not keep that client:
 //!    the output does not begin with `a.b.c.d `, the output is the same
@@ -49,6 +50,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(rec) = access::parse(line) else {
         return;
     };
+    // The output is an access line again, with the same time.
+    let again = access::parse(&out).expect("a rewritten access line parses again");
+    assert_eq!(again.timestamp, rec.timestamp);
     let head = &line[rec.head.clone()];
     let Some((addr, n)) = ip::parse_ipv4_prefix(head) else {
         return;

@@ -180,6 +180,21 @@ fn unparsed_lines_follow_the_policy() {
     }
 }
 
+/// Found by fuzzing: a value must not run across the end of a bracketed
+/// field, nor split an escaped backslash from its pair, or the line stops
+/// being an access line.
+#[test]
+fn values_end_where_fields_end() {
+    for line in [
+        r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 [x /user/profile.php?id=58] "t""#,
+        r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /user/profile.php?id=58\\" 200 5"#,
+    ] {
+        let out = rewrite(line);
+        assert!(access::parse(out.as_bytes()).is_ok(), "{out}");
+        assert!(!out.contains("=58"), "{out}");
+    }
+}
+
 #[test]
 fn blank_lines_pass() {
     let (s, o) = rewrite_with(Options::default(), "   ");
