@@ -88,14 +88,8 @@ struct CheckArgs {
     /// Files to check; `-` or none means standard input.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Leading bits of IPv4 addresses that may remain.
-    #[arg(long, value_name = "BITS", default_value_t = 24,
-          value_parser = clap::value_parser!(u8).range(0..=32))]
-    ipv4_prefix: u8,
-    /// Leading bits of IPv6 addresses that may remain.
-    #[arg(long, value_name = "BITS", default_value_t = 48,
-          value_parser = clap::value_parser!(u8).range(0..=128))]
-    ipv6_prefix: u8,
+    #[command(flatten)]
+    prefixes: PrefixArgs,
     /// The output was made with --ip-mode pfx: addresses are not checked.
     #[arg(long)]
     encrypted_addresses: bool,
@@ -105,12 +99,52 @@ struct CheckArgs {
     /// Never report findings containing any line of FILE.
     #[arg(long, value_name = "FILE")]
     allow_file: Option<PathBuf>,
-    /// More secret parameter names, as for anonymize.
+    #[command(flatten)]
+    params: ParamArgs,
+}
+
+/// Address prefixes, shared by `anonymize` and `check`.
+#[derive(Debug, Args)]
+struct PrefixArgs {
+    /// Leading bits of an IPv4 address to keep.
+    #[arg(long, value_name = "BITS", default_value_t = 24,
+          value_parser = clap::value_parser!(u8).range(0..=32))]
+    ipv4_prefix: u8,
+
+    /// Leading bits of an IPv6 address to keep.
+    #[arg(long, value_name = "BITS", default_value_t = 48,
+          value_parser = clap::value_parser!(u8).range(0..=128))]
+    ipv6_prefix: u8,
+}
+
+impl PrefixArgs {
+    fn policy(&self, mode: IpMode) -> IpPolicy {
+        IpPolicy {
+            v4_prefix: self.ipv4_prefix,
+            v6_prefix: self.ipv6_prefix,
+            mode,
+        }
+    }
+}
+
+/// Extra parameter names, shared by `anonymize` and `check`.
+#[derive(Debug, Args)]
+struct ParamArgs {
+    /// Also redact the value of query parameter NAME (case-insensitive;
+    /// repeat or separate with commas). Added to the built-in list.
     #[arg(long = "secret-param", value_name = "NAME", value_delimiter = ',')]
     secret_params: Vec<String>,
-    /// More identity parameter names, as for anonymize.
+
+    /// Also pseudonymize the value of query parameter NAME (case-insensitive;
+    /// repeat or separate with commas). Added to the built-in list.
     #[arg(long = "identity-param", value_name = "NAME", value_delimiter = ',')]
     identity_params: Vec<String>,
+}
+
+impl ParamArgs {
+    fn rules(&self) -> ParamRules {
+        ParamRules::new(&self.secret_params, &self.identity_params)
+    }
 }
 
 const KEY_HELP: &str = "\
@@ -230,25 +264,11 @@ struct AnonymizeArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     format: FormatArg,
 
-    /// Leading bits of an IPv4 address to keep.
-    #[arg(long, value_name = "BITS", default_value_t = 24,
-          value_parser = clap::value_parser!(u8).range(0..=32))]
-    ipv4_prefix: u8,
+    #[command(flatten)]
+    prefixes: PrefixArgs,
 
-    /// Leading bits of an IPv6 address to keep.
-    #[arg(long, value_name = "BITS", default_value_t = 48,
-          value_parser = clap::value_parser!(u8).range(0..=128))]
-    ipv6_prefix: u8,
-
-    /// Also redact the value of query parameter NAME (case-insensitive;
-    /// repeat or separate with commas). Added to the built-in list.
-    #[arg(long = "secret-param", value_name = "NAME", value_delimiter = ',')]
-    secret_params: Vec<String>,
-
-    /// Also pseudonymize the value of query parameter NAME (case-insensitive;
-    /// repeat or separate with commas). Added to the built-in list.
-    #[arg(long = "identity-param", value_name = "NAME", value_delimiter = ',')]
-    identity_params: Vec<String>,
+    #[command(flatten)]
+    params: ParamArgs,
 
     /// What to do with a line no parser understands. It is never written raw.
     #[arg(long, value_enum, default_value_t = OnUnparsedArg::Scrub)]
@@ -402,15 +422,11 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
         }
     };
     let opts = Options {
-        policy: IpPolicy {
-            v4_prefix: a.ipv4_prefix,
-            v6_prefix: a.ipv6_prefix,
-            mode: match a.ip_mode {
-                IpModeArg::Truncate => IpMode::Truncate,
-                IpModeArg::Pfx => IpMode::Pfx,
-            },
-        },
-        rules: ParamRules::new(&a.secret_params, &a.identity_params),
+        policy: a.prefixes.policy(match a.ip_mode {
+            IpModeArg::Truncate => IpMode::Truncate,
+            IpModeArg::Pfx => IpMode::Pfx,
+        }),
+        rules: a.params.rules(),
         on_unparsed: match a.on_unparsed {
             OnUnparsedArg::Scrub => OnUnparsed::Scrub,
             OnUnparsedArg::Drop => OnUnparsed::Drop,
@@ -548,13 +564,9 @@ fn check(a: CheckArgs) -> Result<u8, Error> {
         );
     }
     let checker = anonlog::check::Checker {
-        policy: IpPolicy {
-            v4_prefix: a.ipv4_prefix,
-            v6_prefix: a.ipv6_prefix,
-            mode: IpMode::Truncate,
-        },
+        policy: a.prefixes.policy(IpMode::Truncate),
         encrypted_addresses: a.encrypted_addresses,
-        rules: ParamRules::new(&a.secret_params, &a.identity_params),
+        rules: a.params.rules(),
         allow,
     };
     let files: Vec<Option<&PathBuf>> = if a.files.is_empty() {
