@@ -321,6 +321,12 @@ pub fn parse_head(
 ) {
     parts.clear();
     let mut head = head;
+    // Access lines sent through syslog: `Mar 24 14:02:50 web1 nginx: ` is
+    // the relay's header (time, server, program), kept as it is.
+    if let Some(h) = super::bbb::syslog_header(&line[head.clone()]) {
+        parts.push((Role::Other, head.start..head.start + h));
+        head = head.start + h..head.end;
+    }
     if line[head.clone()].starts_with(b"H: ") {
         if let Some(h) = moosh_prefix(line, head.clone(), parts) {
             head = h;

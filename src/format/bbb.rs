@@ -103,7 +103,7 @@ pub fn parse(line: &[u8]) -> Result<BbbLine, ParseError> {
 }
 
 /// The length of a BSD syslog header `Mmm dd HH:MM:SS host ident[pid]: `.
-fn syslog_header(line: &[u8]) -> Option<usize> {
+pub(crate) fn syslog_header(line: &[u8]) -> Option<usize> {
     const MONTHS: [&[u8]; 12] = [
         b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
         b"Dec",

@@ -81,6 +81,9 @@ fn head_roles_of_real_lines() {
         // moosh's extended Moodle format.
         (r#"H: www,example.com U: 10164391 T: 0s / 20500µs | 192.198.151.44 - - [22/Dec/2013:08:20:35 +0000] "GET /login/index.php?testsession=1164 HTTP/1.1" 303 904 "-" "x""#,
          &[(Vhost, "www,example.com"), (User, "10164391"), (Other, "0s / 20500µs"), (Client, "192.198.151.44"), (Ident, "-"), (User, "-")]),
+        // Through syslog.
+        (r#"Mar 24 14:02:50 web1 nginx: 10.1.2.3 - jdoe [24/Mar/2024:14:02:50 +0000] "GET / HTTP/1.1" 200 5"#,
+         &[(Other, "Mar 24 14:02:50 web1 nginx: "), (Client, "10.1.2.3"), (Ident, "-"), (User, "jdoe")]),
         // mod_ssl ssl_request_log: no head at all.
         (r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 "GET / HTTP/1.1" -"#,
          &[]),
