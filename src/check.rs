@@ -41,22 +41,14 @@ pub struct Checker {
     pub allow: Vec<Vec<u8>>,
 }
 
-/// Is `v` something anonlog writes in place of an identity?
+/// Is `v` something anonlog writes in place of an identity: a pseudonym
+/// token, `REDACTED`, or a value kept because it is nobody (`0`, `1`, or
+/// only dashes and spaces, the rewriter's placeholder rule)?
 pub fn is_pseudonym_or_placeholder(v: &[u8]) -> bool {
-    let token = |p: &[u8]| {
-        v.len() == 14
-            && v.starts_with(p)
-            && v[2..]
-                .iter()
-                .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(b))
-    };
-    matches!(v, b"" | b"-" | b"0" | b"1")
+    matches!(v, b"0" | b"1")
+        || v.iter().all(|&b| b == b'-' || b == b' ')
         || v == REDACTED
-        || (v.len() == 16 && v[0] == b'9' && v.iter().all(u8::is_ascii_digit))
-        || token(b"n_")
-        || token(b"e_")
-        || token(b"h_")
-        || token(b"b_")
+        || crate::pseudonym::is_token(v)
 }
 
 impl Checker {
@@ -94,7 +86,13 @@ impl Checker {
         }
         for v in scrub::sensitive_values(&self.rules, line) {
             let value = &line[v.value.clone()];
-            let elements = array_elements(value);
+            let elements: Vec<(usize, &[u8])> = match v.array {
+                Some(q) => scrub::array_items(q, value)
+                    .into_iter()
+                    .map(|r| (r.start, &value[r]))
+                    .collect(),
+                None => vec![(0, value)],
+            };
             for (off, el) in elements {
                 let bad = match v.kind {
                     ParamKind::Secret => !(el.is_empty() || el == REDACTED),
@@ -120,9 +118,7 @@ impl Checker {
                 let field = &line[r.clone()];
                 let sides = split_as(field);
                 for (off, side) in sides {
-                    if !is_pseudonym_or_placeholder(side)
-                        && !side.iter().all(|&b| b == b'-' || b == b' ')
-                    {
+                    if !is_pseudonym_or_placeholder(side) {
                         push(r.start + off, "user field not pseudonymized", side);
                     }
                 }
@@ -131,30 +127,6 @@ impl Checker {
         out.sort_by_key(|f| f.column);
         out
     }
-}
-
-/// The elements of a value: itself, or for a JSON array the strings in it.
-fn array_elements(v: &[u8]) -> Vec<(usize, &[u8])> {
-    if !v.contains(&b'"') && !v.windows(4).any(|w| w == b"\\x22") {
-        return vec![(0, v)];
-    }
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        let q: &[u8] = if v[i..].starts_with(b"\\x22") {
-            b"\\x22"
-        } else if v[i] == b'"' {
-            b"\""
-        } else {
-            i += 1;
-            continue;
-        };
-        let s = i + q.len();
-        let e = memchr::memmem::find(&v[s..], q).map_or(v.len(), |p| s + p);
-        out.push((s, &v[s..e]));
-        i = (e + q.len()).min(v.len());
-    }
-    out
 }
 
 /// `a as b` → both sides with their offsets.

@@ -223,10 +223,12 @@ impl StreamBlocks {
     }
 }
 
-/// Does `data` contain a line that is neither blank nor a `#` comment?
+/// Does `data` contain a line that format detection can go by
+/// ([`crate::format::is_meaningful`])?
 pub fn has_meaningful_line(data: &[u8]) -> bool {
     data.split(|&b| b == b'\n')
-        .any(|l| !l.starts_with(b"#") && !l.iter().all(u8::is_ascii_whitespace))
+        .map(|l| l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l))
+        .any(crate::format::is_meaningful)
 }
 
 #[cfg(test)]

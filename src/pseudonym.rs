@@ -340,6 +340,21 @@ fn encode(ns: Namespace, v: u64) -> Token {
     t
 }
 
+/// Is `v` a pseudonym token of any namespace (the shapes [`encode`] writes)?
+pub fn is_token(v: &[u8]) -> bool {
+    let base32 = |t: &[u8]| t.iter().all(|b| BASE32.contains(b));
+    match v {
+        [b'9', rest @ ..] if v.len() == 16 => rest.iter().all(u8::is_ascii_digit),
+        [p, b'_', rest @ ..] if rest.len() == 12 => {
+            Namespace::ALL
+                .iter()
+                .any(|ns| ns.prefix() == &[*p, b'_'][..])
+                && base32(rest)
+        }
+        _ => false,
+    }
+}
+
 /// A per-thread memo of recent pseudonyms. Users repeat heavily in logs, so
 /// most look-ups hit and skip the HMAC. Bounded: it is cleared when it holds
 /// `limit` entries.
@@ -419,6 +434,26 @@ mod tests {
             assert_eq!(s.len(), 14, "{s}");
             assert!(s.starts_with(pre), "{s}");
             assert!(s[2..].bytes().all(|b| BASE32.contains(&b)), "{s}");
+        }
+    }
+
+    #[test]
+    fn every_token_is_recognised_as_one() {
+        let p = p();
+        for ns in Namespace::ALL {
+            for v in [&b"58"[..], b"Jane Doe", b"x"] {
+                assert!(is_token(p.pseudonym(ns, v).as_bytes()), "{ns:?}");
+            }
+        }
+        for v in [
+            &b"58"[..],
+            b"9123",
+            b"n_short",
+            b"x_abcdefghijkl",
+            b"n_ABCDEFGHIJKL",
+            b"n_abcdefghijk1",
+        ] {
+            assert!(!is_token(v), "{}", String::from_utf8_lossy(v));
         }
     }
 

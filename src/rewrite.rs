@@ -214,11 +214,6 @@ impl Rewriter {
         w.current.as_ref().is_some_and(|c| c.1.is_some())
     }
 
-    /// The options in force.
-    pub fn options(&self) -> &Options {
-        &self.opts
-    }
-
     fn ctx<'a>(
         &'a self,
         w: &'a mut Worker,

@@ -505,6 +505,8 @@ pub struct Sensitive {
     pub key: std::ops::Range<usize>,
     /// The value's byte range (inside brackets for a JSON array).
     pub value: std::ops::Range<usize>,
+    /// For a JSON array, the quote its strings use (see [`array_items`]).
+    pub array: Option<&'static [u8]>,
 }
 
 /// Every sensitive `key=value` parameter (raw or encoded), JSON pair and
@@ -522,7 +524,12 @@ pub fn sensitive_values(rules: &ParamRules, s: &[u8]) -> Vec<Sensitive> {
             _ => None,
         };
         match hit {
-            Some((ks, vs, ve, Hit::Param(kind) | Hit::ParamArray(kind, _))) => {
+            Some((ks, vs, ve, hit @ (Hit::Param(_) | Hit::ParamArray(..)))) => {
+                let (kind, array) = match hit {
+                    Hit::ParamArray(kind, q) => (kind, Some(q)),
+                    Hit::Param(kind) => (kind, None),
+                    _ => unreachable!("matched above"),
+                };
                 let key_end = s[ks..vs]
                     .iter()
                     .position(|&b| matches!(b, b'=' | b'%' | b':' | b'"' | b'\\'))
@@ -531,6 +538,7 @@ pub fn sensitive_values(rules: &ParamRules, s: &[u8]) -> Vec<Sensitive> {
                     kind,
                     key: ks..key_end,
                     value: vs..ve,
+                    array,
                 });
                 lo = ve;
                 i = ve.max(i + 1);
@@ -802,31 +810,43 @@ fn json_pair(s: &[u8], colon: usize) -> Option<(usize, usize, usize, usize, Json
     }
 }
 
-/// Rewrites the inside of a JSON array value: every element (a string in
-/// quote token `q`, or a scalar) gets the treatment of `kind`; separators and
-/// white space stay.
-fn write_array(ctx: &mut Ctx<'_>, kind: ParamKind, q: &[u8], inner: &[u8], out: &mut Vec<u8>) {
+/// The elements of the inside of a JSON array whose strings are quoted with
+/// `q` (`"` or nginx's `\x22`): the byte range of each element's content
+/// (inside its quotes for a string). What lies between them is quotes,
+/// separators and white space.
+pub fn array_items(q: &[u8], inner: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut items = Vec::new();
     let mut i = 0;
     while i < inner.len() {
         if inner[i..].starts_with(q) {
             let vs = i + q.len();
             let ve = vs + memchr::memmem::find(&inner[vs..], q).unwrap_or(inner.len() - vs);
-            out.extend_from_slice(q);
-            ctx.write_param_value(kind, &inner[vs..ve], out);
-            out.extend_from_slice(q);
+            items.push(vs..ve);
             i = (ve + q.len()).min(inner.len());
         } else if matches!(inner[i], b',' | b' ') {
-            out.push(inner[i]);
             i += 1;
         } else {
             let e = inner[i..]
                 .iter()
                 .position(|&b| b == b',' || b == b' ')
                 .map_or(inner.len(), |p| i + p);
-            ctx.write_param_value(kind, &inner[i..e], out);
+            items.push(i..e);
             i = e;
         }
     }
+    items
+}
+
+/// Rewrites the inside of a JSON array value: every element gets the
+/// treatment of `kind`; quotes, separators and white space stay.
+fn write_array(ctx: &mut Ctx<'_>, kind: ParamKind, q: &[u8], inner: &[u8], out: &mut Vec<u8>) {
+    let mut pos = 0;
+    for r in array_items(q, inner) {
+        out.extend_from_slice(&inner[pos..r.start]);
+        ctx.write_param_value(kind, &inner[r.clone()], out);
+        pos = r.end;
+    }
+    out.extend_from_slice(&inner[pos..]);
 }
 
 #[inline]

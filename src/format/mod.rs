@@ -30,6 +30,13 @@ impl Format {
     }
 }
 
+/// Does a line say anything detection can go by: neither blank nor a `#`
+/// comment? (The stream reader waits for one such line before its first
+/// block, so detection sees the same bytes for a file and a pipe.)
+pub fn is_meaningful(line: &[u8]) -> bool {
+    !line.starts_with(b"#") && !line.iter().all(u8::is_ascii_whitespace)
+}
+
 /// Detects the format of an input from its first line that is neither blank
 /// nor a `#` comment: `access` when that line has a CLF timestamp, `bbb` when
 /// it is a BigBlueButton log line, `generic` otherwise. An input without such a line is `access`, whose fallback covers
@@ -44,7 +51,7 @@ pub fn detect(sample: &[u8]) -> Format {
     let first = sample
         .split(|&b| b == b'\n')
         .map(|l| l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l))
-        .find(|l| !l.starts_with(b"#") && !l.iter().all(u8::is_ascii_whitespace));
+        .find(|l| is_meaningful(l));
     match first {
         Some(line) if access::find_time(line).is_some() => Format::Access,
         Some(line) if bbb::parse(line).is_ok() => Format::Bbb,
