@@ -340,7 +340,8 @@ fn encode(ns: Namespace, v: u64) -> Token {
     t
 }
 
-/// Is `v` a pseudonym token of any namespace (the shapes [`encode`] writes)?
+/// Is `v` a pseudonym token of any namespace (one of the shapes listed in
+/// the module docs)?
 pub fn is_token(v: &[u8]) -> bool {
     let base32 = |t: &[u8]| t.iter().all(|b| BASE32.contains(b));
     match v {
