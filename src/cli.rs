@@ -26,15 +26,18 @@ use anonlog::{Error, ErrorKind};
 
 /// Exit status: every line read was written.
 pub const EXIT_OK: u8 = 0;
-/// Exit status: the run finished but left lines out (`--on-unparsed drop`).
+/// Exit status: the run finished but lost data (`--on-unparsed drop`, or
+/// unreadable CSV fields written as `REDACTED`).
 pub const EXIT_LOST: u8 = 1;
 /// Exit status: usage, key or I/O error, or a line stopped the run.
 pub const EXIT_ERROR: u8 = 2;
 
 const EXIT_HELP: &str = "\
 Exit status:
-  0      every line read was written (rewritten, scrubbed or blank)
-  1      the run finished but left lines out (--on-unparsed drop)
+  0      every line read was written (rewritten, scrubbed or blank), or left
+         out by --since/--until
+  1      the run finished but lost data: lines left out (--on-unparsed drop)
+         or CSV fields that could not be read written as REDACTED
   2      usage, key or I/O error (an unreadable input is skipped, the others
          are processed), or a line stopped the run (--on-unparsed fail)
   128+N  terminated by signal N; with -o the previous file is left as it was";
@@ -164,8 +167,10 @@ Examples:
            (or pipe its output into rotatelogs)
 
 Exit status:
-  0  every line read was written (rewritten, scrubbed or blank)
-  1  the run finished but left lines out (--on-unparsed drop)
+  0  every line read was written (rewritten, scrubbed or blank), or left out
+     by --since/--until
+  1  the run finished but lost data: lines left out (--on-unparsed drop) or
+     CSV fields that could not be read written as REDACTED
   2  usage, key or I/O error (an unreadable input is skipped, the others are
      processed), or a line stopped the run (--on-unparsed fail)
   128+N  terminated by signal N; with -o the previous file is left as it was";
@@ -271,8 +276,26 @@ struct AnonymizeArgs {
     params: ParamArgs,
 
     /// What to do with a line no parser understands. It is never written raw.
+    /// In CSV input, `scrub` writes a field that cannot be read (a user id
+    /// that is not a number, a broken `other`) as REDACTED, and a row with
+    /// the wrong number of fields as a row of REDACTED fields.
     #[arg(long, value_enum, default_value_t = OnUnparsedArg::Scrub)]
     on_unparsed: OnUnparsedArg,
+
+    /// Leave out lines and rows older than TIME: `@UNIX-SECONDS`,
+    /// `2026-11-25`, `2026-11-25T10:00:00Z`, or a duration back from now
+    /// such as 30d. Applies to each record's own time (Moodle's timecreated
+    /// or Time, an access line's [time], a BBB line's time); records without
+    /// one are kept. Rows left out are counted, not lost: exit status 0.
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+
+    /// Leave out lines and rows at or after TIME (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+
+    #[command(flatten)]
+    now: keys::NowArg,
 
     /// The last field of each access line (after the user agent) is a user
     /// field, e.g. `%{MOODLEUSER}n` or `$sent_http_x_moodleuser` appended to
@@ -317,6 +340,13 @@ enum FormatArg {
     /// BigBlueButton logs: bbb-web, bbb-apps-akka (with or without a
     /// journald prefix), the nginx html5-client log, stack traces.
     Bbb,
+    /// Moodle's logstore_standard_log exported as CSV (PostgreSQL COPY,
+    /// MySQL INTO OUTFILE / mysqldump --tab, phpMyAdmin, Adminer, pandas):
+    /// any subset and order of its columns, named in the header.
+    MoodleLogstore,
+    /// Moodle's Logs report downloaded as CSV, header in English, German,
+    /// French, Spanish (or any language, recognised by its shape).
+    MoodleReport,
     /// No structure: scrub every line (addresses, e-mail addresses, secret
     /// and identity parameters).
     Generic,
@@ -421,6 +451,7 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
             ))
         }
     };
+    let now = a.now.get()?;
     let opts = Options {
         policy: a.prefixes.policy(match a.ip_mode {
             IpModeArg::Truncate => IpMode::Truncate,
@@ -439,7 +470,17 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
             UaArg::Family => UaPolicy::Family,
             UaArg::Drop => UaPolicy::Drop,
         },
-        now: keys::wall_clock(),
+        now,
+        since: a
+            .since
+            .as_deref()
+            .map(|s| keys::parse_time(s, now))
+            .transpose()?,
+        until: a
+            .until
+            .as_deref()
+            .map(|s| keys::parse_time(s, now))
+            .transpose()?,
     };
     let rw = Rewriter::with_keys(opts, keys);
     let inputs: Vec<Input> = if a.files.is_empty() {
@@ -462,6 +503,8 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
             FormatArg::Auto => None,
             FormatArg::Access => Some(Format::Access),
             FormatArg::Bbb => Some(Format::Bbb),
+            FormatArg::MoodleLogstore => Some(Format::MoodleLogstore),
+            FormatArg::MoodleReport => Some(Format::MoodleReport),
             FormatArg::Generic => Some(Format::Generic),
         },
         threads: a
@@ -545,6 +588,12 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
         eprintln!(
             "anonlog: warning: {} lines were dropped (--on-unparsed drop)",
             summary.total.lines_dropped
+        );
+    }
+    if summary.total.fields_redacted > 0 && summary.aborted.is_none() {
+        eprintln!(
+            "anonlog: warning: {} CSV fields could not be read and were written as REDACTED",
+            summary.total.fields_redacted
         );
     }
     Ok(code)
@@ -631,7 +680,7 @@ fn check(a: CheckArgs) -> Result<u8, Error> {
 fn exit_code(s: &RunSummary) -> u8 {
     if s.aborted.is_some() || s.inputs.iter().any(|i| i.error.is_some()) {
         EXIT_ERROR
-    } else if s.total.lost_lines() {
+    } else if s.total.lost_data() {
         EXIT_LOST
     } else {
         EXIT_OK
@@ -657,8 +706,21 @@ fn summary_line(s: &RunSummary) -> String {
     } else {
         0.0
     };
+    let mut extra = String::new();
+    if t.lines_header > 0 {
+        extra += &format!(", {} header", t.lines_header);
+    }
+    if t.lines_out_of_window > 0 {
+        extra += &format!(", {} outside --since/--until", t.lines_out_of_window);
+    }
+    if t.fields_redacted > 0 {
+        extra += &format!(
+            " ({} unreadable CSV fields written as REDACTED)",
+            t.fields_redacted
+        );
+    }
     format!(
-        "{} lines read, {} written: {} rewritten, {} scrubbed, {} blank, {} dropped, {} failed{destroyed}; \
+        "{} lines read, {} written: {} rewritten, {} scrubbed, {} blank, {} dropped, {} failed{extra}{destroyed}; \
          {:.1} MB in, {:.1} MB out, {:.2} s, {:.0} MB/s",
         t.lines_read,
         t.lines_written,

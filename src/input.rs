@@ -1,8 +1,8 @@
 //! Input: opening files or standard input and cutting them into blocks of
-//! whole lines.
+//! whole lines, or of whole CSV records.
 //!
 //! A regular file is memory-mapped when possible and cut into blocks at line
-//! boundaries without copying; anything else (standard input, pipes, FIFOs, a
+//! (or record, see [`Framing`]) boundaries without copying; anything else (standard input, pipes, FIFOs, a
 //! file whose mapping fails or with `--no-mmap`) is read in bounded blocks.
 //! Its `unsafe` code is the mapping and one `poll` call; the only other
 //! `unsafe` in anonlog is the SSE2 byte scan in `scrub`.
@@ -17,6 +17,58 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
+
+use crate::format::csv::Dialect;
+
+/// Where blocks may be cut: after any line feed, or only after the line feed
+/// that ends a CSV record (a quoted field may hold line feeds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Framing {
+    /// Lines.
+    #[default]
+    Lines,
+    /// CSV records in this dialect.
+    Csv(Dialect),
+}
+
+impl Framing {
+    /// The length of the first unit of `data` including its line feed, or
+    /// `None` when `data` does not hold a complete one.
+    pub fn unit_end(&self, data: &[u8]) -> Option<usize> {
+        match self {
+            Framing::Lines => memchr::memchr(b'\n', data).map(|p| p + 1),
+            Framing::Csv(d) => d.record_end(data),
+        }
+    }
+
+    /// The length of the longest prefix of `data` made of complete units.
+    pub fn complete(&self, data: &[u8]) -> usize {
+        match self {
+            Framing::Lines => memchr::memrchr(b'\n', data).map_or(0, |p| p + 1),
+            Framing::Csv(d) => d.complete_prefix(data),
+        }
+    }
+
+    /// The end of the first unit that ends at or after `target` (at least
+    /// `pos + 1`), or `data.len()`.
+    fn cut(&self, data: &[u8], pos: usize, target: usize) -> usize {
+        match self {
+            Framing::Lines => {
+                memchr::memchr(b'\n', &data[target - 1..]).map_or(data.len(), |p| target + p)
+            }
+            Framing::Csv(d) => {
+                let mut end = pos;
+                while end < target {
+                    match d.record_end(&data[end..]) {
+                        Some(n) => end += n,
+                        None => return data.len(),
+                    }
+                }
+                end
+            }
+        }
+    }
+}
 
 /// Where lines come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,8 +147,12 @@ fn open_path(p: &Path, mmap: bool) -> io::Result<Opened> {
     Ok(Opened::Stream(Box::new(f), fd))
 }
 
-/// Cuts a mapped file into blocks of about `size` bytes ending at a newline.
-pub fn mapped_blocks(data: &[u8], size: usize) -> impl Iterator<Item = Block<'_>> {
+/// Cuts a mapped file into blocks of about `size` bytes of whole units.
+pub fn mapped_blocks(
+    data: &[u8],
+    size: usize,
+    framing: Framing,
+) -> impl Iterator<Item = Block<'_>> {
     let mut pos = 0;
     std::iter::from_fn(move || {
         if pos >= data.len() {
@@ -106,7 +162,7 @@ pub fn mapped_blocks(data: &[u8], size: usize) -> impl Iterator<Item = Block<'_>
         let end = if target == data.len() {
             target
         } else {
-            memchr::memchr(b'\n', &data[target - 1..]).map_or(data.len(), |p| target + p)
+            framing.cut(data, pos, target)
         };
         let b = Block {
             data: Cow::Borrowed(&data[pos..end]),
@@ -117,14 +173,16 @@ pub fn mapped_blocks(data: &[u8], size: usize) -> impl Iterator<Item = Block<'_>
     })
 }
 
-/// Reads a stream in blocks of whole lines.
+/// Reads a stream in blocks of whole units (lines or records).
 pub struct StreamBlocks {
     reader: Box<dyn Read + Send>,
     fd: Option<i32>,
     size: usize,
     carry: Vec<u8>,
     eof: bool,
-    first: bool,
+    /// The last read left nothing more ready.
+    paused: bool,
+    framing: Framing,
 }
 
 impl StreamBlocks {
@@ -146,8 +204,53 @@ impl StreamBlocks {
             size: size.max(1),
             carry: Vec::new(),
             eof: false,
-            first: true,
+            paused: false,
+            framing: Framing::Lines,
         }
+    }
+
+    /// Reads until the input holds a complete line that is neither blank
+    /// nor a `#` comment (or ends), and returns what was read, for format
+    /// detection; the next block starts with it. Detection thus sees the same
+    /// bytes whether the input is mapped or streamed.
+    pub fn peek(&mut self) -> io::Result<&[u8]> {
+        while !self.eof && !has_meaningful_line(&self.carry[..Framing::Lines.complete(&self.carry)])
+        {
+            self.read_more()?;
+        }
+        Ok(&self.carry)
+    }
+
+    /// Sets where blocks are cut from now on (after [`StreamBlocks::peek`]
+    /// and detection).
+    pub fn set_framing(&mut self, framing: Framing) {
+        self.framing = framing;
+    }
+
+    /// Appends one read to the buffer; notes the end of the input and
+    /// whether more is ready.
+    fn read_more(&mut self) -> io::Result<()> {
+        let old = self.carry.len();
+        let want = (self.size.saturating_sub(old)).max(64 * 1024);
+        self.carry.resize(old + want, 0);
+        let n = loop {
+            match self.reader.read(&mut self.carry[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.carry.truncate(old);
+                    return Err(e);
+                }
+            }
+        };
+        self.carry.truncate(old + n);
+        self.paused = false;
+        if n == 0 {
+            self.eof = true;
+        } else if !self.more_ready() {
+            self.paused = true;
+        }
+        Ok(())
     }
 
     /// Is more input ready to be read without blocking?
@@ -166,56 +269,27 @@ impl StreamBlocks {
         true
     }
 
-    /// The next block, or `None` at the end of the input.
-    ///
-    /// The first block always holds at least one line that is neither blank
-    /// nor a `#` comment (or all of a shorter input), so that format detection
-    /// sees the same bytes whether the input is mapped or streamed.
+    /// The next block, or `None` at the end of the input. A block ends
+    /// after a complete unit, unless it is the end of the input.
     pub fn next_block(&mut self) -> io::Result<Option<Block<'static>>> {
-        if self.eof && self.carry.is_empty() {
-            return Ok(None);
-        }
-        let mut buf = std::mem::take(&mut self.carry);
-        let mut paused = false;
         loop {
-            let complete = memchr::memrchr(b'\n', &buf);
-            let ready = complete.is_some()
-                && (buf.len() >= self.size || paused)
-                && (!self.first || has_meaningful_line(&buf[..=complete.unwrap_or(0)]));
+            let complete = self.framing.complete(&self.carry);
+            let ready = complete > 0 && (self.carry.len() >= self.size || self.paused);
             if ready || self.eof {
                 break;
             }
-            paused = false;
-            let old = buf.len();
-            let want = (self.size.saturating_sub(old)).max(64 * 1024);
-            buf.resize(old + want, 0);
-            let n = loop {
-                match self.reader.read(&mut buf[old..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        buf.truncate(old);
-                        return Err(e);
-                    }
-                }
-            };
-            buf.truncate(old + n);
-            if n == 0 {
-                self.eof = true;
-            } else if !self.more_ready() {
-                paused = true;
-            }
+            self.read_more()?;
         }
-        if buf.is_empty() {
+        if self.carry.is_empty() {
             return Ok(None);
         }
+        let mut buf = std::mem::take(&mut self.carry);
         if !self.eof {
-            let nl = memchr::memrchr(b'\n', &buf).expect("a complete line");
-            self.carry = buf[nl + 1..].to_vec();
-            buf.truncate(nl + 1);
+            let end = self.framing.complete(&buf);
+            self.carry = buf[end..].to_vec();
+            buf.truncate(end);
         }
-        self.first = false;
-        let flush = self.eof || paused || !self.more_ready();
+        let flush = self.eof || self.paused || !self.more_ready();
         Ok(Some(Block {
             data: Cow::Owned(buf),
             flush,
@@ -236,7 +310,7 @@ mod tests {
     use super::*;
 
     fn collect_mapped(data: &[u8], size: usize) -> Vec<Vec<u8>> {
-        mapped_blocks(data, size)
+        mapped_blocks(data, size, Framing::Lines)
             .map(|b| b.data.into_owned())
             .collect()
     }
@@ -270,6 +344,7 @@ mod tests {
         for step in 1..8 {
             for size in 1..12 {
                 let mut s = StreamBlocks::new(Box::new(Trickle(data.clone(), step, 0)), None, size);
+                assert!(has_meaningful_line(s.peek().unwrap()));
                 let mut got = Vec::new();
                 let mut first = true;
                 while let Some(b) = s.next_block().unwrap() {

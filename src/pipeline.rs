@@ -20,8 +20,9 @@ use crossbeam_channel as channel;
 
 use crate::error::{Error, ErrorKind};
 use crate::format::access::ParseError;
+use crate::format::moodle::Schema;
 use crate::format::{self, Format};
-use crate::input::{self, Block, Input, Opened, StreamBlocks};
+use crate::input::{self, Block, Framing, Input, Opened, StreamBlocks};
 use crate::rewrite::{Outcome, Rewriter, Worker};
 use crate::stats::Stats;
 
@@ -63,15 +64,36 @@ pub struct Diagnostic {
     pub error: ParseError,
     /// What was done with the line.
     pub action: &'static str,
+    /// The input is CSV: `line` counts records (rows, the header being
+    /// row 1), the field is a column and its offset is within the row.
+    pub csv: bool,
 }
 
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}: not understood (field '{}' at byte {}); {}",
-            self.input, self.line, self.error.field, self.error.offset, self.action
-        )
+        let e = &self.error;
+        if !self.csv {
+            return write!(
+                f,
+                "{}:{}: not understood (field '{}' at byte {}); {}",
+                self.input, self.line, e.field, e.offset, self.action
+            );
+        }
+        let what = if e.field == crate::rewrite::moodle::ROW_SHAPE {
+            "wrong number of fields".to_string()
+        } else if e.field == crate::rewrite::DESTROYED {
+            format!("no key: {}", e.field)
+        } else {
+            format!(
+                "column '{}' (byte {} of the row) not understood",
+                e.field, e.offset
+            )
+        };
+        let action = match self.action {
+            "scrubbed" => "written as REDACTED",
+            a => a,
+        };
+        write!(f, "{}: row {}: {}; {}", self.input, self.line, what, action)
     }
 }
 
@@ -153,11 +175,13 @@ impl WorkerPool {
 /// Keep at most this many diagnostics per block; the counters have the rest.
 const DIAGS_PER_BLOCK: usize = 8;
 
-/// Rewrites one block of whole lines.
+/// Rewrites one block of whole lines (or of whole CSV records, when the
+/// input has a `schema`).
 fn process_block(
     rw: &Rewriter,
     w: &mut Worker,
     format: Format,
+    schema: Option<&Schema>,
     data: &[u8],
     first: bool,
     mut out: Vec<u8>,
@@ -173,8 +197,12 @@ fn process_block(
     let mut pos = 0;
     let mut idx = 0u64;
     while pos < data.len() {
-        let (end, next) = match memchr::memchr(b'\n', &data[pos..]) {
-            Some(p) => (pos + p, pos + p + 1),
+        let unit = match schema {
+            None => memchr::memchr(b'\n', &data[pos..]).map(|p| p + 1),
+            Some(s) => s.dialect.record_end(&data[pos..]),
+        };
+        let (end, next) = match unit {
+            Some(n) => (pos + n - 1, pos + n),
             None => (data.len(), data.len()),
         };
         let mut content = &data[pos..end];
@@ -188,7 +216,10 @@ fn process_block(
             content = &content[3..];
         }
         stats.lines_read += 1;
-        let outcome = rw.rewrite_line(w, format, content, &mut out);
+        let outcome = match schema {
+            None => rw.rewrite_line(w, format, content, &mut out),
+            Some(s) => rw.rewrite_record(w, s, content, s.header && first && pos == 0, &mut out),
+        };
         if let Outcome::Scrubbed(e) | Outcome::Dropped(e) | Outcome::Failed(e) = outcome {
             if e.field == crate::rewrite::DESTROYED {
                 stats.lines_key_destroyed += 1;
@@ -202,6 +233,14 @@ fn process_block(
             Outcome::Rewritten => {
                 stats.lines_rewritten += 1;
                 true
+            }
+            Outcome::Header => {
+                stats.lines_header += 1;
+                true
+            }
+            Outcome::OutOfWindow => {
+                stats.lines_out_of_window += 1;
+                false
             }
             Outcome::Scrubbed(e) => {
                 stats.lines_scrubbed += 1;
@@ -239,6 +278,7 @@ fn process_block(
         }
     }
     stats.bytes_out = out.len() as u64;
+    stats.fields_redacted = w.take_fields_redacted();
     Done {
         seq: 0,
         out,
@@ -340,11 +380,53 @@ fn run_input(
     let mut aborted = None;
     let mut broken_pipe = false;
     let mut write_err = None;
-    let mut format: Option<Format> = cfg.format;
-    let (mapped, stream) = match opened {
+    // Detection (and, for CSV, the header's schema and dialect) comes first:
+    // it decides where blocks may be cut.
+    let (mapped, mut stream) = match opened {
         Opened::Mapped(m) => (Some(m), None),
-        Opened::Stream(r, fd) => (None, Some((r, fd))),
+        Opened::Stream(r, fd) => (None, Some(StreamBlocks::new(r, fd, cfg.block_size))),
     };
+    let sample: &[u8] = match (&mapped, &mut stream) {
+        (Some(m), _) => &m[..m.len().min(format::SAMPLE_LEN)],
+        (None, Some(s)) => match s.peek() {
+            Ok(b) => b,
+            Err(e) => {
+                summary.error = Some(format!("{name}: read error: {e}"));
+                return Ok(OneInput {
+                    summary,
+                    aborted,
+                    broken_pipe,
+                });
+            }
+        },
+        (None, None) => unreachable!("an input is mapped or streamed"),
+    };
+    let fmt = cfg.format.unwrap_or_else(|| format::detect(sample));
+    summary.format = fmt;
+    let schema = match fmt.moodle_kind() {
+        Some(kind) => match Schema::from_sample(sample, Some(kind)) {
+            Some(s) => Some(s),
+            None => {
+                summary.error = Some(format!(
+                    "{name}: not a {} export: its first line is not a header anonlog can map to columns",
+                    fmt.name()
+                ));
+                return Ok(OneInput {
+                    summary,
+                    aborted,
+                    broken_pipe,
+                });
+            }
+        },
+        None => None,
+    };
+    let framing = schema
+        .as_ref()
+        .map_or(Framing::Lines, |s| Framing::Csv(s.dialect));
+    if let Some(s) = &mut stream {
+        s.set_framing(framing);
+    }
+    let schema = schema.as_ref();
 
     std::thread::scope(|ts| {
         match (&mapped, stream) {
@@ -353,30 +435,26 @@ fn run_input(
                 let size = cfg.block_size;
                 let tx = block_tx;
                 ts.spawn(move || {
-                    for b in input::mapped_blocks(data, size) {
+                    for b in input::mapped_blocks(data, size, framing) {
                         if tx.send(Ok(b)).is_err() {
                             break;
                         }
                     }
                 });
             }
-            (None, Some((r, fd))) => {
-                let size = cfg.block_size;
+            (None, Some(mut s)) => {
                 let tx = block_tx;
-                ts.spawn(move || {
-                    let mut s = StreamBlocks::new(r, fd, size);
-                    loop {
-                        match s.next_block() {
-                            Ok(Some(b)) => {
-                                if tx.send(Ok(b)).is_err() {
-                                    break;
-                                }
-                            }
-                            Ok(None) => break,
-                            Err(e) => {
-                                let _ = tx.send(Err(e));
+                ts.spawn(move || loop {
+                    match s.next_block() {
+                        Ok(Some(b)) => {
+                            if tx.send(Ok(b)).is_err() {
                                 break;
                             }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            break;
                         }
                     }
                 });
@@ -407,12 +485,11 @@ fn run_input(
                 channel::select! {
                     recv(brx) -> msg => match msg {
                         Ok(Ok(block)) => {
-                            let fmt = *format.get_or_insert_with(|| format::detect(&block.data));
                             // With a keyring, lines without a timestamp take
                             // the epoch of the last line before them that has
                             // one, across blocks; the first lines of an input
                             // take that of its first timestamped line.
-                            let carry_in = if rw.uses_epochs() {
+                            let carry_in = if rw.uses_epochs() && schema.is_none() {
                                 let carry = last_ts.or_else(|| first_timestamp(&block.data));
                                 last_ts = last_timestamp(&block.data).or(carry);
                                 carry
@@ -428,7 +505,7 @@ fn run_input(
                                 let mut w = workers.take();
                                 w.set_carry(carry_in);
                                 let buf = workers.take_buf();
-                                let mut d = process_block(rw, &mut w, fmt, &block.data, first, buf);
+                                let mut d = process_block(rw, &mut w, fmt, schema, &block.data, first, buf);
                                 workers.give(w);
                                 d.seq = seq;
                                 d.flush = block.flush;
@@ -456,6 +533,7 @@ fn run_input(
                                     line: line_base + idx + 1,
                                     error: *e,
                                     action,
+                                    csv: schema.is_some(),
                                 };
                                 if d.failed && action == &"run stopped" {
                                     aborted = Some(diag.clone());
@@ -493,7 +571,6 @@ fn run_input(
         // Unblock the producer if it is waiting to send.
         drop(block_rx);
     });
-    summary.format = format.unwrap_or(Format::Access);
     if let Some(e) = write_err {
         return Err(Error::io("output", &e));
     }

@@ -19,6 +19,8 @@ use crate::keyring::{Epoch, KeyState, Keyring};
 use crate::pseudonym::{Namespace, PseudonymCache, Pseudonymizer};
 use crate::scrub::{self, ParamKind, ParamRules, REDACTED};
 
+pub mod moodle;
+
 /// What happens to a line that no parser understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnUnparsed {
@@ -50,6 +52,18 @@ pub struct Options {
     /// The time (Unix seconds) whose epoch applies to lines before the first
     /// timestamped line of an input that has none (keyring only).
     pub now: i64,
+    /// Keep only records whose own time is at or after this (Unix seconds).
+    pub since: Option<i64>,
+    /// Keep only records whose own time is before this (Unix seconds).
+    pub until: Option<i64>,
+}
+
+impl Options {
+    /// Is a record with time `ts` outside the `--since`/`--until` window?
+    /// Records without a time of their own are never outside.
+    pub fn outside_window(&self, ts: Option<i64>) -> bool {
+        ts.is_some_and(|t| self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t >= u))
+    }
 }
 
 /// The result of rewriting one line.
@@ -65,6 +79,10 @@ pub enum Outcome {
     Dropped(ParseError),
     /// Not understood, with `--on-unparsed fail`: nothing was written.
     Failed(ParseError),
+    /// Its time is outside `--since`/`--until`: left out, as asked.
+    OutOfWindow,
+    /// The header of a CSV file, copied as it is.
+    Header,
 }
 
 /// The "field" reported for a line whose epoch key was destroyed (or could
@@ -115,6 +133,11 @@ pub struct Worker {
     buf2: Vec<u8>,
     toks: Vec<Range<usize>>,
     parts: Vec<Part>,
+    /// Scratch space for CSV fields.
+    csv: moodle::Scratch,
+    /// CSV fields replaced by `REDACTED` because they could not be read,
+    /// since the caller last took the count.
+    fields_redacted: u64,
 }
 
 impl Worker {
@@ -123,6 +146,13 @@ impl Worker {
     /// must be called before each block; with a static key it does nothing.
     pub fn set_carry(&mut self, ts: Option<i64>) {
         self.carry = ts;
+    }
+
+    /// How many CSV fields were replaced by `REDACTED` because they could not
+    /// be read (a non-numeric user id, a broken `other`...) since the last
+    /// call; resets the count.
+    pub fn take_fields_redacted(&mut self) -> u64 {
+        std::mem::take(&mut self.fields_redacted)
     }
 }
 
@@ -269,21 +299,27 @@ impl Rewriter {
         let parsed = match format {
             Format::Access => access::parse(line).map(Parsed::Access),
             Format::Bbb => bbb::parse(line).map(Parsed::Bbb),
-            Format::Generic => Err(ParseError {
+            // CSV records go through `rewrite_record`; a line handed here
+            // in such a format is treated as not understood.
+            Format::Generic | Format::MoodleLogstore | Format::MoodleReport => Err(ParseError {
                 field: "line",
                 offset: 0,
             }),
         };
-        let keyed = if self.uses_epochs() {
-            let ts = match &parsed {
+        let windowed = self.opts.since.is_some() || self.opts.until.is_some();
+        let ts = if self.uses_epochs() || windowed {
+            match &parsed {
                 Ok(Parsed::Access(rec)) => rec.timestamp,
                 Ok(Parsed::Bbb(b)) => b.timestamp,
                 Err(_) => crate::format::line_timestamp(line),
-            };
-            self.select_epoch(w, ts)
+            }
         } else {
-            true
+            None
         };
+        if self.opts.outside_window(ts) {
+            return Outcome::OutOfWindow;
+        }
+        let keyed = self.select_epoch(w, ts);
         let ua = self.opts.user_agent.action(format);
         let err = match parsed {
             Ok(Parsed::Access(rec)) if keyed => {

@@ -27,6 +27,14 @@ pub struct Stats {
     /// Lines whose epoch key was destroyed (also counted as scrubbed,
     /// dropped or failed).
     pub lines_key_destroyed: u64,
+    /// Lines (or rows) whose time is outside `--since`/`--until`, left out
+    /// as asked.
+    pub lines_out_of_window: u64,
+    /// CSV header rows, copied as they are.
+    pub lines_header: u64,
+    /// CSV fields that could not be read and were replaced by `REDACTED`
+    /// (their rows are counted as scrubbed).
+    pub fields_redacted: u64,
     /// Bytes read.
     pub bytes_in: u64,
     /// Bytes written.
@@ -43,6 +51,9 @@ impl AddAssign<&Stats> for Stats {
         self.lines_failed += o.lines_failed;
         self.lines_blank += o.lines_blank;
         self.lines_key_destroyed += o.lines_key_destroyed;
+        self.lines_out_of_window += o.lines_out_of_window;
+        self.lines_header += o.lines_header;
+        self.fields_redacted += o.fields_redacted;
         self.bytes_in += o.bytes_in;
         self.bytes_out += o.bytes_out;
     }
@@ -71,11 +82,16 @@ impl Stats {
                 + self.lines_dropped
                 + self.lines_failed
                 + self.lines_blank
+                + self.lines_out_of_window
+                + self.lines_header
     }
 
-    /// Did the run lose any line?
-    pub fn lost_lines(&self) -> bool {
-        self.lines_dropped > 0 || self.lines_failed > 0
+    /// Did the run lose data: a line left out for being not understood, or
+    /// a CSV field replaced by `REDACTED` because it could not be read?
+    /// (Lines outside `--since`/`--until` were left out as asked: not a
+    /// loss.)
+    pub fn lost_data(&self) -> bool {
+        self.lines_dropped > 0 || self.lines_failed > 0 || self.fields_redacted > 0
     }
 }
 
@@ -102,7 +118,7 @@ mod tests {
         assert_eq!(s.lines_read, 4);
         assert_eq!(s.bytes_in, 15);
         assert!(s.balanced());
-        assert!(s.lost_lines());
-        assert!(!a.lost_lines());
+        assert!(s.lost_data());
+        assert!(!a.lost_data());
     }
 }

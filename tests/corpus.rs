@@ -66,7 +66,7 @@ fn corpus_files_are_anonymized_without_loss() {
         assert_eq!(n("lines_read"), n("lines_written"), "{name}");
         assert_eq!(
             n("lines_read"),
-            n("lines_rewritten") + n("lines_scrubbed") + n("lines_blank"),
+            n("lines_rewritten") + n("lines_scrubbed") + n("lines_blank") + n("lines_header"),
             "{name}: every line accounted for"
         );
         assert_eq!(n("bytes_in"), input.len() as u64, "{name}");
@@ -114,5 +114,53 @@ fn corpus_user_names_and_secrets_do_not_survive() {
             assert!(!text.contains(n), "{}: {n} survived", f.display());
         }
         assert!(!text.contains("user \"scribendio\""), "{}", f.display());
+    }
+}
+
+#[test]
+fn corpus_moodle_exports_are_read_as_moodle() {
+    let Some(files) = corpus_files() else { return };
+    let w = Work::new();
+    let moodle: Vec<_> = files
+        .iter()
+        .filter(|f| f.to_string_lossy().contains("moodle"))
+        .collect();
+    assert!(moodle.len() >= 2, "the corpus has Moodle exports");
+    for f in moodle {
+        let summary = w.path("m.json");
+        let out = w
+            .anonymize()
+            .arg(f)
+            .arg("--summary-json")
+            .arg(&summary)
+            .output()
+            .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+        let format = v["inputs"][0]["format"].as_str().unwrap().to_string();
+        assert!(format.starts_with("moodle-"), "{}: {format}", f.display());
+        assert_eq!(v["total"]["lines_scrubbed"], 0, "{}", f.display());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let input = std::fs::read_to_string(f).unwrap();
+        // Every user id of the input ("user with id '58'", userid columns)
+        // and every display name ("User 58") is gone.
+        for line in text.lines().skip(1) {
+            assert!(
+                !line.contains("User 5") && !line.contains("User 2"),
+                "{line}"
+            );
+            assert!(
+                !line.contains("with id '58'") && !line.contains("with id '287'"),
+                "{line}"
+            );
+        }
+        if input.contains("relateduserid") {
+            let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+            for r in &rows[1..] {
+                // userid 2 (and relateduserid 2) became a pseudonym.
+                assert_eq!(r[3].len(), 16, "{r:?}");
+                assert!(r[5] == "\\N" || r[5] == r[3], "{r:?}");
+            }
+        }
     }
 }

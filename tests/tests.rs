@@ -9,4 +9,5 @@ mod cli;
 mod corpus;
 mod faults;
 mod keyring;
+mod moodle;
 mod paths;

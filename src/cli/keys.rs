@@ -35,7 +35,7 @@ pub struct NowArg {
 }
 
 impl NowArg {
-    fn get(&self) -> Result<i64, Error> {
+    pub fn get(&self) -> Result<i64, Error> {
         match &self.now {
             None => Ok(wall_clock()),
             Some(s) => parse_time(s, wall_clock()),

@@ -2,11 +2,13 @@
 //!
 //! Each submodule knows the syntax of one family and nothing about keys or
 //! policies; it returns byte ranges that the rewriter acts on. Detection looks
-//! at the first lines of an input and picks the format most of them parse as.
+//! at the first line of an input (and, for CSV, at its header and first row).
 
 pub mod access;
 pub mod bbb;
 pub mod combinator;
+pub mod csv;
+pub mod moodle;
 
 /// A log format, as given to `--format` or detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +17,10 @@ pub enum Format {
     Access,
     /// BigBlueButton component logs (see [`bbb`]).
     Bbb,
+    /// Moodle's `logstore_standard_log` exported as CSV (see [`moodle`]).
+    MoodleLogstore,
+    /// Moodle's Logs report downloaded as CSV (see [`moodle`]).
+    MoodleReport,
     /// No structure: every line goes through the generic scrubber.
     Generic,
 }
@@ -25,10 +31,24 @@ impl Format {
         match self {
             Format::Access => "access",
             Format::Bbb => "bbb",
+            Format::MoodleLogstore => "moodle-logstore",
+            Format::MoodleReport => "moodle-report",
             Format::Generic => "generic",
         }
     }
+
+    /// The Moodle export this format is, if it is one.
+    pub fn moodle_kind(self) -> Option<moodle::Kind> {
+        match self {
+            Format::MoodleLogstore => Some(moodle::Kind::Logstore),
+            Format::MoodleReport => Some(moodle::Kind::Report),
+            _ => None,
+        }
+    }
 }
+
+/// The sample of an input that detection and CSV dialect sniffing look at.
+pub const SAMPLE_LEN: usize = 64 * 1024;
 
 /// Does a line say anything detection can go by: neither blank nor a `#`
 /// comment? (The stream reader waits for one such line before its first
@@ -39,8 +59,10 @@ pub fn is_meaningful(line: &[u8]) -> bool {
 
 /// Detects the format of an input from its first line that is neither blank
 /// nor a `#` comment: `access` when that line has a CLF timestamp, `bbb` when
-/// it is a BigBlueButton log line, `generic` otherwise. An input without such a line is `access`, whose fallback covers
-/// any line.
+/// it is a BigBlueButton log line, `moodle-logstore` or `moodle-report` when
+/// it is the header of such a CSV export ([`moodle::Schema::from_sample`]),
+/// `generic` otherwise. An input without such a line is `access`, whose
+/// fallback covers any line.
 ///
 /// Only one line decides, so that detection needs no more input than the
 /// first line: a log piped in by Apache gets its first line out at once, and
@@ -55,7 +77,12 @@ pub fn detect(sample: &[u8]) -> Format {
     match first {
         Some(line) if access::find_time(line).is_some() => Format::Access,
         Some(line) if bbb::parse(line).is_ok() => Format::Bbb,
-        Some(_) => Format::Generic,
+        Some(_) => match moodle::Schema::from_sample(&sample[..sample.len().min(SAMPLE_LEN)], None)
+        {
+            Some(s) if s.kind == moodle::Kind::Logstore => Format::MoodleLogstore,
+            Some(_) => Format::MoodleReport,
+            None => Format::Generic,
+        },
         None => Format::Access,
     }
 }

@@ -1,0 +1,423 @@
+//! Moodle CSV rows: each field rewritten by its column's role, every other
+//! byte (delimiters, quoting, NULL markers, untouched fields) copied.
+//!
+//! A field is decoded from its CSV quoting, rewritten, and encoded again in
+//! the file's dialect, quoted when the original was (or when the new value
+//! needs it). A field that cannot be read (a user id that is not a number, a
+//! broken `other`, an address that is not one) is replaced by `REDACTED` and
+//! reported; a row with the wrong number of fields becomes a row of
+//! `REDACTED` fields (`--on-unparsed drop|fail` leave it out or stop).
+
+use super::*;
+use crate::format::moodle::{self as m, other, Column, Schema};
+
+/// Reusable buffers for one row.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    dec: Vec<u8>,
+    val: Vec<u8>,
+    tmp: Vec<u8>,
+    /// The row's decoded user names (for "User: Jane Doe" contexts).
+    names: Vec<u8>,
+    name_ends: Vec<usize>,
+    fields: Vec<Range<usize>>,
+}
+
+/// The "field" of a row whose number of fields differs from the header's.
+pub const ROW_SHAPE: &str = "number of fields";
+
+/// A quoted raw field's inside, for comparing short values (`user`, `30`).
+fn unquote(raw: &[u8]) -> &[u8] {
+    if raw.len() >= 2 && raw[0] == b'"' && raw[raw.len() - 1] == b'"' {
+        &raw[1..raw.len() - 1]
+    } else {
+        raw
+    }
+}
+
+/// What a row says about itself, read before its fields are written.
+#[derive(Default)]
+struct RowFacts {
+    ts: Option<i64>,
+    object_is_user: bool,
+    context_is_user: bool,
+    failed_login: bool,
+}
+
+impl Rewriter {
+    /// Rewrites one CSV record of a Moodle export (without its line
+    /// terminator) into `out`. `header`: the first record of the input,
+    /// copied as it is.
+    pub fn rewrite_record(
+        &self,
+        w: &mut Worker,
+        schema: &Schema,
+        rec: &[u8],
+        header: bool,
+        out: &mut Vec<u8>,
+    ) -> Outcome {
+        if header {
+            out.extend_from_slice(rec);
+            return Outcome::Header;
+        }
+        if rec.iter().all(|&b| b == b' ' || b == b'\t') {
+            out.extend_from_slice(rec);
+            return Outcome::Blank;
+        }
+        let mut s = std::mem::take(&mut w.csv);
+        let outcome = self.record(w, &mut s, schema, rec, out);
+        w.csv = s;
+        outcome
+    }
+
+    fn record(
+        &self,
+        w: &mut Worker,
+        s: &mut Scratch,
+        schema: &Schema,
+        rec: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Outcome {
+        let d = schema.dialect;
+        d.split(rec, &mut s.fields);
+        let shape_ok = s.fields.len() == schema.columns.len();
+        let facts = if shape_ok {
+            row_facts(schema, rec, &s.fields, &mut s.dec)
+        } else {
+            RowFacts::default()
+        };
+        if self.opts.outside_window(facts.ts) {
+            return Outcome::OutOfWindow;
+        }
+        let keyed = self.select_epoch(w, facts.ts);
+        let unparsed = self.opts.on_unparsed;
+        if !shape_ok {
+            let e = ParseError {
+                field: ROW_SHAPE,
+                offset: 0,
+            };
+            return match unparsed {
+                OnUnparsed::Scrub => {
+                    for i in 0..schema.columns.len() {
+                        if i > 0 {
+                            out.push(d.delimiter);
+                        }
+                        out.extend_from_slice(REDACTED);
+                    }
+                    w.fields_redacted += schema.columns.len() as u64;
+                    Outcome::Scrubbed(e)
+                }
+                OnUnparsed::Drop => Outcome::Dropped(e),
+                OnUnparsed::Fail => Outcome::Failed(e),
+            };
+        }
+        if !keyed && unparsed != OnUnparsed::Scrub {
+            let e = ParseError {
+                field: DESTROYED,
+                offset: 0,
+            };
+            return if unparsed == OnUnparsed::Drop {
+                Outcome::Dropped(e)
+            } else {
+                Outcome::Failed(e)
+            };
+        }
+        let mut redacted = 0;
+        let mut first_err = None;
+        {
+            let (mut ctx, _, _) = self.ctx(w);
+            collect_names(schema, rec, &s.fields, &mut s.names, &mut s.name_ends);
+            for (i, r) in s.fields.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(&rec[s.fields[i - 1].end..r.start]);
+                }
+                let raw = &rec[r.clone()];
+                let mark = out.len();
+                let col = schema.columns[i];
+                let bufs = (&mut s.dec, &mut s.val, &mut s.tmp);
+                let names = (&s.names[..], &s.name_ends[..]);
+                if let Err(field) =
+                    write_field(&mut ctx, schema, &facts, col, raw, bufs, names, out)
+                {
+                    out.truncate(mark);
+                    redacted += 1;
+                    first_err.get_or_insert(ParseError {
+                        field,
+                        offset: r.start,
+                    });
+                    if unparsed != OnUnparsed::Scrub {
+                        break;
+                    }
+                    d.encode(REDACTED, d.is_quoted(raw), out);
+                }
+            }
+        }
+        match (first_err, keyed) {
+            (None, true) => Outcome::Rewritten,
+            (None, false) => Outcome::Scrubbed(ParseError {
+                field: DESTROYED,
+                offset: 0,
+            }),
+            (Some(e), _) => {
+                w.fields_redacted += redacted;
+                match unparsed {
+                    OnUnparsed::Scrub => Outcome::Scrubbed(e),
+                    OnUnparsed::Drop => Outcome::Dropped(e),
+                    OnUnparsed::Fail => Outcome::Failed(e),
+                }
+            }
+        }
+    }
+}
+
+/// Reads the row's time and the columns other columns depend on.
+fn row_facts(schema: &Schema, rec: &[u8], fields: &[Range<usize>], dec: &mut Vec<u8>) -> RowFacts {
+    let mut f = RowFacts::default();
+    for (c, r) in schema.columns.iter().zip(fields) {
+        let raw = &rec[r.clone()];
+        match c {
+            Column::TimeCreated => {
+                let v = unquote(raw);
+                if !v.is_empty() && v.len() <= 12 && v.iter().all(u8::is_ascii_digit) {
+                    f.ts = Some(v.iter().fold(0i64, |a, &b| a * 10 + i64::from(b - b'0')));
+                }
+            }
+            Column::ReportTime => {
+                dec.clear();
+                schema.dialect.decode(raw, dec);
+                f.ts = m::parse_report_time(dec);
+            }
+            Column::ObjectTable => f.object_is_user = unquote(raw) == b"user",
+            Column::ContextLevel => f.context_is_user = unquote(raw) == b"30",
+            Column::EventName => f.failed_login = m::is_failed_login(unquote(raw)),
+            _ => {}
+        }
+    }
+    f
+}
+
+/// Decodes the row's user-name fields ("X as Y" split) into `names`.
+fn collect_names(
+    schema: &Schema,
+    rec: &[u8],
+    fields: &[Range<usize>],
+    names: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+) {
+    names.clear();
+    ends.clear();
+    if schema.kind != m::Kind::Report {
+        return;
+    }
+    let sep = schema.lang.as_separator();
+    for (c, r) in schema.columns.iter().zip(fields) {
+        if matches!(c, Column::FullName | Column::RelatedFullName) {
+            let start = names.len();
+            schema.dialect.decode(&rec[r.clone()], names);
+            ends.push(names.len());
+            if let Some(p) = memchr::memmem::find(&names[start..], sep) {
+                let whole = names[start..].to_vec();
+                names.extend_from_slice(&whole[..p]);
+                ends.push(names.len());
+                names.extend_from_slice(&whole[p + sep.len()..]);
+                ends.push(names.len());
+            }
+        }
+    }
+}
+
+type Bufs<'b> = (&'b mut Vec<u8>, &'b mut Vec<u8>, &'b mut Vec<u8>);
+
+/// Writes one field; `Err(column name)` when it cannot be read (nothing
+/// useful was written; the caller truncates).
+#[allow(clippy::too_many_arguments)]
+fn write_field(
+    ctx: &mut Ctx<'_>,
+    schema: &Schema,
+    facts: &RowFacts,
+    col: Column,
+    raw: &[u8],
+    (dec, val, tmp): Bufs<'_>,
+    (names, name_ends): (&[u8], &[usize]),
+    out: &mut Vec<u8>,
+) -> Result<(), &'static str> {
+    let d = schema.dialect;
+    let quoted = d.is_quoted(raw);
+    let null = raw.is_empty() || d.is_null(raw);
+    match col {
+        Column::Keep
+        | Column::ObjectTable
+        | Column::ContextLevel
+        | Column::EventName
+        | Column::TimeCreated
+        | Column::ReportTime => out.extend_from_slice(raw),
+        Column::ObjectId if !facts.object_is_user => out.extend_from_slice(raw),
+        Column::ContextInstanceId if !facts.context_is_user => out.extend_from_slice(raw),
+        Column::UserId(_) | Column::ObjectId | Column::ContextInstanceId => {
+            if null {
+                out.extend_from_slice(raw);
+                return Ok(());
+            }
+            dec.clear();
+            d.decode(raw, dec);
+            if dec.is_empty() || !dec.iter().all(u8::is_ascii_digit) {
+                return Err(col.name());
+            }
+            val.clear();
+            write_user_id(ctx, dec, val);
+            d.encode(val, quoted, out);
+        }
+        Column::Ip => {
+            dec.clear();
+            d.decode(raw, dec);
+            let v = dec.trim_ascii();
+            if null || v.is_empty() || v == b"-" {
+                out.extend_from_slice(raw);
+                return Ok(());
+            }
+            match ip::parse_client(v) {
+                Some((a, 0, e)) if e == v.len() => {
+                    val.clear();
+                    ctx.write_addr(a, val);
+                    d.encode(val, quoted, out);
+                }
+                _ => return Err(col.name()),
+            }
+        }
+        Column::Other => {
+            if null {
+                out.extend_from_slice(raw);
+                return Ok(());
+            }
+            dec.clear();
+            d.decode(raw, dec);
+            val.clear();
+            let mut sink = OtherSink(ctx);
+            if other::rewrite(dec, facts.failed_login, &mut sink, val).is_err() {
+                return Err(col.name());
+            }
+            d.encode(val, quoted, out);
+        }
+        Column::FullName | Column::RelatedFullName => {
+            dec.clear();
+            d.decode(raw, dec);
+            if is_placeholder(dec) {
+                out.extend_from_slice(raw);
+                return Ok(());
+            }
+            val.clear();
+            let sep = schema.lang.as_separator();
+            match memchr::memmem::find(dec, sep) {
+                Some(p) if col == Column::FullName && p > 0 && p + sep.len() < dec.len() => {
+                    ctx.token(Namespace::Name, &dec[..p], val);
+                    val.extend_from_slice(sep);
+                    ctx.token(Namespace::Name, &dec[p + sep.len()..], val);
+                }
+                _ => ctx.token(Namespace::Name, dec, val),
+            }
+            d.encode(val, quoted, out);
+        }
+        Column::Context => {
+            dec.clear();
+            d.decode(raw, dec);
+            val.clear();
+            match user_context(schema, dec, names, name_ends) {
+                Some(p) => {
+                    val.extend_from_slice(&dec[..p]);
+                    ctx.token(Namespace::Name, &dec[p..], val);
+                }
+                None => scrub::scrub(ctx, dec, val),
+            }
+            d.encode(val, quoted, out);
+        }
+        Column::Description => {
+            dec.clear();
+            d.decode(raw, dec);
+            tmp.clear();
+            let mut i = 0;
+            if facts.failed_login || dec.starts_with(b"Login failed for the username '") {
+                if let Some(r) = m::failed_login_name(dec) {
+                    tmp.extend_from_slice(&dec[..r.start]);
+                    tmp.extend_from_slice(REDACTED);
+                    i = r.end;
+                }
+            }
+            while let Some(r) = m::find_user_ids(dec, i) {
+                tmp.extend_from_slice(&dec[i..r.start]);
+                write_user_id(ctx, &dec[r.clone()], tmp);
+                i = r.end;
+            }
+            tmp.extend_from_slice(&dec[i..]);
+            val.clear();
+            scrub::scrub(ctx, tmp, val);
+            d.encode(val, quoted, out);
+        }
+        Column::Unknown => {
+            if null {
+                out.extend_from_slice(raw);
+                return Ok(());
+            }
+            dec.clear();
+            d.decode(raw, dec);
+            val.clear();
+            scrub::scrub(ctx, dec, val);
+            d.encode(val, quoted, out);
+        }
+    }
+    Ok(())
+}
+
+/// A Moodle user id: 0 (not logged in) and 1 (the guest user) are kept, any
+/// other id becomes its pseudonym, the same as in access logs.
+fn write_user_id(ctx: &mut Ctx<'_>, digits: &[u8], out: &mut Vec<u8>) {
+    if digits == b"0" || digits == b"1" {
+        out.extend_from_slice(digits);
+    } else {
+        ctx.token(Namespace::UserId, digits, out);
+    }
+}
+
+/// Where the person's name starts in an "Event context" that names a user:
+/// the header language's word for "User" before `: `, or, in any language,
+/// a name after `: ` that is one of the row's user names.
+fn user_context(schema: &Schema, v: &[u8], names: &[u8], ends: &[usize]) -> Option<usize> {
+    let p = memchr::memmem::find(v, b": ")?;
+    let (word, rest) = (&v[..p], &v[p + 2..]);
+    if rest.is_empty() {
+        return None;
+    }
+    let named = schema
+        .lang
+        .user_context()
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(word));
+    let mut start = 0;
+    let is_row_name = ends.iter().any(|&e| {
+        let n = &names[start..e];
+        start = e;
+        n == rest && !is_placeholder(n)
+    });
+    (named || is_row_name).then_some(p + 2)
+}
+
+/// The pseudonyms and the scrubber, for the `other` rewriter.
+struct OtherSink<'c, 'a>(&'c mut Ctx<'a>);
+
+impl other::Sink for OtherSink<'_, '_> {
+    fn is_secret(&self, key: &[u8]) -> bool {
+        self.0.rules.classify(key) == Some(ParamKind::Secret)
+    }
+    fn user_id(&mut self, digits: &[u8], out: &mut Vec<u8>) {
+        write_user_id(self.0, digits, out);
+    }
+    fn name(&mut self, value: &[u8], out: &mut Vec<u8>) {
+        self.0.token(Namespace::Name, value, out);
+    }
+    fn email(&mut self, value: &[u8], out: &mut Vec<u8>) {
+        let lower = value.to_ascii_lowercase();
+        self.0.token(Namespace::Email, &lower, out);
+    }
+    fn text(&mut self, raw: &[u8], out: &mut Vec<u8>) {
+        scrub::scrub(self.0, raw, out);
+    }
+}
