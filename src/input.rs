@@ -362,4 +362,37 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn csv_blocks_end_at_record_ends_only() {
+        let d = Dialect::default();
+        let data = b"id,other\n1,\"a\nb\"\n2,\"\"\"x\n\n\"\"\"\n3,c\n4,\"d\ne\"";
+        let framing = Framing::Csv(d);
+        let ends = |blocks: &[Vec<u8>]| {
+            let mut all = Vec::new();
+            for b in &blocks[..blocks.len() - 1] {
+                all.extend_from_slice(b);
+                assert_eq!(d.complete_prefix(&all), all.len(), "cut inside a record");
+            }
+        };
+        for size in 1..40 {
+            let blocks: Vec<Vec<u8>> = mapped_blocks(data, size, framing)
+                .map(|b| b.data.into_owned())
+                .collect();
+            assert_eq!(blocks.concat(), data, "size {size}");
+            ends(&blocks);
+            for step in [1, 3, 7] {
+                let mut s =
+                    StreamBlocks::new(Box::new(Trickle(data.to_vec(), step, 0)), None, size);
+                s.peek().unwrap();
+                s.set_framing(framing);
+                let mut blocks = Vec::new();
+                while let Some(b) = s.next_block().unwrap() {
+                    blocks.push(b.data.into_owned());
+                }
+                assert_eq!(blocks.concat(), data, "size {size} step {step}");
+                ends(&blocks);
+            }
+        }
+    }
 }

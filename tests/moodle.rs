@@ -465,3 +465,25 @@ fn keyring_epochs_follow_timecreated() {
     assert_ne!(rows[1][1], rows[2][1], "a new epoch, a new pseudonym");
     assert_eq!(rows[2][1], rows[3][1]);
 }
+
+#[test]
+fn check_finds_raw_ids_and_names_in_columns() {
+    let out = anonlog()
+        .arg("check")
+        .arg(moodle("report-en.csv"))
+        .arg(moodle("logstore-mysql-outfile.tsv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let en = moodle("report-en.csv").display().to_string();
+    let my = moodle("logstore-mysql-outfile.tsv").display().to_string();
+    for want in [
+        format!("{en}:2:29: user name not pseudonymized: Jane Doe"),
+        format!("{en}:3:38: user name not pseudonymized: Jane Doe"),
+        format!("{en}:2:105: user id not pseudonymized: 287"),
+        format!("{my}:1:70: user id not pseudonymized: 58"),
+    ] {
+        assert!(text.contains(&want), "missing {want:?} in:\n{text}");
+    }
+}
