@@ -153,7 +153,8 @@ impl Dialect {
     /// is the one of `,` `;` tab `|` that occurs most often outside quotes in
     /// the first line; the escaping is the one under which most of the sample's
     /// complete records have as many fields as the header (ties go to RFC 4180
-    /// unless a field is MySQL's `\N`).
+    /// unless a field is MySQL's `\N` or the file is tab-separated without
+    /// quotes).
     pub fn sniff(sample: &[u8]) -> Dialect {
         let sample = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(sample);
         let first = &sample[..memchr::memchr(b'\n', sample).unwrap_or(sample.len())];
@@ -199,7 +200,11 @@ impl Dialect {
         };
         let (double, nulls) = score(Escape::Double);
         let (backslash, _) = score(Escape::Backslash);
-        let escape = if backslash > double || (backslash == double && nulls) {
+        // Tab-separated dumps without quotes (MySQL's OUTFILE and batch
+        // mode, PostgreSQL's text COPY) escape with backslashes.
+        let quoted = memchr::memchr(QUOTE, &sample[..sample.len().min(4096)]).is_some();
+        let tsv = delimiter == b'\t' && !quoted;
+        let escape = if backslash > double || (backslash == double && (nulls || tsv)) {
             Escape::Backslash
         } else {
             Escape::Double
@@ -498,6 +503,11 @@ y""#
             b';'
         );
         assert_eq!(Dialect::sniff(b"id\tuserid\n1\t\\N\n"), MYSQL);
+        assert_eq!(Dialect::sniff(b"id\tuserid\n"), MYSQL);
+        assert_eq!(
+            Dialect::sniff(b"id\tother\n1\t\"x\"\n").escape,
+            Escape::Double
+        );
         // A backslash-escaped quote decides the escaping.
         let s = b"id,other\n1,\"{\\\"a\\\":1}\"\n2,\"x\"\n";
         assert_eq!(Dialect::sniff(s).escape, Escape::Backslash);
