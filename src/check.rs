@@ -169,6 +169,13 @@ impl Checker {
                 {
                     push(0, "user id not pseudonymized", &v);
                 }
+                Column::Name(_) | Column::Email
+                    if !(v.is_empty()
+                        || schema.dialect.is_null(raw)
+                        || is_pseudonym_or_placeholder(&v)) =>
+                {
+                    push(0, "user name not pseudonymized", &v);
+                }
                 Column::FullName | Column::RelatedFullName => {
                     for (off, side) in split_as(&v, schema.lang.as_separator()) {
                         if !is_pseudonym_or_placeholder(side) {

@@ -352,6 +352,22 @@ fn write_field(
             scrub::scrub(ctx, tmp, val);
             d.encode(val, quoted, out);
         }
+        Column::Name(_) | Column::Email => {
+            dec.clear();
+            d.decode(raw, dec);
+            if null || is_placeholder(dec) {
+                out.extend_from_slice(raw);
+                return Ok(());
+            }
+            val.clear();
+            if col == Column::Email {
+                dec.make_ascii_lowercase();
+                ctx.token(Namespace::Email, dec, val);
+            } else {
+                ctx.token(Namespace::Name, dec, val);
+            }
+            d.encode(val, quoted, out);
+        }
         Column::Unknown => {
             if null {
                 out.extend_from_slice(raw);

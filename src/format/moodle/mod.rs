@@ -59,6 +59,12 @@ pub enum Column {
     Context,
     /// "Description": user ids in "user with id 'N'".
     Description,
+    /// A user's name joined into an export from `user` (`username`,
+    /// `firstname`, `lastname`, `fullname`, `idnumber`, ...): a name
+    /// pseudonym.
+    Name(&'static str),
+    /// A user's e-mail address joined into an export: an e-mail pseudonym.
+    Email,
     /// A column anonlog does not know: rewritten by the generic scrubber.
     Unknown,
 }
@@ -82,6 +88,8 @@ impl Column {
             Column::RelatedFullName => "Affected user",
             Column::Context => "Event context",
             Column::Description => "Description",
+            Column::Name(n) => n,
+            Column::Email => "email",
             Column::Unknown => "unknown column",
         }
     }
@@ -164,6 +172,19 @@ const LOGSTORE: &[(&str, Column)] = &[
     ("origin", Column::Keep),
     ("ip", Column::Ip),
     ("realuserid", Column::UserId("realuserid")),
+];
+
+/// Columns of `user` that exports join into the log (`SELECT l.*,
+/// u.username ...`).
+const JOINED: &[(&str, Column)] = &[
+    ("username", Column::Name("username")),
+    ("firstname", Column::Name("firstname")),
+    ("lastname", Column::Name("lastname")),
+    ("middlename", Column::Name("middlename")),
+    ("alternatename", Column::Name("alternatename")),
+    ("fullname", Column::Name("fullname")),
+    ("idnumber", Column::Name("idnumber")),
+    ("email", Column::Email),
 ];
 
 /// The report's header names: (role, language, name), compared after
@@ -318,7 +339,10 @@ impl Schema {
                         *c
                     }
                     None if is_index_name(n) => Column::Keep,
-                    None => Column::Unknown,
+                    None => JOINED
+                        .iter()
+                        .find(|(name, _)| *name == bare)
+                        .map_or(Column::Unknown, |(_, c)| *c),
                 }
             })
             .collect();
@@ -551,9 +575,11 @@ mod tests {
         );
         // Quotes inside an unquoted-looking header are literal: not matched.
         assert!(s.is_none());
-        let s = Schema::from_sample(b"ID;USERID;IP;note\n", None).unwrap();
+        let s = Schema::from_sample(b"ID;USERID;IP;note;u.username;Email\n", None).unwrap();
         assert_eq!(s.dialect.delimiter, b';');
         assert_eq!(s.columns[3], Column::Unknown);
+        assert_eq!(s.columns[4], Column::Name("username"));
+        assert_eq!(s.columns[5], Column::Email);
         assert!(Schema::from_sample(b"a,b,c\n1,2,3\n", None).is_none());
         assert!(Schema::from_sample(b"id,courseid\n1,2\n", None).is_none());
         assert!(Schema::from_sample(b"id,courseid\n1,2\n", Some(Kind::Logstore)).is_some());
