@@ -200,6 +200,63 @@ impl Checker {
     }
 }
 
+impl Checker {
+    /// Checks a whole input read from `r`: line by line, or, when it is a
+    /// Moodle CSV export (detected from its first bytes), record by record
+    /// with its columns. `on(n, finding)` gets each finding with its line (or
+    /// row) number, 1-based.
+    pub fn check_reader(
+        &self,
+        r: &mut dyn std::io::BufRead,
+        on: &mut dyn FnMut(u64, Finding),
+    ) -> std::io::Result<()> {
+        let schema = {
+            let head = r.fill_buf()?;
+            crate::format::detect(head)
+                .moodle_kind()
+                .and_then(|k| Schema::from_sample(head, Some(k)))
+        };
+        let mut line = Vec::new();
+        let mut n = 0u64;
+        loop {
+            line.clear();
+            // One line, or with a schema one record (lines until the
+            // record is complete).
+            loop {
+                if r.read_until(b'\n', &mut line)? == 0 {
+                    break;
+                }
+                match &schema {
+                    Some(s) if s.dialect.record_end(&line).is_none() => {}
+                    _ => break,
+                }
+            }
+            if line.is_empty() {
+                return Ok(());
+            }
+            n += 1;
+            let content = crate::format::csv::trim_terminator(&line);
+            let found = match &schema {
+                Some(s) if n > 1 || !s.header => self.check_record(s, content),
+                _ => self.check_line(content),
+            };
+            for f in found {
+                on(n, f);
+            }
+        }
+    }
+
+    /// [`Checker::check_reader`] over bytes in memory: every finding with its
+    /// line (row) number.
+    pub fn check_bytes(&self, data: &[u8]) -> Vec<(u64, Finding)> {
+        let mut out = Vec::new();
+        let mut r = data;
+        self.check_reader(&mut r, &mut |n, f| out.push((n, f)))
+            .expect("reading memory does not fail");
+        out
+    }
+}
+
 /// `a as b` (or another language's separator) → both sides with their
 /// offsets.
 fn split_as<'a>(field: &'a [u8], sep: &[u8]) -> Vec<(usize, &'a [u8])> {

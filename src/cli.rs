@@ -4,6 +4,7 @@
 //! Nothing past the argument structs sees a clap type.
 
 mod keys;
+mod rotate;
 mod signals;
 
 use std::io::Write;
@@ -79,6 +80,12 @@ enum Command {
     /// in CSV), and exits with 1 when there is any.
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
+    /// Enforce retention: delete, prune or anonymize-then-delete the log
+    /// files named in the config once they are older than their windows,
+    /// create and destroy epoch keys, and record every change in an audit
+    /// log. For cron and systemd timers; safe to run twice at once.
+    #[command(after_help = rotate::HELP)]
+    Rotate(rotate::RotateArgs),
 }
 
 const CHECK_HELP: &str = "\
@@ -414,6 +421,7 @@ impl Cli {
             Command::Lookup(a) => keys::lookup(&a),
             Command::Erase(a) => keys::erase(&a),
             Command::Check(a) => check(a),
+            Command::Rotate(a) => rotate::run(&a),
         };
         match result {
             Ok(code) => ExitCode::from(code),
@@ -649,50 +657,13 @@ fn check(a: CheckArgs) -> Result<u8, Error> {
             },
         };
         let mut reader = reader;
-        // A Moodle CSV export is checked record by record, with its columns.
-        let schema = match reader.fill_buf() {
-            Ok(head) => anonlog::format::detect(head)
-                .moodle_kind()
-                .and_then(|k| anonlog::format::moodle::Schema::from_sample(head, Some(k))),
-            Err(_) => None,
-        };
-        let mut line = Vec::new();
-        let mut n = 0u64;
-        loop {
-            line.clear();
-            // One line, or with a schema one record (lines until the record
-            // is complete).
-            let got = loop {
-                match reader.read_until(b'\n', &mut line) {
-                    Ok(0) => break Ok(!line.is_empty()),
-                    Ok(_) => {}
-                    Err(e) => break Err(e),
-                }
-                match &schema {
-                    Some(s) if s.dialect.record_end(&line).is_none() => {}
-                    _ => break Ok(true),
-                }
-            };
-            match got {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    eprintln!("anonlog: error: {name}: {e}");
-                    errors = true;
-                    break;
-                }
-            }
-            n += 1;
-            let content = line.strip_suffix(b"\n").unwrap_or(&line);
-            let content = content.strip_suffix(b"\r").unwrap_or(content);
-            let found = match &schema {
-                Some(s) if n > 1 || !s.header => checker.check_record(s, content),
-                _ => checker.check_line(content),
-            };
-            for f in found {
-                findings += 1;
-                let _ = writeln!(out, "{name}:{n}:{}: {}: {}", f.column + 1, f.what, f.text);
-            }
+        let res = checker.check_reader(&mut reader, &mut |n, f| {
+            findings += 1;
+            let _ = writeln!(out, "{name}:{n}:{}: {}: {}", f.column + 1, f.what, f.text);
+        });
+        if let Err(e) = res {
+            eprintln!("anonlog: error: {name}: {e}");
+            errors = true;
         }
     }
     let _ = out.flush();

@@ -195,17 +195,17 @@ impl fmt::Display for EpochLen {
     }
 }
 
-/// Parses a duration like "30d", "7d", "12h", "90m", "2w", "3600s" into
-/// seconds: a whole number followed by one unit (`s`, `m`, `h`, `d` = 86400 s,
-/// `w` = 7 d). Zero is accepted; the result is at most `i64::MAX`. Errors are
-/// of kind [`ErrorKind::Usage`].
+/// Parses a duration like "30d", "7d", "12h", "90m", "2w", "6mo", "3y",
+/// "3600s" into seconds: a whole number followed by one unit (`s`, `m`, `h`,
+/// `d` = 86400 s, `w` = 7 d, `mo` = 30 d, `y` = 365 d). Zero is accepted; the
+/// result is at most `i64::MAX`. Errors are of kind [`ErrorKind::Usage`].
 pub fn parse_duration(s: &str) -> Result<u64, Error> {
     let bad = |why: &str| {
         Error::new(
             ErrorKind::Usage,
             format!(
                 "invalid duration `{s}`: {why} (write a whole number and a unit \
-                 s, m, h, d or w, e.g. 30d, 12h, 2w)"
+                 s, m, h, d, w, mo or y, e.g. 30d, 12h, 2w, 6mo, 1y)"
             ),
         )
     };
@@ -220,6 +220,8 @@ pub fn parse_duration(s: &str) -> Result<u64, Error> {
         "h" => 3600,
         "d" => DAY,
         "w" => 7 * DAY,
+        "mo" => 30 * DAY,
+        "y" => 365 * DAY,
         "" => return Err(bad("the unit is missing")),
         _ => return Err(bad("unknown unit")),
     };
@@ -1117,6 +1119,8 @@ mod tests {
         assert_eq!(parse_duration("2w").unwrap(), 1_209_600);
         assert_eq!(parse_duration("3600s").unwrap(), 3_600);
         assert_eq!(parse_duration("0d").unwrap(), 0);
+        assert_eq!(parse_duration("6mo").unwrap(), 180 * 86_400);
+        assert_eq!(parse_duration("3y").unwrap(), 3 * 365 * 86_400);
         for bad in [
             "",
             "d",

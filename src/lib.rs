@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod check;
+pub mod config;
 pub mod error;
 pub mod format;
 pub mod input;
@@ -32,6 +33,7 @@ pub mod keyring;
 pub mod output;
 pub mod pipeline;
 pub mod pseudonym;
+pub mod retention;
 pub mod rewrite;
 pub mod scrub;
 pub mod stats;

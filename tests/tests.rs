@@ -11,3 +11,4 @@ mod faults;
 mod keyring;
 mod moodle;
 mod paths;
+mod rotate;

@@ -86,6 +86,7 @@ impl Rewriter {
         } else {
             RowFacts::default()
         };
+        w.line_time = facts.ts;
         if self.opts.outside_window(facts.ts) {
             return Outcome::OutOfWindow;
         }
@@ -172,21 +173,13 @@ impl Rewriter {
 
 /// Reads the row's time and the columns other columns depend on.
 fn row_facts(schema: &Schema, rec: &[u8], fields: &[Range<usize>], dec: &mut Vec<u8>) -> RowFacts {
-    let mut f = RowFacts::default();
+    let mut f = RowFacts {
+        ts: schema.record_time(rec, fields, dec),
+        ..RowFacts::default()
+    };
     for (c, r) in schema.columns.iter().zip(fields) {
         let raw = &rec[r.clone()];
         match c {
-            Column::TimeCreated => {
-                let v = unquote(raw);
-                if !v.is_empty() && v.len() <= 12 && v.iter().all(u8::is_ascii_digit) {
-                    f.ts = Some(v.iter().fold(0i64, |a, &b| a * 10 + i64::from(b - b'0')));
-                }
-            }
-            Column::ReportTime => {
-                dec.clear();
-                schema.dialect.decode(raw, dec);
-                f.ts = m::parse_report_time(dec);
-            }
             Column::ObjectTable => f.object_is_user = unquote(raw) == b"user",
             Column::ContextLevel => f.context_is_user = unquote(raw) == b"30",
             Column::EventName => f.failed_login = m::is_failed_login(unquote(raw)),

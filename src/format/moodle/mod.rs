@@ -449,6 +449,43 @@ impl Schema {
     pub fn position(&self, c: Column) -> Option<usize> {
         self.columns.iter().position(|x| *x == c)
     }
+
+    /// The time of a record (without its terminator) whose fields are
+    /// `fields`: its `timecreated`, or its report Time read as UTC. `dec` is
+    /// scratch space.
+    pub fn record_time(
+        &self,
+        rec: &[u8],
+        fields: &[std::ops::Range<usize>],
+        dec: &mut Vec<u8>,
+    ) -> Option<i64> {
+        if fields.len() != self.columns.len() {
+            return None;
+        }
+        let mut t = None;
+        for (c, r) in self.columns.iter().zip(fields) {
+            let raw = &rec[r.clone()];
+            match c {
+                Column::TimeCreated => {
+                    let v = if raw.len() >= 2 && raw[0] == b'"' && raw[raw.len() - 1] == b'"' {
+                        &raw[1..raw.len() - 1]
+                    } else {
+                        raw
+                    };
+                    if !v.is_empty() && v.len() <= 12 && v.iter().all(u8::is_ascii_digit) {
+                        t = Some(v.iter().fold(0i64, |a, &b| a * 10 + i64::from(b - b'0')));
+                    }
+                }
+                Column::ReportTime => {
+                    dec.clear();
+                    self.dialect.decode(raw, dec);
+                    t = parse_report_time(dec);
+                }
+                _ => {}
+            }
+        }
+        t
+    }
 }
 
 /// Parses a report time: `D/MM/YY, HH:MM[:SS]` (also with `.` or `-`

@@ -1,0 +1,100 @@
+//! `anonlog rotate`: reads the config, takes the lock, and prints what the
+//! retention run did (the work itself is [`anonlog::retention`]).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use anonlog::config::{self, Config};
+use anonlog::retention;
+use anonlog::Error;
+
+use super::keys::{fmt_time, NowArg};
+use super::{EXIT_ERROR, EXIT_LOST, EXIT_OK};
+
+/// Extra help text.
+pub const HELP: &str = "\
+Each [[source]] of the config names files (globs), their kind, a window and
+an action: delete a file once its newest record is older than the window,
+prune the records older than the window inside it, or anonymize it to a
+destination, verify the copy and delete it. With [keys], the keys of the
+current and next epoch are created and keys older than destroy_after are
+destroyed. Every change is appended to the audit log (JSON lines).
+
+Examples:
+  anonlog rotate --dry-run                  # print the plan, change nothing
+  anonlog rotate                            # do it (cron, systemd timer)
+  anonlog rotate --check                    # auditor: list violations
+
+Exit status:
+  0  done (or, with --check, every promise holds)
+  1  --check found violations
+  2  a config, lock or key error, or an action failed (the files concerned
+     are left as they were; the other actions are still done)";
+
+/// The options of `anonlog rotate`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The config file.
+    #[arg(long, value_name = "FILE", env = "ANONLOG_CONFIG", default_value = config::DEFAULT_PATH)]
+    config: PathBuf,
+    /// Print what would be done; change nothing, record nothing.
+    #[arg(long, conflicts_with = "check")]
+    dry_run: bool,
+    /// Change nothing; list every file, record and key that is older than
+    /// its window right now, and exit with 1 if there is one.
+    #[arg(long)]
+    check: bool,
+    #[command(flatten)]
+    now: NowArg,
+    /// Print only errors (and, with --check, violations).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Runs `anonlog rotate`.
+pub fn run(a: &RotateArgs) -> Result<u8, Error> {
+    let cfg = Config::load(&a.config)?;
+    let now = a.now.get()?;
+    if a.check {
+        let (violations, errors) = retention::check(&cfg, now);
+        for v in &violations {
+            println!("{}: {}: {}", v.source, v.what, v.why);
+        }
+        for e in &errors {
+            eprintln!("anonlog: error: {e}");
+        }
+        if !a.quiet {
+            eprintln!(
+                "anonlog: {} violation(s) at {}",
+                violations.len(),
+                fmt_time(now)
+            );
+        }
+        return Ok(if !errors.is_empty() {
+            EXIT_ERROR
+        } else if violations.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_LOST
+        });
+    }
+    let rewriter = || cfg.anonymize.rewriter(now);
+    let report = retention::rotate(&cfg, now, a.dry_run, &rewriter)?;
+    for line in &report.done {
+        if a.dry_run || !a.quiet {
+            println!("{line}");
+        }
+    }
+    for e in &report.errors {
+        eprintln!("anonlog: error: {e}");
+    }
+    if a.dry_run && report.done.is_empty() && !a.quiet {
+        println!("nothing to do at {}", fmt_time(now));
+    }
+    Ok(if report.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
+}

@@ -1,0 +1,451 @@
+//! The configuration file (`/etc/anonlog/anonlog.toml`): retention sources
+//! for `anonlog rotate`, the keyring's schedule, and the defaults of
+//! `anonlog anonymize`.
+//!
+//! This module owns parsing and validation only: every duration, glob,
+//! destination and enum is checked when the file is read, so that a mistake
+//! is reported with the source's name before anything is touched.
+//!
+//! ```toml
+//! audit_log = "/var/log/anonlog/audit.jsonl"
+//!
+//! [anonymize]
+//! key_dir = "/var/lib/anonlog/keys"
+//! ipv4_prefix = 24
+//!
+//! [keys]
+//! destroy_after = "14d"
+//!
+//! [[source]]
+//! name = "apache"
+//! paths = ["/var/log/apache2/access.log.*"]
+//! kind = "access"
+//! window = "7d"
+//! action = "anonymize-then-delete"
+//! destination = "/var/log/anonlog/apache/{name}"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind};
+use crate::format::Format;
+use crate::ip::{IpMode, IpPolicy};
+use crate::keyring::{parse_duration, Keyring};
+use crate::pseudonym::{Key, Pseudonymizer};
+use crate::rewrite::{Keys, Options, Rewriter, UaPolicy};
+use crate::scrub::ParamRules;
+
+/// Where the config is read from when `--config` is not given.
+pub const DEFAULT_PATH: &str = "/etc/anonlog/anonlog.toml";
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The audit log (JSON lines), appended to by every change `rotate`
+    /// makes. Default `/var/log/anonlog/audit.jsonl`.
+    #[serde(default = "default_audit_log")]
+    pub audit_log: PathBuf,
+    /// The lock file that keeps two `rotate` runs apart. Default: the audit
+    /// log's directory, `rotate.lock`.
+    pub lock_file: Option<PathBuf>,
+    /// Defaults for `anonymize` (and for anonymize-then-delete).
+    #[serde(default)]
+    pub anonymize: AnonymizeDefaults,
+    /// The keyring's schedule, if `rotate` manages keys.
+    pub keys: Option<KeysConfig>,
+    /// The retention sources, in order.
+    #[serde(default, rename = "source")]
+    pub sources: Vec<Source>,
+}
+
+fn default_audit_log() -> PathBuf {
+    PathBuf::from("/var/log/anonlog/audit.jsonl")
+}
+
+/// `[anonymize]`: what `anonymize` uses when the command line does not say.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnonymizeDefaults {
+    /// A keyring directory (`--key-dir`).
+    pub key_dir: Option<PathBuf>,
+    /// A static key file (`--key-file`).
+    pub key_file: Option<PathBuf>,
+    /// `--ipv4-prefix`.
+    pub ipv4_prefix: Option<u8>,
+    /// `--ipv6-prefix`.
+    pub ipv6_prefix: Option<u8>,
+    /// `--ip-mode`: `truncate` or `pfx`.
+    pub ip_mode: Option<String>,
+    /// `--user-agent`: `auto`, `keep`, `family` or `drop`.
+    pub user_agent: Option<String>,
+    /// Added to `--secret-param`.
+    #[serde(default)]
+    pub secret_params: Vec<String>,
+    /// Added to `--identity-param`.
+    #[serde(default)]
+    pub identity_params: Vec<String>,
+    /// `--trailing-user`.
+    #[serde(default)]
+    pub trailing_user: bool,
+}
+
+impl AnonymizeDefaults {
+    /// The rewriting options these defaults give (unset values take the
+    /// command line's defaults), with `now` as the run's time.
+    pub fn options(&self, now: i64) -> Options {
+        let policy = IpPolicy {
+            v4_prefix: self.ipv4_prefix.unwrap_or(24),
+            v6_prefix: self.ipv6_prefix.unwrap_or(48),
+            mode: match self.ip_mode.as_deref() {
+                Some("pfx") => IpMode::Pfx,
+                _ => IpMode::Truncate,
+            },
+        };
+        Options {
+            policy,
+            rules: ParamRules::new(&self.secret_params, &self.identity_params),
+            trailing_user: self.trailing_user,
+            user_agent: match self.user_agent.as_deref() {
+                Some("keep") => UaPolicy::Keep,
+                Some("family") => UaPolicy::Family,
+                Some("drop") => UaPolicy::Drop,
+                _ => UaPolicy::Auto,
+            },
+            now,
+            ..Options::default()
+        }
+    }
+
+    /// A rewriter with these defaults and their key (`key_dir` or
+    /// `key_file`).
+    pub fn rewriter(&self, now: i64) -> Result<Rewriter, Error> {
+        let keys = match (&self.key_dir, &self.key_file) {
+            (Some(d), _) => Keys::Ring(Keyring::open(d)?),
+            (None, Some(f)) => Keys::Static(Box::new(Pseudonymizer::new(&Key::load(f)?))),
+            (None, None) => {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    "[anonymize] has neither key_dir nor key_file",
+                ))
+            }
+        };
+        Ok(Rewriter::with_keys(self.options(now), keys))
+    }
+}
+
+/// `[keys]`: the keyring `rotate` keeps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    /// The keyring (default: `anonymize.key_dir`).
+    pub dir: Option<PathBuf>,
+    /// Destroy the key of an epoch this long after the epoch ended (e.g.
+    /// `14d`): its pseudonyms become unlinkable.
+    pub destroy_after: String,
+}
+
+/// What a source's files are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// Raw web-server access logs.
+    Access,
+    /// Raw BigBlueButton logs.
+    Bbb,
+    /// Raw Moodle CSV exports (logstore or report).
+    Moodle,
+    /// Output of `anonlog anonymize` (any format, detected).
+    Anonymized,
+    /// Anything: the format is detected per file.
+    Auto,
+}
+
+impl SourceKind {
+    /// The format to read files of this kind in (`None`: detect).
+    pub fn format(self) -> Option<Format> {
+        match self {
+            SourceKind::Access => Some(Format::Access),
+            SourceKind::Bbb => Some(Format::Bbb),
+            SourceKind::Moodle | SourceKind::Anonymized | SourceKind::Auto => None,
+        }
+    }
+}
+
+/// What happens to a file (or its records) past the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Delete the whole file once its newest record is older than the
+    /// window.
+    Delete,
+    /// Remove the records older than the window from the file.
+    Prune,
+    /// Once its newest record is older than the window: write the
+    /// anonymized copy to `destination`, verify it, delete the file.
+    AnonymizeThenDelete,
+}
+
+impl Action {
+    /// The name used in the config, plans and the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Delete => "delete",
+            Action::Prune => "prune",
+            Action::AnonymizeThenDelete => "anonymize-then-delete",
+        }
+    }
+}
+
+/// One `[[source]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// A name for messages and the audit log.
+    pub name: String,
+    /// Glob patterns of the files (`*`, `?`, `[...]`, `**`).
+    pub paths: Vec<String>,
+    /// What the files are.
+    pub kind: SourceKind,
+    /// How long records (or whole files, after their newest record) may
+    /// exist: `7d`, `30d`, `6mo`, `1y`, any duration.
+    pub window: String,
+    /// What to do past the window.
+    pub action: Action,
+    /// For anonymize-then-delete: where the anonymized copy goes; `{name}`
+    /// is the raw file's name (required, so that every raw file has its own
+    /// copy and a repeated run rewrites the same file).
+    pub destination: Option<String>,
+}
+
+impl Source {
+    /// The window in seconds (validated on load).
+    pub fn window_secs(&self) -> i64 {
+        parse_duration(&self.window).map_or(i64::MAX, |d| i64::try_from(d).unwrap_or(i64::MAX))
+    }
+
+    /// The anonymized copy of raw file `raw`.
+    pub fn destination_for(&self, raw: &Path) -> Option<PathBuf> {
+        let name = raw.file_name()?.to_string_lossy();
+        self.destination
+            .as_ref()
+            .map(|d| PathBuf::from(d.replace("{name}", &name)))
+    }
+}
+
+impl Config {
+    /// Reads and validates the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(&format!("cannot read config {}", path.display()), &e))?;
+        Config::parse(&text).map_err(|e| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("config {}: {}", path.display(), e.message()),
+            )
+        })
+    }
+
+    /// Parses and validates config text.
+    pub fn parse(text: &str) -> Result<Config, Error> {
+        let cfg: Config =
+            toml::from_str(text).map_err(|e| Error::new(ErrorKind::Usage, e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// The lock file's path.
+    pub fn lock_path(&self) -> PathBuf {
+        self.lock_file.clone().unwrap_or_else(|| {
+            self.audit_log
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("rotate.lock")
+        })
+    }
+
+    /// The keyring directory `rotate` manages, if any.
+    pub fn key_dir(&self) -> Option<&Path> {
+        let k = self.keys.as_ref()?;
+        k.dir.as_deref().or(self.anonymize.key_dir.as_deref())
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        let usage = |m: String| Err(Error::new(ErrorKind::Usage, m));
+        let mut names = std::collections::HashSet::new();
+        for s in &self.sources {
+            let what = format!("source \"{}\"", s.name);
+            if s.name.is_empty() {
+                return usage("a source has an empty name".into());
+            }
+            if !names.insert(&s.name) {
+                return usage(format!("{what} is defined twice"));
+            }
+            if s.paths.is_empty() {
+                return usage(format!("{what} has no paths"));
+            }
+            for p in &s.paths {
+                if let Err(e) = glob::Pattern::new(p) {
+                    return usage(format!("{what}: path pattern {p:?}: {e}"));
+                }
+                if !Path::new(p).is_absolute() {
+                    return usage(format!(
+                        "{what}: path pattern {p:?} is relative; write an absolute path"
+                    ));
+                }
+            }
+            parse_duration(&s.window)
+                .map_err(|e| Error::new(ErrorKind::Usage, format!("{what}: {}", e.message())))?;
+            match (s.action, &s.destination) {
+                (Action::AnonymizeThenDelete, None) => {
+                    return usage(format!("{what}: anonymize-then-delete needs a destination"))
+                }
+                (Action::AnonymizeThenDelete, Some(d)) => {
+                    if !d.contains("{name}") {
+                        return usage(format!(
+                            "{what}: destination {d:?} must contain {{name}} (the raw file's \
+                             name), so that each raw file has its own anonymized copy"
+                        ));
+                    }
+                    if s.kind == SourceKind::Anonymized {
+                        return usage(format!("{what}: its files are anonymized already"));
+                    }
+                    if self.anonymize.key_dir.is_none() && self.anonymize.key_file.is_none() {
+                        return usage(format!(
+                            "{what}: anonymize-then-delete needs [anonymize] key_dir or key_file"
+                        ));
+                    }
+                }
+                (_, Some(_)) => {
+                    return usage(format!(
+                        "{what}: destination is only for anonymize-then-delete"
+                    ))
+                }
+                (_, None) => {}
+            }
+        }
+        if let Some(k) = &self.keys {
+            parse_duration(&k.destroy_after)
+                .map_err(|e| Error::new(ErrorKind::Usage, format!("[keys]: {}", e.message())))?;
+            if self.key_dir().is_none() {
+                return usage("[keys] needs dir, or [anonymize] key_dir".into());
+            }
+        }
+        let a = &self.anonymize;
+        if a.key_dir.is_some() && a.key_file.is_some() {
+            return usage("[anonymize]: key_dir and key_file exclude each other".into());
+        }
+        if a.ipv4_prefix.is_some_and(|p| p > 32) || a.ipv6_prefix.is_some_and(|p| p > 128) {
+            return usage("[anonymize]: ipv4_prefix is at most 32, ipv6_prefix at most 128".into());
+        }
+        if let Some(m) = &a.ip_mode {
+            if !matches!(m.as_str(), "truncate" | "pfx") {
+                return usage(format!("[anonymize]: ip_mode {m:?}: use truncate or pfx"));
+            }
+        }
+        if let Some(m) = &a.user_agent {
+            if !matches!(m.as_str(), "auto" | "keep" | "family" | "drop") {
+                return usage(format!(
+                    "[anonymize]: user_agent {m:?}: use auto, keep, family or drop"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+audit_log = "/var/log/anonlog/audit.jsonl"
+
+[anonymize]
+key_dir = "/var/lib/anonlog/keys"
+ipv4_prefix = 16
+secret_params = ["ticket2"]
+
+[keys]
+destroy_after = "14d"
+
+[[source]]
+name = "apache"
+paths = ["/var/log/apache2/access.log.*"]
+kind = "access"
+window = "7d"
+action = "anonymize-then-delete"
+destination = "/var/log/anonlog/apache/{name}"
+
+[[source]]
+name = "moodle"
+paths = ["/srv/exports/*.csv"]
+kind = "moodle"
+window = "30d"
+action = "prune"
+"#;
+
+    #[test]
+    fn a_full_config_loads() {
+        let c = Config::parse(GOOD).unwrap();
+        assert_eq!(c.sources.len(), 2);
+        assert_eq!(c.sources[0].action, Action::AnonymizeThenDelete);
+        assert_eq!(c.sources[1].window_secs(), 30 * 86_400);
+        assert_eq!(c.anonymize.ipv4_prefix, Some(16));
+        assert_eq!(c.key_dir(), Some(Path::new("/var/lib/anonlog/keys")));
+        assert_eq!(c.lock_path(), Path::new("/var/log/anonlog/rotate.lock"));
+        assert_eq!(
+            c.sources[0].destination_for(Path::new("/var/log/apache2/access.log.3")),
+            Some(PathBuf::from("/var/log/anonlog/apache/access.log.3"))
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let bad = |from: &str, to: &str, want: &str| {
+            let text = GOOD.replacen(from, to, 1);
+            let e = Config::parse(&text).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Usage);
+            assert!(
+                e.message().contains(want),
+                "{want:?} not in {:?}",
+                e.message()
+            );
+        };
+        bad(
+            "window = \"7d\"",
+            "window = \"7 days\"",
+            "source \"apache\": invalid duration",
+        );
+        bad("/{name}", "/x", "must contain {name}");
+        bad(
+            "kind = \"access\"",
+            "kind = \"acces\"",
+            "unknown variant `acces`",
+        );
+        bad(
+            "action = \"prune\"",
+            "action = \"purge\"",
+            "unknown variant `purge`",
+        );
+        bad(
+            "ipv4_prefix = 16",
+            "ipv4_prefix = 40",
+            "ipv4_prefix is at most 32",
+        );
+        bad(
+            "destroy_after = \"14d\"",
+            "destroy_after = \"soon\"",
+            "[keys]: invalid duration",
+        );
+        bad("name = \"moodle\"", "name = \"apache\"", "defined twice");
+        bad("\"/srv/exports/*.csv\"", "\"exports/*.csv\"", "is relative");
+        bad(
+            "secret_params",
+            "secret_parameters",
+            "unknown field `secret_parameters`",
+        );
+    }
+}

@@ -1,0 +1,864 @@
+//! Retention: how old the records of a file are, pruning the old ones, and
+//! the plan and actions of `anonlog rotate` (delete, prune,
+//! anonymize-then-delete, key schedule), each recorded in an audit log.
+//!
+//! A record's time is the one the rewriter uses: an access line's `[time]`, a
+//! BigBlueButton line's time, a Moodle row's `timecreated` or report Time.
+//! Records without a time of their own (stack traces, continuation lines)
+//! share the fate of the record before them; those before the first timed
+//! record share the first one's. A CSV header is always kept. A file without
+//! any timed record is as old as its modification time.
+//!
+//! Every change is atomic on its own: a pruned file is written beside the
+//! original and renamed over it (mode and owner kept); an anonymized copy is
+//! written, synced, checked with [`crate::check`], and renamed into place
+//! before its raw file is removed. A failure leaves the file as it was.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::check::Checker;
+use crate::config::{Action, Config, Source};
+use crate::error::{Error, ErrorKind};
+use crate::format::moodle::Schema;
+use crate::format::{self, access, bbb, Format};
+use crate::input::Framing;
+use crate::keyring::{parse_duration, EpochState, Keyring};
+use crate::output::AtomicFile;
+use crate::pipeline::{self, RunConfig};
+use crate::rewrite::Rewriter;
+
+/// The time span of a file's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// The oldest record's time.
+    pub oldest: Option<i64>,
+    /// The newest record's time.
+    pub newest: Option<i64>,
+    /// Records (lines, or CSV rows without the header).
+    pub records: u64,
+}
+
+/// A file's bytes: memory-mapped, or empty.
+enum Data {
+    Mapped(memmap2::Mmap),
+    Empty,
+}
+
+impl std::ops::Deref for Data {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Data::Mapped(m) => m,
+            Data::Empty => &[],
+        }
+    }
+}
+
+fn read(path: &Path) -> io::Result<Data> {
+    let f = File::open(path)?;
+    if f.metadata()?.len() == 0 {
+        return Ok(Data::Empty);
+    }
+    // SAFETY: read-only; the files `rotate` handles are closed logs
+    // (rotated or exported), not ones being truncated.
+    Ok(Data::Mapped(unsafe { memmap2::Mmap::map(&f)? }))
+}
+
+/// How to read one file's records.
+struct Reader {
+    format: Format,
+    schema: Option<Schema>,
+    framing: Framing,
+}
+
+impl Reader {
+    fn new(data: &[u8], forced: Option<Format>) -> Reader {
+        let sample = &data[..data.len().min(format::SAMPLE_LEN)];
+        let format = forced.unwrap_or_else(|| format::detect(sample));
+        let schema = format
+            .moodle_kind()
+            .and_then(|k| Schema::from_sample(sample, Some(k)));
+        let framing = schema
+            .as_ref()
+            .map_or(Framing::Lines, |s| Framing::Csv(s.dialect));
+        Reader {
+            format,
+            schema,
+            framing,
+        }
+    }
+
+    /// Calls `f(unit with its terminator, own time, is header)` for every
+    /// record of `data` (after a BOM).
+    fn each(&self, data: &[u8], mut f: impl FnMut(&[u8], Option<i64>, bool) -> bool) {
+        let mut fields = Vec::new();
+        let mut dec = Vec::new();
+        let mut pos = 0;
+        let mut first = true;
+        while pos < data.len() {
+            let n = self
+                .framing
+                .unit_end(&data[pos..])
+                .unwrap_or(data.len() - pos);
+            let unit = &data[pos..pos + n];
+            let body = crate::format::csv::trim_terminator(unit);
+            let header = first && self.schema.as_ref().is_some_and(|s| s.header);
+            first = false;
+            let t = if header {
+                None
+            } else {
+                match (&self.schema, self.format) {
+                    (Some(s), _) => {
+                        s.dialect.split(body, &mut fields);
+                        s.record_time(body, &fields, &mut dec)
+                    }
+                    (None, Format::Access) => access::find_time(body).and_then(|(_, t)| t),
+                    (None, Format::Bbb) => bbb::parse(body)
+                        .ok()
+                        .and_then(|b| b.timestamp)
+                        .or_else(|| format::line_timestamp(body)),
+                    (None, _) => format::line_timestamp(body),
+                }
+            };
+            if !f(unit, t, header) {
+                return;
+            }
+            pos += n;
+        }
+    }
+}
+
+/// Splits a leading UTF-8 BOM off.
+fn bom(data: &[u8]) -> (&[u8], &[u8]) {
+    if data.starts_with(b"\xEF\xBB\xBF") {
+        data.split_at(3)
+    } else {
+        (&[], data)
+    }
+}
+
+/// The span of the file at `path`, read in `format` (`None`: detected).
+pub fn span(path: &Path, format: Option<Format>) -> io::Result<Span> {
+    let data = read(path)?;
+    let (_, body) = bom(&data);
+    let r = Reader::new(body, format);
+    let mut s = Span::default();
+    r.each(body, |unit, t, header| {
+        if !header && !unit.iter().all(u8::is_ascii_whitespace) {
+            s.records += 1;
+        }
+        if let Some(t) = t {
+            s.oldest = Some(s.oldest.map_or(t, |o| o.min(t)));
+            s.newest = Some(s.newest.map_or(t, |n| n.max(t)));
+        }
+        true
+    });
+    Ok(s)
+}
+
+/// What a prune did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Pruned {
+    /// Records kept.
+    pub kept: u64,
+    /// Records removed.
+    pub removed: u64,
+    /// Bytes before.
+    pub bytes_before: u64,
+    /// Bytes after.
+    pub bytes_after: u64,
+}
+
+/// Removes the records older than `cutoff` from the file at `path` (see the
+/// module docs for untimed records), replacing it atomically with the same
+/// mode and owner. Nothing is written when nothing is old. `dry_run`: only
+/// count.
+pub fn prune(
+    path: &Path,
+    format: Option<Format>,
+    cutoff: i64,
+    dry_run: bool,
+) -> Result<Pruned, Error> {
+    let io_err = |what: &str, e: &io::Error| Error::io(&format!("{what} {}", path.display()), e);
+    let data = read(path).map_err(|e| io_err("cannot read", &e))?;
+    let (b, body) = bom(&data);
+    let r = Reader::new(body, format);
+    // Records before the first timed one go with it.
+    let mut lead_keep = true;
+    r.each(body, |_, t, _| match t {
+        Some(t) => {
+            lead_keep = t >= cutoff;
+            false
+        }
+        None => true,
+    });
+    let mut res = Pruned {
+        bytes_before: data.len() as u64,
+        ..Pruned::default()
+    };
+    let mut out = Vec::with_capacity(data.len());
+    out.extend_from_slice(b);
+    let mut keep = lead_keep;
+    r.each(body, |unit, t, header| {
+        if let Some(t) = t {
+            keep = t >= cutoff;
+        }
+        let blank = unit.iter().all(u8::is_ascii_whitespace);
+        if header || keep {
+            out.extend_from_slice(unit);
+            res.kept += u64::from(!header && !blank);
+        } else {
+            res.removed += u64::from(!blank);
+        }
+        true
+    });
+    res.bytes_after = out.len() as u64;
+    if res.removed == 0 || dry_run {
+        if res.removed == 0 {
+            res.bytes_after = res.bytes_before;
+        }
+        return Ok(res);
+    }
+    drop(data);
+    replace_keeping_owner(path, &out)?;
+    Ok(res)
+}
+
+/// Replaces `path` atomically with `bytes`, keeping its mode and owner.
+fn replace_keeping_owner(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let io_err = |what: &str, e: &io::Error| Error::io(&format!("{what} {}", path.display()), e);
+    let meta = fs::metadata(path).map_err(|e| io_err("cannot inspect", &e))?;
+    let mut f = AtomicFile::create(path).map_err(|e| io_err("cannot rewrite", &e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::os::unix::fs::chown(f.temp_path(), Some(meta.uid()), Some(meta.gid()))
+            .map_err(|e| io_err("cannot keep the owner of", &e))?;
+    }
+    f.write_all(bytes)
+        .map_err(|e| io_err("cannot rewrite", &e))?;
+    f.commit().map_err(|e| io_err("cannot rewrite", &e))
+}
+
+/// One thing `rotate` does (or would do).
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The source's name.
+    pub source: String,
+    /// The file.
+    pub file: PathBuf,
+    /// What happens to it.
+    pub action: Action,
+    /// Its records' span.
+    pub span: Span,
+    /// Its size.
+    pub bytes: u64,
+    /// Its modification time (Unix seconds).
+    pub mtime: i64,
+    /// Records older than this go (now − window).
+    pub cutoff: i64,
+    /// Where the anonymized copy goes.
+    pub destination: Option<PathBuf>,
+}
+
+impl Step {
+    /// The file's age as the rules see it: its newest record, or its
+    /// modification time when it has none.
+    pub fn newest(&self) -> i64 {
+        self.span.newest.unwrap_or(self.mtime)
+    }
+
+    /// Is anything due for this file at its cutoff?
+    pub fn due(&self) -> bool {
+        match self.action {
+            Action::Delete | Action::AnonymizeThenDelete => self.newest() < self.cutoff,
+            Action::Prune => self.span.oldest.is_some_and(|o| o < self.cutoff),
+        }
+    }
+}
+
+fn mtime(meta: &fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The files of one source with their spans (due or not), sorted by path,
+/// plus the errors met (a file that cannot be read).
+pub fn survey(src: &Source, now: i64) -> (Vec<Step>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in &src.paths {
+        match glob::glob(p) {
+            Ok(paths) => {
+                for entry in paths {
+                    match entry {
+                        Ok(path) => files.push(path),
+                        Err(e) => errors.push(format!("source \"{}\": {e}", src.name)),
+                    }
+                }
+            }
+            Err(e) => errors.push(format!("source \"{}\": {p}: {e}", src.name)),
+        }
+    }
+    files.sort();
+    files.dedup();
+    let cutoff = now.saturating_sub(src.window_secs());
+    let mut steps = Vec::new();
+    for file in files {
+        let meta = match fs::symlink_metadata(&file) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push(format!("{}: {e}", file.display()));
+                continue;
+            }
+        };
+        // Only regular files; never anonlog's own temporary files.
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        if !meta.file_type().is_file()
+            || name.is_some_and(|n| n.ends_with(".tmp") && n.contains(".anonlog-"))
+        {
+            continue;
+        }
+        let span = match span(&file, src.kind.format()) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(format!("{}: cannot read: {e}", file.display()));
+                continue;
+            }
+        };
+        steps.push(Step {
+            source: src.name.clone(),
+            destination: src.destination_for(&file),
+            file,
+            action: src.action,
+            span,
+            bytes: meta.len(),
+            mtime: mtime(&meta),
+            cutoff,
+        });
+    }
+    (steps, errors)
+}
+
+/// One line of the audit log. Holds no content of any log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    /// When (ISO 8601, UTC).
+    pub time: String,
+    /// The source's name (`keys` for key changes).
+    pub source: String,
+    /// The file (or the keyring directory).
+    pub file: String,
+    /// `delete`, `prune`, `anonymize-then-delete`, `create-key`,
+    /// `destroy-key`.
+    pub action: String,
+    /// The file's size before the action.
+    pub bytes: u64,
+    /// Its oldest record's time (ISO 8601), if known.
+    pub oldest: Option<String>,
+    /// Its newest record's time (ISO 8601), if known.
+    pub newest: Option<String>,
+    /// Records removed (prune) or anonymized.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<u64>,
+    /// Records kept (prune).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept: Option<u64>,
+    /// The anonymized copy (anonymize-then-delete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    /// The epoch (key changes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<i64>,
+}
+
+/// `2026-11-25T10:00:00Z`.
+pub fn iso(t: i64) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let (y, m, d) = crate::format::combinator::civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// The audit log, opened for appending (created 0640, directories 0750).
+pub struct Audit {
+    file: File,
+    path: PathBuf,
+}
+
+impl Audit {
+    /// Opens (creates) the audit log at `path`.
+    pub fn open(path: &Path) -> Result<Audit, Error> {
+        let err =
+            |e: &io::Error| Error::io(&format!("cannot open audit log {}", path.display()), e);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_dirs(dir).map_err(|e| err(&e))?;
+        }
+        let mut o = OpenOptions::new();
+        o.append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o640);
+        }
+        let file = o.open(path).map_err(|e| err(&e))?;
+        Ok(Audit {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Appends one entry and makes it durable.
+    pub fn record(&mut self, e: &AuditEntry) -> Result<(), Error> {
+        let mut line = serde_json::to_vec(e).expect("plain values serialize");
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|err| {
+                Error::io(
+                    &format!("cannot write audit log {}", self.path.display()),
+                    &err,
+                )
+            })
+    }
+}
+
+fn create_dirs(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o750);
+    }
+    b.create(dir)
+}
+
+/// An exclusive lock on a file, held until dropped.
+pub struct Lock(#[allow(dead_code)] File);
+
+impl Lock {
+    /// Takes the lock at `path` (created as needed), waiting while another
+    /// process holds it.
+    pub fn acquire(path: &Path) -> Result<Lock, Error> {
+        let err = |e: &io::Error| Error::io(&format!("cannot lock {}", path.display()), e);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_dirs(dir).map_err(|e| err(&e))?;
+        }
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|e| err(&e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            loop {
+                // SAFETY: flock on a descriptor we own; no memory involved.
+                let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+                if r == 0 {
+                    break;
+                }
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(err(&e));
+                }
+            }
+        }
+        Ok(Lock(f))
+    }
+}
+
+/// A violation of a retention promise, found by [`check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The source (or `keys`).
+    pub source: String,
+    /// The file (or key) concerned.
+    pub what: String,
+    /// What is wrong.
+    pub why: String,
+}
+
+/// Checks that every promise of `cfg` holds at `now`: no file (or, for
+/// prune sources, no record) older than its window, and no key of an epoch
+/// that ended more than `destroy_after` ago. Also returns the errors met
+/// while looking.
+pub fn check(cfg: &Config, now: i64) -> (Vec<Violation>, Vec<String>) {
+    let mut v = Vec::new();
+    let mut errors = Vec::new();
+    for src in &cfg.sources {
+        let (steps, errs) = survey(src, now);
+        errors.extend(errs);
+        for s in steps.iter().filter(|s| s.due()) {
+            let why = match s.action {
+                Action::Prune => format!(
+                    "holds records from {}, older than its window of {} (cutoff {})",
+                    iso(s.span.oldest.unwrap_or(0)),
+                    src.window,
+                    iso(s.cutoff)
+                ),
+                _ => format!(
+                    "its newest record ({}) is older than its window of {} (cutoff {}): the file should be gone",
+                    iso(s.newest()),
+                    src.window,
+                    iso(s.cutoff)
+                ),
+            };
+            v.push(Violation {
+                source: src.name.clone(),
+                what: s.file.display().to_string(),
+                why,
+            });
+        }
+    }
+    if let (Some(k), Some(dir)) = (&cfg.keys, cfg.key_dir()) {
+        match expired_keys(dir, &k.destroy_after, now) {
+            Ok(list) => {
+                for (e, end) in list {
+                    v.push(Violation {
+                        source: "keys".into(),
+                        what: format!("{} epoch e{e}", dir.display()),
+                        why: format!(
+                            "the epoch ended {}, more than {} ago, and its key still exists",
+                            iso(end),
+                            k.destroy_after
+                        ),
+                    });
+                }
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    (v, errors)
+}
+
+/// The epochs of the keyring at `dir` whose key exists though they ended
+/// more than `destroy_after` before `now`: (epoch, end).
+fn expired_keys(dir: &Path, destroy_after: &str, now: i64) -> Result<Vec<(i64, i64)>, Error> {
+    let ring = Keyring::open(dir)?;
+    let cutoff = key_cutoff(destroy_after, now)?;
+    Ok(ring
+        .list()?
+        .into_iter()
+        .filter(|i| matches!(i.state, EpochState::Present { .. }))
+        .filter_map(|i| i.end.filter(|&e| e <= cutoff).map(|e| (i.epoch.0, e)))
+        .collect())
+}
+
+fn key_cutoff(destroy_after: &str, now: i64) -> Result<i64, Error> {
+    let d = parse_duration(destroy_after)?;
+    Ok(now.saturating_sub(i64::try_from(d).unwrap_or(i64::MAX)))
+}
+
+/// What one `rotate` run did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// What was done (or, in a dry run, would be), one line each.
+    pub done: Vec<String>,
+    /// What failed, one message each (the files concerned are unchanged).
+    pub errors: Vec<String>,
+}
+
+/// Does all due work of `cfg` at `now`: the key schedule first (so that
+/// anonymize-then-delete finds its keys), then every source in order. With
+/// `dry_run` nothing changes and nothing is recorded. `rewriter` builds the
+/// rewriter for anonymize-then-delete (from `[anonymize]`).
+pub fn rotate(
+    cfg: &Config,
+    now: i64,
+    dry_run: bool,
+    rewriter: &dyn Fn() -> Result<Rewriter, Error>,
+) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let _lock = if dry_run {
+        None
+    } else {
+        Some(Lock::acquire(&cfg.lock_path())?)
+    };
+    let mut audit = if dry_run {
+        None
+    } else {
+        Some(Audit::open(&cfg.audit_log)?)
+    };
+    let mut record = |e: AuditEntry| -> Result<(), Error> {
+        match audit.as_mut() {
+            Some(a) => a.record(&e),
+            None => Ok(()),
+        }
+    };
+    if let (Some(k), Some(dir)) = (&cfg.keys, cfg.key_dir()) {
+        keys(
+            dir,
+            &k.destroy_after,
+            now,
+            dry_run,
+            &mut report,
+            &mut record,
+        )?;
+    }
+    let mut rw: Option<Rewriter> = None;
+    for src in &cfg.sources {
+        let (steps, errs) = survey(src, now);
+        report.errors.extend(errs);
+        for s in steps.into_iter().filter(Step::due) {
+            let res = match s.action {
+                Action::Delete => do_delete(&s, dry_run),
+                Action::Prune => do_prune(&s, src, dry_run),
+                Action::AnonymizeThenDelete => {
+                    if rw.is_none() && !dry_run {
+                        rw = Some(rewriter()?);
+                    }
+                    do_anonymize(&s, src, rw.as_ref(), dry_run)
+                }
+            };
+            match res {
+                Ok((line, entry)) => {
+                    report.done.push(line);
+                    record(entry)?;
+                }
+                Err(e) => report.errors.push(e.to_string()),
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn entry(s: &Step, action: &str) -> AuditEntry {
+    AuditEntry {
+        time: String::new(),
+        source: s.source.clone(),
+        file: s.file.display().to_string(),
+        action: action.to_string(),
+        bytes: s.bytes,
+        oldest: s.span.oldest.map(iso),
+        newest: s.span.newest.map(iso),
+        records: None,
+        kept: None,
+        destination: None,
+        epoch: None,
+    }
+}
+
+fn stamp(mut e: AuditEntry) -> AuditEntry {
+    e.time = iso(wall_clock());
+    e
+}
+
+fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn would(dry_run: bool) -> &'static str {
+    if dry_run {
+        "would "
+    } else {
+        ""
+    }
+}
+
+fn do_delete(s: &Step, dry_run: bool) -> Result<(String, AuditEntry), Error> {
+    if !dry_run {
+        fs::remove_file(&s.file)
+            .map_err(|e| Error::io(&format!("cannot delete {}", s.file.display()), &e))?;
+    }
+    Ok((
+        format!(
+            "{}delete {} (source {}, newest record {}, {} bytes)",
+            would(dry_run),
+            s.file.display(),
+            s.source,
+            iso(s.newest()),
+            s.bytes
+        ),
+        stamp(entry(s, "delete")),
+    ))
+}
+
+fn do_prune(s: &Step, src: &Source, dry_run: bool) -> Result<(String, AuditEntry), Error> {
+    let p = prune(&s.file, src.kind.format(), s.cutoff, dry_run)?;
+    let mut e = entry(s, "prune");
+    e.records = Some(p.removed);
+    e.kept = Some(p.kept);
+    Ok((
+        format!(
+            "{}prune {} (source {}): {} records older than {} removed, {} kept",
+            would(dry_run),
+            s.file.display(),
+            s.source,
+            p.removed,
+            iso(s.cutoff),
+            p.kept
+        ),
+        stamp(e),
+    ))
+}
+
+fn do_anonymize(
+    s: &Step,
+    src: &Source,
+    rw: Option<&Rewriter>,
+    dry_run: bool,
+) -> Result<(String, AuditEntry), Error> {
+    let dest = s
+        .destination
+        .clone()
+        .ok_or_else(|| Error::new(ErrorKind::Usage, "no destination"))?;
+    let line = format!(
+        "{}anonymize {} to {}, then delete it (source {}, newest record {})",
+        would(dry_run),
+        s.file.display(),
+        dest.display(),
+        s.source,
+        iso(s.newest())
+    );
+    let mut e = entry(s, "anonymize-then-delete");
+    e.destination = Some(dest.display().to_string());
+    let Some(rw) = rw.filter(|_| !dry_run) else {
+        return Ok((line, stamp(e)));
+    };
+    let fail = |what: &str, err: &dyn std::fmt::Display| {
+        Error::new(
+            ErrorKind::Io,
+            format!("{}: {what}: {err}; the raw file was kept", s.file.display()),
+        )
+    };
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_dirs(dir).map_err(|err| fail(&format!("cannot create {}", dir.display()), &err))?;
+    }
+    let mut out = AtomicFile::create(&dest)
+        .map_err(|err| fail(&format!("cannot create {}", dest.display()), &err))?;
+    let cfg = RunConfig {
+        inputs: vec![crate::input::Input::Path(s.file.clone())],
+        format: src.kind.format(),
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        mmap: true,
+        block_size: 1 << 20,
+    };
+    let summary = pipeline::run(rw, &cfg, &mut out, &mut |_| {})
+        .map_err(|err| fail("cannot anonymize", &err))?;
+    let t = &summary.total;
+    if let Some(err) = summary.inputs.iter().find_map(|i| i.error.clone()) {
+        return Err(fail("cannot anonymize", &err));
+    }
+    if !t.balanced() || t.lost_data() || t.lines_written != t.lines_read {
+        return Err(fail(
+            "the anonymized copy is incomplete",
+            &format!(
+                "{} records read, {} written, {} fields unreadable",
+                t.lines_read, t.lines_written, t.fields_redacted
+            ),
+        ));
+    }
+    // Verify what is on disk before anything is deleted.
+    out.flush()
+        .map_err(|err| fail("cannot write the copy", &err))?;
+    let written =
+        fs::read(out.temp_path()).map_err(|err| fail("cannot read the copy back", &err))?;
+    let findings = Checker::default().check_bytes(&written);
+    if let Some((line, f)) = findings.first() {
+        return Err(fail(
+            "the anonymized copy did not pass the check",
+            &format!(
+                "{} finding(s), the first at record {line}: {}",
+                findings.len(),
+                f.what
+            ),
+        ));
+    }
+    out.commit()
+        .map_err(|err| fail(&format!("cannot write {}", dest.display()), &err))?;
+    fs::remove_file(&s.file).map_err(|err| {
+        Error::io(
+            &format!(
+                "{} was anonymized to {} but cannot be deleted",
+                s.file.display(),
+                dest.display()
+            ),
+            &err,
+        )
+    })?;
+    e.records = Some(t.lines_read);
+    Ok((line, stamp(e)))
+}
+
+type Record<'a> = dyn FnMut(AuditEntry) -> Result<(), Error> + 'a;
+
+fn keys(
+    dir: &Path,
+    destroy_after: &str,
+    now: i64,
+    dry_run: bool,
+    report: &mut Report,
+    record: &mut Record<'_>,
+) -> Result<(), Error> {
+    let ring = Keyring::open(dir)?;
+    let key_entry = |action: &str, epoch: i64| AuditEntry {
+        time: iso(wall_clock()),
+        source: "keys".into(),
+        file: dir.display().to_string(),
+        action: action.into(),
+        bytes: 0,
+        oldest: None,
+        newest: None,
+        records: None,
+        kept: None,
+        destination: None,
+        epoch: Some(epoch),
+    };
+    if dry_run {
+        let present: Vec<i64> = ring
+            .list()?
+            .into_iter()
+            .filter(|i| !matches!(i.state, EpochState::Destroyed { .. }))
+            .map(|i| i.epoch.0)
+            .collect();
+        let cur = ring.epoch_len().epoch_of(now).0;
+        for e in [cur, cur + 1] {
+            if !present.contains(&e) {
+                report
+                    .done
+                    .push(format!("would create the key of epoch e{e}"));
+            }
+        }
+        for (e, end) in expired_keys(dir, destroy_after, now)? {
+            report.done.push(format!(
+                "would destroy the key of epoch e{e} (ended {})",
+                iso(end)
+            ));
+        }
+        return Ok(());
+    }
+    match ring.rotate(now) {
+        Ok(created) => {
+            for e in created {
+                report.done.push(format!("created the key of epoch {e}"));
+                record(key_entry("create-key", e.0))?;
+            }
+        }
+        Err(e) => report.errors.push(e.to_string()),
+    }
+    let cutoff = key_cutoff(destroy_after, now)?;
+    for e in ring.purge(cutoff, now)? {
+        report.done.push(format!(
+            "destroyed the key of epoch {e}: its pseudonyms can no longer be linked to anyone"
+        ));
+        record(key_entry("destroy-key", e.0))?;
+    }
+    Ok(())
+}

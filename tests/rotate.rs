@@ -1,0 +1,423 @@
+//! `anonlog rotate` on a temporary tree with a fake clock (`--now`).
+
+use std::path::{Path, PathBuf};
+
+use crate::util::{anonlog, Work};
+
+const DAY: i64 = 86_400;
+/// Monday 2026-11-02 00:00 UTC: day 0 of the scenarios.
+const T0: i64 = 1_793_577_600;
+
+/// A CLF time for `t`.
+fn clf(t: i64) -> String {
+    let days = t.div_euclid(DAY);
+    let s = t.rem_euclid(DAY);
+    // 2026-11-02 is day 20759 since 1970; every scenario stays in November.
+    let d = 2 + (days - 20_759);
+    format!(
+        "{d:02}/Nov/2026:{:02}:{:02}:{:02} +0000",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+/// An access log with one line per day for `days` (day offsets from T0).
+fn access_log(days: std::ops::Range<i64>) -> String {
+    days.map(|d| {
+        format!(
+            "192.0.2.{} - {} [{}] \"GET /course/view.php?id=3 HTTP/1.1\" 200 5\n",
+            10 + d,
+            100 + d,
+            clf(T0 + d * DAY + 3600)
+        )
+    })
+    .collect()
+}
+
+struct Tree {
+    w: Work,
+}
+
+impl Tree {
+    fn new() -> Tree {
+        Tree { w: Work::new() }
+    }
+    fn p(&self, rel: &str) -> PathBuf {
+        self.w.path(rel)
+    }
+    fn write(&self, rel: &str, data: &str) -> PathBuf {
+        let p = self.p(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, data).unwrap();
+        p
+    }
+    fn config(&self, sources: &str) -> PathBuf {
+        let text = format!(
+            "audit_log = \"{}\"\n\n[anonymize]\nkey_file = \"{}\"\n\n{sources}",
+            self.p("audit/audit.jsonl").display(),
+            self.w.key().display()
+        );
+        self.write("anonlog.toml", &text)
+    }
+    fn rotate(&self, cfg: &Path, now: i64, extra: &[&str]) -> std::process::Output {
+        anonlog()
+            .arg("rotate")
+            .arg("--config")
+            .arg(cfg)
+            .arg("--now")
+            .arg(format!("@{now}"))
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+    fn audit(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.p("audit/audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn access_sources(root: &Path) -> String {
+    format!(
+        r#"[[source]]
+name = "apache-raw"
+paths = ["{root}/raw/access.log.*"]
+kind = "access"
+window = "7d"
+action = "anonymize-then-delete"
+destination = "{root}/anon/{{name}}"
+
+[[source]]
+name = "apache-anon"
+paths = ["{root}/anon/*"]
+kind = "anonymized"
+window = "1y"
+action = "delete"
+"#,
+        root = root.display()
+    )
+}
+
+#[test]
+fn the_seven_plus_seven_day_access_cycle() {
+    let t = Tree::new();
+    let week1 = t.write("raw/access.log.2", &access_log(0..7));
+    let week2 = t.write("raw/access.log.1", &access_log(7..14));
+    let cfg = t.config(&access_sources(t.w.dir.path()));
+
+    // Day 13: nothing is older than 7 days past its newest line.
+    let out = t.rotate(&cfg, T0 + 13 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(week1.exists() && week2.exists());
+    assert!(t.audit().is_empty());
+
+    // Day 14, 01:00:01: week 1's newest line (day 6, 01:00) is 7 days old.
+    let out = t.rotate(&cfg, T0 + 13 * DAY + DAY + 3601, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!week1.exists(), "raw week 1 deleted");
+    assert!(week2.exists(), "raw week 2 kept");
+    let copy = std::fs::read_to_string(t.p("anon/access.log.2")).unwrap();
+    assert_eq!(copy.lines().count(), 7);
+    assert!(copy.starts_with("192.0.2.0 - 9"), "{copy}");
+    assert!(!copy.contains("192.0.2.10 "));
+    let audit = t.audit();
+    assert_eq!(audit.len(), 1);
+    let e = &audit[0];
+    assert_eq!(e["action"], "anonymize-then-delete");
+    assert_eq!(e["source"], "apache-raw");
+    assert_eq!(e["file"], week1.display().to_string());
+    assert_eq!(e["newest"], "2026-11-08T01:00:00Z");
+    assert_eq!(e["oldest"], "2026-11-02T01:00:00Z");
+    assert_eq!(e["records"], 7);
+    assert!(e["bytes"].as_u64().unwrap() > 0);
+    assert!(
+        !e.to_string().contains("192.0.2"),
+        "no content in the audit log"
+    );
+
+    // The same run again changes nothing.
+    let out = t.rotate(&cfg, T0 + 15 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(t.audit().len(), 1);
+
+    // Day 21: week 2 follows; the anonymized copies stay (1 year).
+    let out = t.rotate(&cfg, T0 + 21 * DAY + 3601, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!week2.exists());
+    assert!(t.p("anon/access.log.1").exists() && t.p("anon/access.log.2").exists());
+    assert_eq!(t.audit().len(), 2);
+
+    // A year later the copies go too, and --check is clean throughout.
+    let out = t.rotate(&cfg, T0 + 380 * DAY, &["--check"]);
+    assert_eq!(out.status.code(), Some(1), "the copies are overdue");
+    let out = t.rotate(&cfg, T0 + 380 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!t.p("anon/access.log.1").exists());
+    let out = t.rotate(&cfg, T0 + 380 * DAY, &["--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let actions: Vec<String> = t.audit().iter().map(|e| e["action"].to_string()).collect();
+    assert_eq!(actions.len(), 4);
+    assert_eq!(actions[2], "\"delete\"");
+}
+
+/// A logstore export with one row per day for `days`.
+fn logstore(days: std::ops::Range<i64>) -> String {
+    let mut s = String::from("id,eventname,userid,other,timecreated,ip\n");
+    for d in days {
+        s += &format!(
+            "{d},\\core\\event\\course_viewed,{},\"{{\"\"note\"\":\"\"multi\nline\"\"}}\",{},192.0.2.{}\n",
+            100 + d,
+            T0 + d * DAY,
+            d + 1
+        );
+    }
+    s
+}
+
+#[test]
+fn the_thirty_day_moodle_cycle_prunes_inside_the_csv() {
+    let t = Tree::new();
+    let export = t.write("moodle/logstore.csv", &logstore(0..40));
+    crate::util::set_mode(&export, 0o600);
+    let cfg = t.config(&format!(
+        r#"[[source]]
+name = "moodle"
+paths = ["{}/moodle/*.csv"]
+kind = "moodle"
+window = "30d"
+action = "prune"
+"#,
+        t.w.dir.path().display()
+    ));
+    let before = std::fs::read(&export).unwrap();
+
+    // --check names the violation; --dry-run says what it would do and
+    // changes nothing.
+    let now = T0 + 39 * DAY + 10;
+    let out = t.rotate(&cfg, now, &["--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("holds records from 2026-11-02T00:00:00Z"));
+    let out = t.rotate(&cfg, now, &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("would prune") && text(&out.stdout).contains("10 records"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(std::fs::read(&export).unwrap(), before);
+    assert!(
+        !t.p("audit/audit.jsonl").exists(),
+        "a dry run records nothing"
+    );
+
+    let out = t.rotate(&cfg, now, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let after = std::fs::read_to_string(&export).unwrap();
+    // Rows of days 9..39 are within 30 days of day 39 00:00:10.
+    let want = logstore(10..40);
+    assert_eq!(after, want);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&export).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "mode kept");
+    let audit = t.audit();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0]["action"], "prune");
+    assert_eq!(audit[0]["records"], 10);
+    assert_eq!(audit[0]["kept"], 30);
+    let out = t.rotate(&cfg, now, &["--check"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn two_runs_at_once_do_the_work_once() {
+    let t = Tree::new();
+    for i in 0..40 {
+        t.write(&format!("old/{i:02}.log"), &access_log(0..3));
+    }
+    let cfg = t.config(&format!(
+        r#"[[source]]
+name = "old"
+paths = ["{}/old/*.log"]
+kind = "access"
+window = "7d"
+action = "delete"
+"#,
+        t.w.dir.path().display()
+    ));
+    let spawn = || {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("anonlog"));
+        c.arg("rotate")
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--now")
+            .arg(format!("@{}", T0 + 30 * DAY))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        c.spawn().unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    assert_eq!(std::fs::read_dir(t.p("old")).unwrap().count(), 0);
+    let audit = t.audit();
+    assert_eq!(audit.len(), 40, "each deletion recorded once");
+    let mut files: Vec<String> = audit.iter().map(|e| e["file"].to_string()).collect();
+    files.sort();
+    files.dedup();
+    assert_eq!(files.len(), 40);
+}
+
+#[test]
+fn a_failure_half_way_leaves_everything_consistent() {
+    let t = Tree::new();
+    let raw = t.write("raw/access.log.1", &access_log(0..7));
+    let old = t.write("old/gone.log", &access_log(0..1));
+    // The destination's directory cannot be created: its parent is a file.
+    t.write("blocker", "not a directory");
+    let cfg = t.config(&format!(
+        r#"[[source]]
+name = "raw"
+paths = ["{root}/raw/access.log.*"]
+kind = "access"
+window = "7d"
+action = "anonymize-then-delete"
+destination = "{root}/blocker/anon/{{name}}"
+
+[[source]]
+name = "old"
+paths = ["{root}/old/*.log"]
+kind = "access"
+window = "7d"
+action = "delete"
+"#,
+        root = t.w.dir.path().display()
+    ));
+    let out = t.rotate(&cfg, T0 + 30 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{}: cannot create", raw.display()))
+            && err.contains("the raw file was kept"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&raw).unwrap(), access_log(0..7));
+    assert!(!old.exists(), "the other source's work is still done");
+    let audit = t.audit();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0]["source"], "old");
+    // No temporary files anywhere.
+    let mut stray = Vec::new();
+    for d in ["raw", "old"] {
+        for e in std::fs::read_dir(t.p(d)).unwrap() {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            if n.contains(".anonlog-") {
+                stray.push(n);
+            }
+        }
+    }
+    assert!(stray.is_empty(), "{stray:?}");
+}
+
+#[test]
+fn keys_are_created_and_destroyed_on_schedule() {
+    let t = Tree::new();
+    let dir = t.p("keys");
+    anonlog()
+        .args(["key", "init", "--epoch", "7d", "--key-dir"])
+        .arg(&dir)
+        .assert()
+        .success();
+    // Anonymizing lines of week 0 creates that epoch's key.
+    let log = t.write("week0.log", &access_log(0..2));
+    anonlog()
+        .args(["anonymize", "-q", "--key-dir"])
+        .arg(&dir)
+        .arg(&log)
+        .assert()
+        .success();
+    let cfg = t.write(
+        "anonlog.toml",
+        &format!(
+            "audit_log = \"{}\"\n\n[anonymize]\nkey_dir = \"{}\"\n\n[keys]\ndestroy_after = \"14d\"\n",
+            t.p("audit/audit.jsonl").display(),
+            dir.display()
+        ),
+    );
+    // Five weeks on: the keys of weeks 5 and 6 are created; the week-0 key
+    // (ended day 7, more than 14 days before day 36) is destroyed.
+    let now = T0 + 36 * DAY;
+    let out = t.rotate(&cfg, now, &["--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("its key still exists"));
+    let out = t.rotate(&cfg, now, &["--dry-run"]);
+    assert!(
+        text(&out.stdout).contains("would destroy the key of epoch"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = t.rotate(&cfg, now, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let actions: Vec<String> = t
+        .audit()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect();
+    assert!(actions.contains(&"create-key".to_string()), "{actions:?}");
+    assert!(actions.contains(&"destroy-key".to_string()), "{actions:?}");
+    let out = t.rotate(&cfg, now, &["--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn config_mistakes_name_the_source_and_change_nothing() {
+    let t = Tree::new();
+    let f = t.write("raw/x.log", &access_log(0..1));
+    let cfg = t.config(&format!(
+        "[[source]]\nname = \"web\"\npaths = [\"{}/raw/*.log\"]\nkind = \"access\"\nwindow = \"a week\"\naction = \"delete\"\n",
+        t.w.dir.path().display()
+    ));
+    let out = t.rotate(&cfg, T0 + 30 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("source \"web\": invalid duration `a week`"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(f.exists());
+    let out = anonlog()
+        .args(["rotate", "--config"])
+        .arg(t.p("missing.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("missing.toml"));
+}
+
+#[test]
+fn files_without_timestamps_go_by_modification_time() {
+    let t = Tree::new();
+    let f = t.write("misc/notes.txt", "no time here\n");
+    let cfg = t.config(&format!(
+        "[[source]]\nname = \"misc\"\npaths = [\"{}/misc/*\"]\nkind = \"auto\"\nwindow = \"7d\"\naction = \"delete\"\n",
+        t.w.dir.path().display()
+    ));
+    // Just written: far from 7 days old by its mtime.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let out = t.rotate(&cfg, now, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(f.exists());
+    let out = t.rotate(&cfg, now + 8 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!f.exists());
+}
