@@ -281,6 +281,13 @@ impl Step {
     }
 }
 
+/// A name of a compressed file (which `rotate` cannot read).
+fn is_compressed(name: &str) -> bool {
+    [".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
 fn mtime(meta: &fs::Metadata) -> i64 {
     meta.modified()
         .ok()
@@ -321,8 +328,18 @@ pub fn survey(src: &Source, now: i64) -> (Vec<Step>, Vec<String>) {
         // Only regular files; never anonlog's own temporary files.
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
         if !meta.file_type().is_file()
-            || name.is_some_and(|n| n.ends_with(".tmp") && n.contains(".anonlog-"))
+            || name
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".tmp") && n.contains(".anonlog-"))
         {
+            continue;
+        }
+        if name.as_deref().is_some_and(is_compressed) {
+            errors.push(format!(
+                "{}: compressed files are not read; leave them out of source \"{}\"'s paths",
+                file.display(),
+                src.name
+            ));
             continue;
         }
         let span = match span(&file, src.kind.format()) {
@@ -861,4 +878,76 @@ fn keys(
         record(key_entry("destroy-key", e.0))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(data: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(data).unwrap();
+        f.flush().unwrap();
+        f
+    }
+
+    const LOG: &[u8] = b"\xEF\xBB\xBFcontinuation before any time\n\
+        1.2.3.4 - - [02/Nov/2026:00:00:00 +0000] \"GET / HTTP/1.1\" 200 5\n\
+        \tat a.stack.Trace(Trace.java:1)\n\
+        1.2.3.4 - - [04/Nov/2026:00:00:00 +0000] \"GET / HTTP/1.1\" 200 5\n\
+        \tat another.Trace(Trace.java:2)\n\
+        \n";
+
+    #[test]
+    fn span_reads_record_times() {
+        let f = file(LOG);
+        let s = span(f.path(), None).unwrap();
+        assert_eq!(s.oldest, Some(1_793_577_600));
+        assert_eq!(s.newest, Some(1_793_577_600 + 2 * 86_400));
+        assert_eq!(s.records, 5);
+    }
+
+    #[test]
+    fn untimed_lines_share_the_fate_of_the_record_before_them() {
+        let f = file(LOG);
+        let cutoff = 1_793_577_600 + 86_400;
+        let dry = prune(f.path(), None, cutoff, true).unwrap();
+        assert_eq!(std::fs::read(f.path()).unwrap(), LOG, "dry run");
+        let p = prune(f.path(), None, cutoff, false).unwrap();
+        assert_eq!(p, dry);
+        assert_eq!((p.removed, p.kept), (3, 2));
+        assert_eq!(
+            std::fs::read(f.path()).unwrap(),
+            b"\xEF\xBB\xBF1.2.3.4 - - [04/Nov/2026:00:00:00 +0000] \"GET / HTTP/1.1\" 200 5\n\
+              \tat another.Trace(Trace.java:2)\n\
+              \n"
+        );
+        // Nothing older: the file is not rewritten.
+        let again = prune(f.path(), None, cutoff, false).unwrap();
+        assert_eq!(again.removed, 0);
+    }
+
+    #[test]
+    fn csv_headers_stay_and_quoted_line_breaks_are_one_row() {
+        let data = b"id,other,timecreated\n1,\"a\nb\",100\n2,\"c\",300\n";
+        let f = file(data);
+        let p = prune(f.path(), None, 200, false).unwrap();
+        assert_eq!((p.removed, p.kept), (1, 1));
+        assert_eq!(
+            std::fs::read(f.path()).unwrap(),
+            b"id,other,timecreated\n2,\"c\",300\n"
+        );
+    }
+
+    #[test]
+    fn iso_times() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso(1_793_577_600 + 3661), "2026-11-02T01:01:01Z");
+    }
+
+    #[test]
+    fn compressed_names() {
+        assert!(is_compressed("access.log.2.gz"));
+        assert!(!is_compressed("access.log.2"));
+    }
 }

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use anonlog::format::combinator::civil_from_days;
 use anonlog::keyring::{parse_duration, Epoch, EpochLen, EpochState, KeyState, Keyring};
 use anonlog::output::AtomicFile;
 use anonlog::pseudonym::{Key, Namespace, Pseudonymizer};
@@ -345,15 +344,7 @@ fn bad_time(s: &str) -> Error {
 
 /// `2026-11-25T10:00:00Z`.
 pub fn fmt_time(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    anonlog::retention::iso(t)
 }
 
 /// Loads a single key file (for `--key-file`).
