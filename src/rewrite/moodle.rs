@@ -235,70 +235,54 @@ fn write_field(
     out: &mut Vec<u8>,
 ) -> Result<(), &'static str> {
     let d = schema.dialect;
-    let quoted = d.is_quoted(raw);
-    let null = raw.is_empty() || d.is_null(raw);
-    match col {
+    let verbatim = match col {
         Column::Keep
         | Column::ObjectTable
         | Column::ContextLevel
         | Column::EventName
         | Column::TimeCreated
-        | Column::ReportTime => out.extend_from_slice(raw),
-        Column::ObjectId if !facts.object_is_user => out.extend_from_slice(raw),
-        Column::ContextInstanceId if !facts.context_is_user => out.extend_from_slice(raw),
+        | Column::ReportTime => true,
+        Column::ObjectId => !facts.object_is_user,
+        Column::ContextInstanceId => !facts.context_is_user,
+        // NULL stays NULL in every other column.
+        _ => raw.is_empty() || d.is_null(raw),
+    };
+    if verbatim {
+        out.extend_from_slice(raw);
+        return Ok(());
+    }
+    dec.clear();
+    d.decode(raw, dec);
+    val.clear();
+    match col {
         Column::UserId(_) | Column::ObjectId | Column::ContextInstanceId => {
-            if null {
-                out.extend_from_slice(raw);
-                return Ok(());
-            }
-            dec.clear();
-            d.decode(raw, dec);
             if dec.is_empty() || !dec.iter().all(u8::is_ascii_digit) {
                 return Err(col.name());
             }
-            val.clear();
             write_user_id(ctx, dec, val);
-            d.encode(val, quoted, out);
         }
         Column::Ip => {
-            dec.clear();
-            d.decode(raw, dec);
             let v = dec.trim_ascii();
-            if null || v.is_empty() || v == b"-" {
+            if v.is_empty() || v == b"-" {
                 out.extend_from_slice(raw);
                 return Ok(());
             }
             match ip::parse_client(v) {
-                Some((a, 0, e)) if e == v.len() => {
-                    val.clear();
-                    ctx.write_addr(a, val);
-                    d.encode(val, quoted, out);
-                }
+                Some((a, 0, e)) if e == v.len() => ctx.write_addr(a, val),
                 _ => return Err(col.name()),
             }
         }
         Column::Other => {
-            if null {
-                out.extend_from_slice(raw);
-                return Ok(());
-            }
-            dec.clear();
-            d.decode(raw, dec);
-            val.clear();
             let mut sink = OtherSink(ctx);
             if other::rewrite(dec, facts.failed_login, &mut sink, val).is_err() {
                 return Err(col.name());
             }
-            d.encode(val, quoted, out);
         }
-        Column::FullName | Column::RelatedFullName => {
-            dec.clear();
-            d.decode(raw, dec);
+        Column::FullName | Column::RelatedFullName | Column::Name(_) | Column::Email => {
             if is_placeholder(dec) {
                 out.extend_from_slice(raw);
                 return Ok(());
             }
-            val.clear();
             let sep = schema.lang.as_separator();
             match memchr::memmem::find(dec, sep) {
                 Some(p) if col == Column::FullName && p > 0 && p + sep.len() < dec.len() => {
@@ -306,26 +290,21 @@ fn write_field(
                     val.extend_from_slice(sep);
                     ctx.token(Namespace::Name, &dec[p + sep.len()..], val);
                 }
+                _ if col == Column::Email => {
+                    dec.make_ascii_lowercase();
+                    ctx.token(Namespace::Email, dec, val);
+                }
                 _ => ctx.token(Namespace::Name, dec, val),
             }
-            d.encode(val, quoted, out);
         }
-        Column::Context => {
-            dec.clear();
-            d.decode(raw, dec);
-            val.clear();
-            match user_context(schema, dec, names, name_ends) {
-                Some(p) => {
-                    val.extend_from_slice(&dec[..p]);
-                    ctx.token(Namespace::Name, &dec[p..], val);
-                }
-                None => scrub::scrub(ctx, dec, val),
+        Column::Context => match user_context(schema, dec, names, name_ends) {
+            Some(p) => {
+                val.extend_from_slice(&dec[..p]);
+                ctx.token(Namespace::Name, &dec[p..], val);
             }
-            d.encode(val, quoted, out);
-        }
+            None => scrub::scrub(ctx, dec, val),
+        },
         Column::Description => {
-            dec.clear();
-            d.decode(raw, dec);
             tmp.clear();
             let mut i = 0;
             if facts.failed_login || dec.starts_with(b"Login failed for the username '") {
@@ -341,38 +320,11 @@ fn write_field(
                 i = r.end;
             }
             tmp.extend_from_slice(&dec[i..]);
-            val.clear();
             scrub::scrub(ctx, tmp, val);
-            d.encode(val, quoted, out);
         }
-        Column::Name(_) | Column::Email => {
-            dec.clear();
-            d.decode(raw, dec);
-            if null || is_placeholder(dec) {
-                out.extend_from_slice(raw);
-                return Ok(());
-            }
-            val.clear();
-            if col == Column::Email {
-                dec.make_ascii_lowercase();
-                ctx.token(Namespace::Email, dec, val);
-            } else {
-                ctx.token(Namespace::Name, dec, val);
-            }
-            d.encode(val, quoted, out);
-        }
-        Column::Unknown => {
-            if null {
-                out.extend_from_slice(raw);
-                return Ok(());
-            }
-            dec.clear();
-            d.decode(raw, dec);
-            val.clear();
-            scrub::scrub(ctx, dec, val);
-            d.encode(val, quoted, out);
-        }
+        _ => scrub::scrub(ctx, dec, val),
     }
+    d.encode(val, d.is_quoted(raw), out);
     Ok(())
 }
 
