@@ -242,6 +242,11 @@ struct AnonymizeArgs {
 
     /// Write to FILE instead of standard output. The file is replaced
     /// atomically when the run succeeds and left untouched when it fails.
+    /// With a date field, FILE is a pattern (`dir/access.%Y-%m-%d.log`): each
+    /// line is appended to the file named by its own time in UTC, created
+    /// (mode 0640, directories 0750) as needed; a CSV header row starts every
+    /// new file. Fields: %Y %m %d %H %M, %j (day of the year), %G-W%V
+    /// (ISO week-based year and week), %u (ISO weekday), %% (a '%').
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 
@@ -448,6 +453,10 @@ fn key_init(path: &std::path::Path, if_missing: bool) -> Result<u8, Error> {
 fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
     // Validate everything before opening any output, so a usage error never
     // leaves a partial file.
+    let dated = match &a.output {
+        Some(p) => anonlog::output::DatedPath::parse(p.as_os_str())?,
+        None => None,
+    };
     let keys = match (&a.key_file, &a.key_dir) {
         (Some(f), _) => Keys::Static(Box::new(keys::load_static(f)?)),
         (None, Some(d)) => Keys::Ring(Keyring::open(d)?),
@@ -533,8 +542,16 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
         shown += 1;
     };
 
-    let summary = match &a.output {
-        Some(path) => {
+    let mut dated_files = None;
+    let summary = match (&a.output, dated) {
+        (Some(_), Some(pattern)) => {
+            // Appended to as lines come, like rotatelogs: nothing to commit.
+            let mut d = anonlog::output::DatedOutput::new(pattern, now);
+            let s = pipeline::run_to(&rw, &cfg, pipeline::Output::Dated(&mut d), &mut report)?;
+            dated_files = Some((d.files_written(), d.files_started()));
+            s
+        }
+        (Some(path), None) => {
             let mut f = AtomicFile::create(path)
                 .map_err(|e| Error::io(&format!("cannot create output {}", path.display()), &e))?;
             signals::remove_on_termination(f.temp_path());
@@ -546,7 +563,7 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
             }
             s
         }
-        None => {
+        (None, _) => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
             let s = pipeline::run(&rw, &cfg, &mut lock, &mut report)?;
@@ -581,16 +598,19 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
     }
     if !a.quiet || code != EXIT_OK {
         eprintln!("anonlog: {}", summary_line(&summary));
+        if let Some((files, new)) = dated_files {
+            eprintln!("anonlog: {files} dated files written ({new} new)");
+        }
     }
     if let Some(d) = &summary.aborted {
         eprintln!(
             "anonlog: error: stopped at {}:{} (--on-unparsed fail){}",
             d.input,
             d.line,
-            if a.output.is_some() {
-                "; the output file was not written"
-            } else {
-                ""
+            match (&a.output, dated_files) {
+                (Some(_), Some(_)) => "; the lines before it are in the dated files",
+                (Some(_), None) => "; the output file was not written",
+                (None, _) => "",
             }
         );
     } else if summary.total.lines_dropped > 0 {

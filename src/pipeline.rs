@@ -9,6 +9,10 @@
 //! the number of threads or on how the input was cut: every line is rewritten
 //! on its own.
 //!
+//! With a dated output ([`Output::Dated`]) each worker also notes, per
+//! block, the time of each run of lines that go to one file, and the writer
+//! routes those runs to their files; without one, nothing per line is added.
+//!
 //! This module is the only one that knows about threads and output order.
 
 use std::collections::BTreeMap;
@@ -23,6 +27,7 @@ use crate::format::access::ParseError;
 use crate::format::moodle::Schema;
 use crate::format::{self, Format};
 use crate::input::{self, Block, Framing, Input, Opened, StreamBlocks};
+use crate::output::{DatedBlock, DatedOutput};
 use crate::rewrite::{Outcome, Rewriter, Worker};
 use crate::stats::Stats;
 
@@ -125,10 +130,25 @@ pub struct RunSummary {
     pub broken_pipe: bool,
 }
 
+/// Where a run's output goes.
+pub enum Output<'a> {
+    /// One stream (standard output, an atomic file), in input order.
+    Stream(&'a mut dyn Write),
+    /// The files of a dated pattern, each line in the file of its own time.
+    Dated(&'a mut DatedOutput),
+}
+
 /// Per-block results from a worker.
 struct Done {
     seq: u64,
     out: Vec<u8>,
+    /// Dated output only: the prelude's length at the start of `out` (a BOM,
+    /// a CSV header row), the runs of lines after it as (time, end offset)
+    /// (see [`DatedBlock::segments`]), and the first and last times seen.
+    prelude: usize,
+    segments: Vec<(Option<i64>, usize)>,
+    first_ts: Option<i64>,
+    last_ts: Option<i64>,
     stats: Stats,
     /// (0-based line index in the block, error, action)
     diags: Vec<(u64, ParseError, &'static str)>,
@@ -176,7 +196,11 @@ impl WorkerPool {
 const DIAGS_PER_BLOCK: usize = 8;
 
 /// Rewrites one block of whole lines (or of whole CSV records, when the
-/// input has a `schema`).
+/// input has a `schema`). With `dated` (the pattern's granularity in
+/// seconds), also notes each line's time: consecutive written lines whose
+/// times fall in one slot of that length (and so go to one file) form one
+/// segment; lines without a time join the segment before them.
+#[allow(clippy::too_many_arguments)]
 fn process_block(
     rw: &Rewriter,
     w: &mut Worker,
@@ -184,6 +208,7 @@ fn process_block(
     schema: Option<&Schema>,
     data: &[u8],
     first: bool,
+    dated: Option<i64>,
     mut out: Vec<u8>,
 ) -> Done {
     out.clear();
@@ -196,6 +221,16 @@ fn process_block(
     let mut failed = false;
     let mut pos = 0;
     let mut idx = 0u64;
+    let mut prelude = 0;
+    let mut segments: Vec<(Option<i64>, usize)> = Vec::new();
+    // The time of the current line (or of the last line before it that had
+    // one), and the slot it is in.
+    let mut cur: Option<i64> = None;
+    let mut cur_slot: Option<i64> = None;
+    let (mut first_ts, mut last_ts) = (None, None);
+    if dated.is_some() {
+        w.set_track_time(true);
+    }
     while pos < data.len() {
         let unit = match schema {
             None => memchr::memchr(b'\n', &data[pos..]).map(|p| p + 1),
@@ -214,6 +249,7 @@ fn process_block(
         if first && pos == 0 && content.starts_with(b"\xEF\xBB\xBF") {
             out.extend_from_slice(b"\xEF\xBB\xBF");
             content = &content[3..];
+            prelude = 3;
         }
         stats.lines_read += 1;
         let outcome = match schema {
@@ -271,6 +307,26 @@ fn process_block(
         } else {
             out.truncate(mark);
         }
+        if let Some(g) = dated {
+            prelude = prelude.min(out.len());
+            // A line left out by --since/--until does not lead the untimed
+            // lines after it into a file outside the window.
+            let t = w.take_line_time();
+            if let (Some(t), false) = (t, outcome == Outcome::OutOfWindow) {
+                first_ts = first_ts.or(Some(t));
+                last_ts = Some(t);
+                cur = Some(t);
+                cur_slot = Some(t.div_euclid(g));
+            }
+            if outcome == Outcome::Header && first && pos == 0 {
+                prelude = out.len();
+            } else if out.len() > mark {
+                match segments.last_mut() {
+                    Some((t, e)) if t.map(|t| t.div_euclid(g)) == cur_slot => *e = out.len(),
+                    _ => segments.push((cur, out.len())),
+                }
+            }
+        }
         idx += 1;
         pos = next;
         if failed {
@@ -282,6 +338,10 @@ fn process_block(
     Done {
         seq: 0,
         out,
+        prelude,
+        segments,
+        first_ts,
+        last_ts,
         stats,
         diags,
         lines: idx,
@@ -312,6 +372,18 @@ pub fn run(
     out: &mut dyn Write,
     report: &mut dyn FnMut(&Diagnostic),
 ) -> Result<RunSummary, Error> {
+    run_to(rw, cfg, Output::Stream(out), report)
+}
+
+/// [`run`] into any [`Output`]: with [`Output::Dated`], every line goes to
+/// the file of its own time. A write error stops the run (lines written
+/// before it stay in their files).
+pub fn run_to(
+    rw: &Rewriter,
+    cfg: &RunConfig,
+    mut out: Output<'_>,
+    report: &mut dyn FnMut(&Diagnostic),
+) -> Result<RunSummary, Error> {
     let started = Instant::now();
     let threads = cfg.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -335,7 +407,7 @@ pub fn run(
                 continue;
             }
         };
-        let one = run_input(rw, cfg, &pool, &workers, &name, opened, out, report)?;
+        let one = run_input(rw, cfg, &pool, &workers, &name, opened, &mut out, report)?;
         summary.total += &one.summary.stats;
         let stop = one.aborted.is_some() || one.broken_pipe;
         summary.aborted = one.aborted;
@@ -346,10 +418,18 @@ pub fn run(
         }
     }
     if !summary.broken_pipe {
-        out.flush().map_err(|e| Error::io("output", &e))?;
+        match &mut out {
+            Output::Stream(w) => w.flush().map_err(|e| Error::io("output", &e))?,
+            Output::Dated(d) => d.flush().map_err(|e| dated_error(&e))?,
+        }
     }
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// A write error of a dated output (its message names the file).
+fn dated_error(e: &io::Error) -> Error {
+    Error::new(ErrorKind::Io, format!("cannot write dated output {e}"))
 }
 
 struct OneInput {
@@ -366,7 +446,7 @@ fn run_input(
     workers: &WorkerPool,
     name: &str,
     opened: Opened,
-    out: &mut dyn Write,
+    out: &mut Output<'_>,
     report: &mut dyn FnMut(&Diagnostic),
 ) -> Result<OneInput, Error> {
     let threads = cfg.threads.max(1);
@@ -427,6 +507,13 @@ fn run_input(
         s.set_framing(framing);
     }
     let schema = schema.as_ref();
+    let dated = match out {
+        Output::Stream(_) => None,
+        Output::Dated(d) => {
+            d.start_input();
+            Some(d.pattern().granularity())
+        }
+    };
 
     std::thread::scope(|ts| {
         match (&mapped, stream) {
@@ -505,7 +592,9 @@ fn run_input(
                                 let mut w = workers.take();
                                 w.set_carry(carry_in);
                                 let buf = workers.take_buf();
-                                let mut d = process_block(rw, &mut w, fmt, schema, &block.data, first, buf);
+                                let mut d = process_block(
+                                    rw, &mut w, fmt, schema, &block.data, first, dated, buf,
+                                );
                                 workers.give(w);
                                 d.seq = seq;
                                 d.flush = block.flush;
@@ -541,9 +630,19 @@ fn run_input(
                                 report(&diag);
                             }
                             line_base += d.lines;
-                            let res = out.write_all(&d.out).and_then(|()| {
-                                if d.flush { out.flush() } else { Ok(()) }
-                            });
+                            let res = match out {
+                                Output::Stream(o) => o.write_all(&d.out).and_then(|()| {
+                                    if d.flush { o.flush() } else { Ok(()) }
+                                }),
+                                Output::Dated(o) => o.write_block(&DatedBlock {
+                                    data: &d.out,
+                                    prelude: d.prelude,
+                                    segments: &d.segments,
+                                    first_time: d.first_ts,
+                                    last_time: d.last_ts,
+                                    pause: d.flush,
+                                }),
+                            };
                             let mut st = d.stats;
                             if res.is_err() {
                                 // Nothing of this block is known to have arrived.
@@ -571,12 +670,141 @@ fn run_input(
         // Unblock the producer if it is waiting to send.
         drop(block_rx);
     });
+    if let (Output::Dated(o), None) = (&mut *out, &write_err) {
+        if let Err(e) = o.end_input() {
+            write_err = Some(e);
+        }
+    }
     if let Some(e) = write_err {
-        return Err(Error::io("output", &e));
+        return Err(match out {
+            Output::Stream(_) => Error::io("output", &e),
+            Output::Dated(_) => dated_error(&e),
+        });
     }
     Ok(OneInput {
         summary,
         aborted,
         broken_pipe,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::DatedPath;
+    use crate::pseudonym::{Key, Pseudonymizer};
+    use crate::rewrite::Options;
+
+    fn rewriter() -> Rewriter {
+        Rewriter::new(
+            Options::default(),
+            Pseudonymizer::new(&Key::from_bytes([5; 32])),
+        )
+    }
+
+    /// Every file of `dir`, sorted by name, with its bytes.
+    fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(e.path()).unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn dated_files_do_not_depend_on_threads_block_size_or_streaming() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.log");
+        let mut text = b"\xEF\xBB\xBFbefore any time, jane@example.com\n".to_vec();
+        for (i, (day, hour, zone)) in [
+            (24, 22, "+0000"),
+            (25, 0, "+0100"),
+            (25, 0, "+0000"),
+            (25, 23, "-0200"),
+            (26, 12, "+0000"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            for k in 0..3 {
+                text.extend_from_slice(
+                    format!(
+                        "192.0.2.{i} - {k}{i}58 [{day}/Nov/2026:{hour:02}:0{k}:00 {zone}] \"GET /x?id={k} HTTP/1.1\" 200 {k}\n"
+                    )
+                    .as_bytes(),
+                );
+            }
+            text.extend_from_slice(b"\tat org.example.Trace(Trace.java:42)\n\n");
+        }
+        std::fs::write(&input, &text).unwrap();
+        let rw = rewriter();
+        let mut plain = Vec::new();
+        let cfg = RunConfig {
+            inputs: vec![Input::Path(input.clone())],
+            ..RunConfig::default()
+        };
+        run(&rw, &cfg, &mut plain, &mut |_| {}).unwrap();
+
+        let mut first = None;
+        for (n, (threads, block_size, mmap)) in [
+            (1, 1 << 20, true),
+            (1, 1, true),
+            (3, 7, true),
+            (3, 13, false),
+            (2, 1, false),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let out = dir.path().join(format!("run{n}"));
+            let pattern = DatedPath::parse(out.join("%Y-%m-%d.log").as_os_str())
+                .unwrap()
+                .unwrap();
+            let mut d = DatedOutput::new(pattern, 0);
+            let cfg = RunConfig {
+                inputs: vec![Input::Path(input.clone())],
+                threads,
+                block_size,
+                mmap,
+                ..RunConfig::default()
+            };
+            let s = run_to(&rw, &cfg, Output::Dated(&mut d), &mut |_| {}).unwrap();
+            assert_eq!(s.total.lines_written, s.total.lines_read);
+            let got = files(&out);
+            let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(
+                names,
+                ["2026-11-24.log", "2026-11-25.log", "2026-11-26.log"]
+            );
+            // Each file starts with the BOM; without them, the files in
+            // date order are the plain output (the input is in time order).
+            let mut joined = b"\xEF\xBB\xBF".to_vec();
+            for (_, bytes) in &got {
+                joined.extend_from_slice(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap());
+            }
+            assert_eq!(
+                String::from_utf8_lossy(&joined),
+                String::from_utf8_lossy(&plain)
+            );
+            match &first {
+                None => first = Some(got),
+                Some(f) => assert_eq!(
+                    &got, f,
+                    "threads {threads}, block {block_size}, mmap {mmap}"
+                ),
+            }
+        }
+        // The first day: the line before any time, the 22:00 lines and their
+        // trace; 00:00 +0100 is still the 24th in UTC.
+        let day1 = String::from_utf8(first.unwrap()[0].1.clone()).unwrap();
+        assert!(day1.starts_with("\u{feff}before any time, e_"), "{day1}");
+        assert_eq!(day1.matches("24/Nov/2026:22:").count(), 3);
+        assert_eq!(day1.matches("25/Nov/2026:00:0").count(), 3);
+        assert_eq!(day1.matches("Trace.java").count(), 2);
+    }
 }

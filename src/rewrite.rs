@@ -138,6 +138,11 @@ pub struct Worker {
     /// CSV fields replaced by `REDACTED` because they could not be read,
     /// since the caller last took the count.
     fields_redacted: u64,
+    /// Read every line's own time even without a keyring or a window
+    /// (dated outputs).
+    track_time: bool,
+    /// The own time of the line (record) just rewritten, when it has one.
+    line_time: Option<i64>,
 }
 
 impl Worker {
@@ -146,6 +151,21 @@ impl Worker {
     /// must be called before each block; with a static key it does nothing.
     pub fn set_carry(&mut self, ts: Option<i64>) {
         self.carry = ts;
+    }
+
+    /// Makes the rewriter read each line's own time (for
+    /// [`Worker::take_line_time`]) even when neither a keyring nor
+    /// `--since`/`--until` needs it.
+    pub fn set_track_time(&mut self, on: bool) {
+        self.track_time = on;
+        self.line_time = None;
+    }
+
+    /// The own time of the line or record rewritten last (the time its
+    /// keyring epoch and `--since`/`--until` go by), if it had one and the
+    /// rewriter read it (see [`Worker::set_track_time`]); resets it.
+    pub fn take_line_time(&mut self) -> Option<i64> {
+        self.line_time.take()
     }
 
     /// How many CSV fields were replaced by `REDACTED` because they could not
@@ -307,7 +327,7 @@ impl Rewriter {
             }),
         };
         let windowed = self.opts.since.is_some() || self.opts.until.is_some();
-        let ts = if self.uses_epochs() || windowed {
+        let ts = if self.uses_epochs() || windowed || w.track_time {
             match &parsed {
                 Ok(Parsed::Access(rec)) => rec.timestamp,
                 Ok(Parsed::Bbb(b)) => b.timestamp,
@@ -316,6 +336,7 @@ impl Rewriter {
         } else {
             None
         };
+        w.line_time = ts;
         if self.opts.outside_window(ts) {
             return Outcome::OutOfWindow;
         }

@@ -7,6 +7,7 @@ mod bbb;
 mod check;
 mod cli;
 mod corpus;
+mod dated;
 mod faults;
 mod keyring;
 mod moodle;

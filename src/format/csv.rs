@@ -15,7 +15,7 @@
 //! The tokenizer here reports *raw byte ranges* rather than decoded records,
 //! because anonlog copies every field it does not rewrite byte for byte: the
 //! output is the input's own dialect, with only sensitive fields replaced. The
-//! same [`record_end`] cuts the input into blocks for the worker threads and
+//! same [`Dialect::record_end`] cuts the input into blocks for the worker threads and
 //! walks the records inside a block, so the two can never disagree about
 //! where a quoted multi-line field ends. The `csv` crate is the oracle in the
 //! tests: on RFC 4180 input, the fields found here decode to exactly what it
