@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use anonlog::config::{self, AnonymizeDefaults, Config};
 use anonlog::format::Format;
 use anonlog::input::Input;
 use anonlog::ip::{IpMode, IpPolicy};
@@ -117,23 +118,24 @@ struct CheckArgs {
 /// Address prefixes, shared by `anonymize` and `check`.
 #[derive(Debug, Args)]
 struct PrefixArgs {
-    /// Leading bits of an IPv4 address to keep.
-    #[arg(long, value_name = "BITS", default_value_t = 24,
-          value_parser = clap::value_parser!(u8).range(0..=32))]
-    ipv4_prefix: u8,
+    /// Leading bits of an IPv4 address to keep [default: 24, or the
+    /// config's ipv4_prefix].
+    #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u8).range(0..=32))]
+    ipv4_prefix: Option<u8>,
 
-    /// Leading bits of an IPv6 address to keep.
-    #[arg(long, value_name = "BITS", default_value_t = 48,
-          value_parser = clap::value_parser!(u8).range(0..=128))]
-    ipv6_prefix: u8,
+    /// Leading bits of an IPv6 address to keep [default: 48, or the
+    /// config's ipv6_prefix].
+    #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u8).range(0..=128))]
+    ipv6_prefix: Option<u8>,
 }
 
 impl PrefixArgs {
-    fn policy(&self, mode: IpMode) -> IpPolicy {
+    /// `base` with the prefixes given on the command line.
+    fn apply(&self, base: IpPolicy) -> IpPolicy {
         IpPolicy {
-            v4_prefix: self.ipv4_prefix,
-            v6_prefix: self.ipv6_prefix,
-            mode,
+            v4_prefix: self.ipv4_prefix.unwrap_or(base.v4_prefix),
+            v6_prefix: self.ipv6_prefix.unwrap_or(base.v6_prefix),
+            mode: base.mode,
         }
     }
 }
@@ -270,13 +272,22 @@ struct AnonymizeArgs {
     )]
     key_dir: Option<PathBuf>,
 
-    /// How addresses are rewritten.
-    #[arg(long, value_enum, default_value_t = IpModeArg::Truncate)]
-    ip_mode: IpModeArg,
+    /// How addresses are rewritten [default: truncate, or the config's
+    /// ip_mode].
+    #[arg(long, value_enum)]
+    ip_mode: Option<IpModeArg>,
 
-    /// What to do with user agents (browser identification).
-    #[arg(long, value_enum, default_value_t = UaArg::Auto)]
-    user_agent: UaArg,
+    /// What to do with user agents (browser identification) [default:
+    /// auto, or the config's user_agent].
+    #[arg(long, value_enum)]
+    user_agent: Option<UaArg>,
+
+    /// Defaults for the options above (key, prefixes, IP mode, user agents,
+    /// parameter lists, trailing user) from the [anonymize] table of a config
+    /// file; options given here win, parameter lists are added up. Without
+    /// this option /etc/anonlog/anonlog.toml is read when it exists.
+    #[arg(long, value_name = "FILE", env = "ANONLOG_CONFIG")]
+    config: Option<PathBuf>,
 
     /// Input format. `auto` decides per input from its first line.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
@@ -457,36 +468,56 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
         Some(p) => anonlog::output::DatedPath::parse(p.as_os_str())?,
         None => None,
     };
-    let keys = match (&a.key_file, &a.key_dir) {
+    let defaults = match &a.config {
+        Some(p) => Config::load(p)?.anonymize,
+        None if std::path::Path::new(config::DEFAULT_PATH).exists() => {
+            Config::load(std::path::Path::new(config::DEFAULT_PATH))?.anonymize
+        }
+        None => AnonymizeDefaults::default(),
+    };
+    let (key_file, key_dir) = match (&a.key_file, &a.key_dir) {
+        (None, None) => (&defaults.key_file, &defaults.key_dir),
+        given => given,
+    };
+    let keys = match (key_file, key_dir) {
         (Some(f), _) => Keys::Static(Box::new(keys::load_static(f)?)),
         (None, Some(d)) => Keys::Ring(Keyring::open(d)?),
         (None, None) => {
             return Err(Error::new(
                 ErrorKind::Usage,
                 "no key given: use --key-file PATH (ANONLOG_KEY_FILE) or --key-dir DIR \
-                 (ANONLOG_KEY_DIR); create one with `anonlog key init PATH` or \
-                 `anonlog key init --key-dir DIR`",
+                 (ANONLOG_KEY_DIR), or key_file / key_dir in the config's [anonymize]; \
+                 create one with `anonlog key init PATH` or `anonlog key init --key-dir DIR`",
             ))
         }
     };
     let now = a.now.get()?;
-    let opts = Options {
-        policy: a.prefixes.policy(match a.ip_mode {
+    let base = defaults.options(now);
+    let mut policy = a.prefixes.apply(base.policy);
+    if let Some(m) = a.ip_mode {
+        policy.mode = match m {
             IpModeArg::Truncate => IpMode::Truncate,
             IpModeArg::Pfx => IpMode::Pfx,
-        }),
-        rules: a.params.rules(),
+        };
+    }
+    let opts = Options {
+        policy,
+        rules: ParamRules::new(
+            &[&defaults.secret_params[..], &a.params.secret_params[..]].concat(),
+            &[&defaults.identity_params[..], &a.params.identity_params[..]].concat(),
+        ),
         on_unparsed: match a.on_unparsed {
             OnUnparsedArg::Scrub => OnUnparsed::Scrub,
             OnUnparsedArg::Drop => OnUnparsed::Drop,
             OnUnparsedArg::Fail => OnUnparsed::Fail,
         },
-        trailing_user: a.trailing_user,
+        trailing_user: a.trailing_user || defaults.trailing_user,
         user_agent: match a.user_agent {
-            UaArg::Auto => UaPolicy::Auto,
-            UaArg::Keep => UaPolicy::Keep,
-            UaArg::Family => UaPolicy::Family,
-            UaArg::Drop => UaPolicy::Drop,
+            None => base.user_agent,
+            Some(UaArg::Auto) => UaPolicy::Auto,
+            Some(UaArg::Keep) => UaPolicy::Keep,
+            Some(UaArg::Family) => UaPolicy::Family,
+            Some(UaArg::Drop) => UaPolicy::Drop,
         },
         now,
         since: a
@@ -642,7 +673,7 @@ fn check(a: CheckArgs) -> Result<u8, Error> {
         );
     }
     let checker = anonlog::check::Checker {
-        policy: a.prefixes.policy(IpMode::Truncate),
+        policy: a.prefixes.apply(IpPolicy::default()),
         encrypted_addresses: a.encrypted_addresses,
         rules: a.params.rules(),
         allow,

@@ -421,3 +421,37 @@ fn files_without_timestamps_go_by_modification_time() {
     assert_eq!(out.status.code(), Some(0));
     assert!(!f.exists());
 }
+
+#[test]
+fn anonymize_takes_its_defaults_from_the_config() {
+    let t = Tree::new();
+    let cfg = t.write(
+        "a.toml",
+        &format!(
+            "[anonymize]\nkey_file = \"{}\"\nipv4_prefix = 16\nsecret_params = [\"ticket2\"]\n",
+            t.w.key().display()
+        ),
+    );
+    let log = t.write(
+        "a.log",
+        "192.0.2.77 - - [02/Nov/2026:00:00:00 +0000] \"GET /?ticket2=abc&x=1 HTTP/1.1\" 200 5\n",
+    );
+    let run = |extra: &[&str]| {
+        let out = anonlog()
+            .args(["anonymize", "-q", "--config"])
+            .arg(&cfg)
+            .args(extra)
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let out = run(&[]);
+    assert!(out.starts_with("192.0.0.0 - - "), "{out}");
+    assert!(out.contains("ticket2=REDACTED&x=1"), "{out}");
+    // The command line wins; parameter lists add up.
+    let out = run(&["--ipv4-prefix", "24", "--secret-param", "x"]);
+    assert!(out.starts_with("192.0.2.0 "), "{out}");
+    assert!(out.contains("ticket2=REDACTED&x=REDACTED"), "{out}");
+}
