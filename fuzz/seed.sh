@@ -79,9 +79,9 @@ for v in 'N;' 'null' '{"username":"jdoe1","reason":3}' \
 done
 # config_parse: a config (first byte even) and a time with a pattern (odd).
 cp "$root/contrib/anonlog.toml" "$work/cfg"
-{ printf '\\x00'; cat "$work/cfg"; } >"$work/seed"
+{ printf '\x00'; cat "$work/cfg"; } >"$work/seed"
 add config_parse "$work/seed"
-printf '\\x01\\x00\\x00\\x00\\x60\\x00\\x00\\x00\\x00/var/log/anonlog/access.%%G-W%%V.log' >"$work/seed"
+printf '\x01\x00\x00\x00\x60\x00\x00\x00\x00/var/log/anonlog/access.%%G-W%%V.log' >"$work/seed"
 add config_parse "$work/seed"
 echo "seed: moodle_csv, moodle_other: $(find "$here/corpus/moodle_csv" "$here/corpus/moodle_other" -type f | wc -l) in corpus"
 [ "$total" -gt 0 ] || echo "seed: nothing new (no testdata lines and GEN_LINES=0?)"
