@@ -1,7 +1,7 @@
 //! Fuzz target `moodle_other`: one `other` value of Moodle's standard log.
 //!
 //! Owns five properties of [`other::rewrite`], on arbitrary bytes, with
-//! `failed_login` false and true and a sink that writes fixed tokens (user
+//! each [`other::Event`] and a sink that writes fixed tokens (user
 //! ids `4242`, names `nm`, e-mail addresses `em`; text with every `ip`
 //! replaced by `IPADDR`, which can never land inside a JSON escape):
 //!
@@ -53,10 +53,10 @@ impl Sink for FixedSink {
 
 /// The rewrite of `value`, appended after a marker that an error must leave
 /// alone.
-fn rewrite(value: &[u8], failed_login: bool) -> Result<Vec<u8>, other::OtherError> {
+fn rewrite(value: &[u8], event: other::Event) -> Result<Vec<u8>, other::OtherError> {
     const MARK: &[u8] = b"mark";
     let mut out = MARK.to_vec();
-    match other::rewrite(value, failed_login, &mut FixedSink, &mut out) {
+    match other::rewrite(value, event, &mut FixedSink, &mut out) {
         Ok(()) => Ok(out.split_off(MARK.len())),
         Err(e) => {
             assert_eq!(out, MARK, "an error appended to the output");
@@ -71,9 +71,13 @@ fn same_kind(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     let json = serde_json::from_slice::<serde_json::Value>(data).ok();
-    for failed_login in [false, true] {
-        let result = rewrite(data, failed_login);
-        assert_eq!(result, rewrite(data, failed_login), "not deterministic");
+    for event in [
+        other::Event::Other,
+        other::Event::FailedLogin,
+        other::Event::ConfigChange,
+    ] {
+        let result = rewrite(data, event);
+        assert_eq!(result, rewrite(data, event), "not deterministic");
 
         if let Some(before) = &json {
             let out = result.as_ref().expect("valid JSON is accepted");
@@ -83,7 +87,7 @@ fuzz_target!(|data: &[u8]| {
         }
 
         if let Ok(out) = &result {
-            let again = rewrite(out, failed_login).expect("the output is accepted again");
+            let again = rewrite(out, event).expect("the output is accepted again");
             assert_eq!(&again, out, "rewriting is not idempotent");
         }
     }

@@ -41,7 +41,7 @@ struct RowFacts {
     ts: Option<i64>,
     object_is_user: bool,
     context_is_user: bool,
-    failed_login: bool,
+    event: other::Event,
 }
 
 impl Rewriter {
@@ -182,7 +182,7 @@ fn row_facts(schema: &Schema, rec: &[u8], fields: &[Range<usize>], dec: &mut Vec
         match c {
             Column::ObjectTable => f.object_is_user = unquote(raw) == b"user",
             Column::ContextLevel => f.context_is_user = unquote(raw) == b"30",
-            Column::EventName => f.failed_login = m::is_failed_login(unquote(raw)),
+            Column::EventName => f.event = other::Event::of(unquote(raw)),
             _ => {}
         }
     }
@@ -274,7 +274,7 @@ fn write_field(
         }
         Column::Other => {
             let mut sink = OtherSink(ctx);
-            if other::rewrite(dec, facts.failed_login, &mut sink, val).is_err() {
+            if other::rewrite(dec, facts.event, &mut sink, val).is_err() {
                 return Err(col.name());
             }
         }
@@ -307,7 +307,9 @@ fn write_field(
         Column::Description => {
             tmp.clear();
             let mut i = 0;
-            if facts.failed_login || dec.starts_with(b"Login failed for the username '") {
+            if facts.event == other::Event::FailedLogin
+                || dec.starts_with(b"Login failed for the username '")
+            {
                 if let Some(r) = m::failed_login_name(dec) {
                     tmp.extend_from_slice(&dec[..r.start]);
                     tmp.extend_from_slice(REDACTED);

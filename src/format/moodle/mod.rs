@@ -577,11 +577,6 @@ pub fn failed_login_name(s: &[u8]) -> Option<std::ops::Range<usize>> {
     Some(p..q)
 }
 
-/// Is an event name that of a failed login?
-pub fn is_failed_login(eventname: &[u8]) -> bool {
-    eventname.ends_with(b"user_login_failed")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

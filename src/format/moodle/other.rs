@@ -87,9 +87,36 @@ pub fn detect(value: &[u8]) -> Option<Encoding> {
     }
 }
 
+/// What the row's event says about its `other` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Event {
+    /// Any event without special rules.
+    #[default]
+    Other,
+    /// `\core\event\user_login_failed`: its `username` is whatever was
+    /// typed (it can be a password) and is replaced by `REDACTED`.
+    FailedLogin,
+    /// `\core\event\config_log_created`: `value` and `oldvalue` are a site
+    /// setting before and after (a support contact's name, an SMTP password,
+    /// ...) and are replaced by `REDACTED`; `name` and `plugin` stay.
+    ConfigChange,
+}
+
+impl Event {
+    /// The event of a row with event name `eventname`.
+    pub fn of(eventname: &[u8]) -> Event {
+        if eventname.ends_with(b"user_login_failed") {
+            Event::FailedLogin
+        } else if eventname.ends_with(b"config_log_created") {
+            Event::ConfigChange
+        } else {
+            Event::Other
+        }
+    }
+}
+
 /// Rewrites an `other` value (already decoded from its CSV field) into
-/// `out`. `failed_login`: the row is a `user_login_failed` event, whose
-/// `username` is whatever was typed and is replaced by `REDACTED`.
+/// `out`, following the rules of the row's `event`.
 ///
 /// The encoding is chosen by [`detect`]; an empty (or all-space) value is
 /// copied as it is. Values are replaced according to the nearest key above
@@ -98,12 +125,16 @@ pub fn detect(value: &[u8]) -> Option<Encoding> {
 /// members whose key is an integer (`i:` keys, JSON keys such as `"3"`),
 /// take the key of the array or object that holds them:
 ///
-/// * `failed_login` and a key ending in `username`, or a key for which
-///   [`Sink::is_secret`] holds, and everything nested below such a key:
+/// * for [`Event::FailedLogin`] a key ending in `username`, for
+///   [`Event::ConfigChange`] the keys `value` and `oldvalue`, and a key for
+///   which [`Sink::is_secret`] holds, and everything nested below such a key:
 ///   strings and numbers become `"REDACTED"` (JSON, always quoted) or
 ///   `s:8:"REDACTED";` (PHP); `null` and booleans stay.
 /// * a key ending in `userid` or `userids`, or beginning with `userid`
-///   (`relateduserid`, `useridfrom`): a non-negative integer goes through
+///   (`relateduserid`, `useridfrom`), or one of `submitterid`, `graderid`,
+///   `reviewerid`, `authorid`, `assessorid`, `teacherid`, `studentid`,
+///   `memberid`, `senderid`, `recipientid`, `usermodified`, `loggedinas`:
+///   a non-negative integer goes through
 ///   [`Sink::user_id`] and is written bare when the result is a valid
 ///   integer of the encoding (else as a string); a string of ASCII digits
 ///   goes through `user_id` inside the string; any other non-empty string
@@ -122,12 +153,12 @@ pub fn detect(value: &[u8]) -> Option<Encoding> {
 /// error nothing is appended to `out`.
 pub fn rewrite(
     value: &[u8],
-    failed_login: bool,
+    event: Event,
     sink: &mut dyn Sink,
     out: &mut Vec<u8>,
 ) -> Result<(), OtherError> {
     let mark = out.len();
-    let result = rewrite_into(value, failed_login, sink, out);
+    let result = rewrite_into(value, event, sink, out);
     if result.is_err() {
         out.truncate(mark);
     }
@@ -136,7 +167,7 @@ pub fn rewrite(
 
 fn rewrite_into(
     value: &[u8],
-    failed_login: bool,
+    event: Event,
     sink: &mut dyn Sink,
     out: &mut Vec<u8>,
 ) -> Result<(), OtherError> {
@@ -153,7 +184,7 @@ fn rewrite_into(
         flushed: 0,
         out,
         sink,
-        failed_login,
+        event,
         scratch: Vec::new(),
         key: Vec::new(),
         php_values: 0,
@@ -219,17 +250,44 @@ fn all_digits(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(u8::is_ascii_digit)
 }
 
+/// Keys of user ids in Moodle's `other` that do not say `userid`.
+const USER_ID_KEYS: [&[u8]; 12] = [
+    b"submitterid",
+    b"graderid",
+    b"reviewerid",
+    b"authorid",
+    b"assessorid",
+    b"teacherid",
+    b"studentid",
+    b"memberid",
+    b"senderid",
+    b"recipientid",
+    b"usermodified",
+    b"loggedinas",
+];
+
 /// The role of a member with string key `key` (`None`: an integer key)
 /// inside a container whose role is `parent`.
-fn classify(key: Option<&[u8]>, parent: Role, failed_login: bool, sink: &dyn Sink) -> Role {
+fn classify(key: Option<&[u8]>, parent: Role, event: Event, sink: &dyn Sink) -> Role {
     let Some(key) = key else { return parent };
     if parent == Role::Redact || is_int_key(key) {
         return parent;
     }
-    if sink.is_secret(key) || (failed_login && ends_ci(key, b"username")) {
+    let redact = match event {
+        Event::FailedLogin => ends_ci(key, b"username"),
+        Event::ConfigChange => {
+            key.eq_ignore_ascii_case(b"value") || key.eq_ignore_ascii_case(b"oldvalue")
+        }
+        Event::Other => false,
+    };
+    if redact || sink.is_secret(key) {
         return Role::Redact;
     }
-    if ends_ci(key, b"userid") || ends_ci(key, b"userids") || starts_ci(key, b"userid") {
+    if ends_ci(key, b"userid")
+        || ends_ci(key, b"userids")
+        || starts_ci(key, b"userid")
+        || USER_ID_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
+    {
         return Role::UserId;
     }
     const NAMES: [&[u8]; 8] = [
@@ -400,7 +458,7 @@ struct Walker<'v, 'o, 's> {
     flushed: usize,
     out: &'o mut Vec<u8>,
     sink: &'s mut dyn Sink,
-    failed_login: bool,
+    event: Event,
     /// Decoded JSON strings / the sink's output for a PHP string.
     scratch: Vec<u8>,
     /// Decoded JSON keys.
@@ -547,7 +605,7 @@ impl Walker<'_, '_, '_> {
         } else {
             &src[cs..ce]
         };
-        Ok(classify(Some(key), parent, self.failed_login, &*self.sink))
+        Ok(classify(Some(key), parent, self.event, &*self.sink))
     }
 
     fn json_string(&mut self, role: Role) -> Result<(), OtherError> {
@@ -918,7 +976,7 @@ impl Walker<'_, '_, '_> {
             let child = match self.peek() {
                 Some(b'i') => {
                     self.php_int_token()?;
-                    classify(None, role, self.failed_login, &*self.sink)
+                    classify(None, role, self.event, &*self.sink)
                 }
                 Some(b's') => {
                     let (cs, ce) = self.php_string_token()?;
@@ -927,7 +985,7 @@ impl Walker<'_, '_, '_> {
                     if object {
                         key = unmangle(key);
                     }
-                    classify(Some(key), role, self.failed_login, &*self.sink)
+                    classify(Some(key), role, self.event, &*self.sink)
                 }
                 Some(b'}') => return Err(err(self.pos, "array count")),
                 None => return Err(err(self.pos, "truncated")),
@@ -1012,7 +1070,12 @@ mod tests {
         sink: &mut dyn Sink,
     ) -> Result<String, OtherError> {
         let mut out = b"prefix:".to_vec();
-        let r = rewrite(input, failed_login, sink, &mut out);
+        let event = if failed_login {
+            Event::FailedLogin
+        } else {
+            Event::Other
+        };
+        let r = rewrite(input, event, sink, &mut out);
         match r {
             Ok(()) => Ok(String::from_utf8_lossy(&out["prefix:".len()..]).into_owned()),
             Err(e) => {
@@ -1540,13 +1603,13 @@ mod tests {
 
         fn rw(input: &[u8], failed_login: bool) -> Vec<u8> {
             let mut out = Vec::new();
-            rewrite(
-                input,
-                failed_login,
-                &mut TestSink { letter_ids: false },
-                &mut out,
-            )
-            .unwrap_or_else(|e| panic!("{e} in {:?}", String::from_utf8_lossy(input)));
+            let event = if failed_login {
+                Event::FailedLogin
+            } else {
+                Event::Other
+            };
+            rewrite(input, event, &mut TestSink { letter_ids: false }, &mut out)
+                .unwrap_or_else(|e| panic!("{e} in {:?}", String::from_utf8_lossy(input)));
             out
         }
 
@@ -1564,7 +1627,7 @@ mod tests {
                 // Valid again (every s:LEN checked) and unchanged by a
                 // sink that changes nothing.
                 let mut again = Vec::new();
-                prop_assert!(rewrite(&out, false, &mut Identity, &mut again).is_ok());
+                prop_assert!(rewrite(&out, Event::Other, &mut Identity, &mut again).is_ok());
                 prop_assert_eq!(&again, &out);
                 prop_assert!(!contains(&out, b"10.1.2.3"));
                 // Without identity keys, a sink that changes nothing gives
@@ -1572,7 +1635,7 @@ mod tests {
                 let mut neutral = Vec::new();
                 php(&neutral_keys(&v), &mut neutral);
                 let mut same = Vec::new();
-                prop_assert!(rewrite(&neutral, false, &mut Identity, &mut same).is_ok());
+                prop_assert!(rewrite(&neutral, Event::Other, &mut Identity, &mut same).is_ok());
                 prop_assert_eq!(&same, &neutral);
             }
 
@@ -1596,14 +1659,14 @@ mod tests {
                     serde_json::to_vec_pretty(&json(&neutral_keys(&v))).unwrap()
                 };
                 let mut same = Vec::new();
-                prop_assert!(rewrite(&neutral, false, &mut Identity, &mut same).is_ok());
+                prop_assert!(rewrite(&neutral, Event::Other, &mut Identity, &mut same).is_ok());
                 prop_assert_eq!(&same, &neutral);
             }
 
             #[test]
             fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..64)) {
                 let mut out = Vec::new();
-                let a = rewrite(&data, false, &mut TestSink { letter_ids: false }, &mut out);
+                let a = rewrite(&data, Event::Other, &mut TestSink { letter_ids: false }, &mut out);
                 if a.is_err() {
                     prop_assert!(out.is_empty());
                 }
@@ -1613,5 +1676,30 @@ mod tests {
         fn contains(hay: &[u8], needle: &[u8]) -> bool {
             hay.windows(needle.len()).any(|w| w == needle)
         }
+    }
+
+    #[test]
+    fn user_ids_under_other_names_and_config_changes() {
+        assert_eq!(
+            ok(r#"{"submitterid":"5188","quizid":3,"graderid":7,"loggedinas":12}"#),
+            r#"{"submitterid":"95188","quizid":3,"graderid":97,"loggedinas":912}"#
+        );
+        let mut sink = TestSink { letter_ids: false };
+        let mut out = Vec::new();
+        let v = br#"{"name":"supportname","oldvalue":"Jane Doe","value":"L\u00e9a Rossi","plugin":null}"#;
+        rewrite(v, Event::ConfigChange, &mut sink, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"name":"supportname","oldvalue":"REDACTED","value":"REDACTED","plugin":null}"#
+        );
+        assert_eq!(
+            Event::of(br"\core\event\config_log_created"),
+            Event::ConfigChange
+        );
+        assert_eq!(
+            Event::of(br"\core\event\user_login_failed"),
+            Event::FailedLogin
+        );
+        assert_eq!(Event::of(br"\core\event\course_viewed"), Event::Other);
     }
 }
