@@ -363,6 +363,35 @@ pub fn survey(src: &Source, now: i64) -> (Vec<Step>, Vec<String>) {
     (steps, errors)
 }
 
+/// [`survey`] of every source of `cfg`, in order. A file matched by more
+/// than one source belongs to the first; the others are reported as errors
+/// (a config mistake) and leave it alone.
+pub fn survey_all(cfg: &Config, now: i64) -> (Vec<(&Source, Vec<Step>)>, Vec<String>) {
+    let mut claimed: std::collections::HashMap<PathBuf, String> = Default::default();
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for src in &cfg.sources {
+        let (steps, errs) = survey(src, now);
+        errors.extend(errs);
+        let mut mine = Vec::new();
+        for st in steps {
+            match claimed.get(&st.file) {
+                Some(first) => errors.push(format!(
+                    "{} is matched by sources \"{first}\" and \"{}\"; only \"{first}\" applies",
+                    st.file.display(),
+                    src.name
+                )),
+                None => {
+                    claimed.insert(st.file.clone(), src.name.clone());
+                    mine.push(st);
+                }
+            }
+        }
+        out.push((src, mine));
+    }
+    (out, errors)
+}
+
 /// One line of the audit log. Holds no content of any log.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
@@ -517,9 +546,9 @@ pub struct Violation {
 pub fn check(cfg: &Config, now: i64) -> (Vec<Violation>, Vec<String>) {
     let mut v = Vec::new();
     let mut errors = Vec::new();
-    for src in &cfg.sources {
-        let (steps, errs) = survey(src, now);
-        errors.extend(errs);
+    let (surveyed, errs) = survey_all(cfg, now);
+    errors.extend(errs);
+    for (src, steps) in surveyed {
         for s in steps.iter().filter(|s| s.due()) {
             let why = match s.action {
                 Action::Prune => format!(
@@ -628,9 +657,9 @@ pub fn rotate(
         )?;
     }
     let mut rw: Option<Rewriter> = None;
-    for src in &cfg.sources {
-        let (steps, errs) = survey(src, now);
-        report.errors.extend(errs);
+    let (surveyed, errs) = survey_all(cfg, now);
+    report.errors.extend(errs);
+    for (src, steps) in surveyed {
         for s in steps.into_iter().filter(Step::due) {
             let res = match s.action {
                 Action::Delete => do_delete(&s, dry_run),

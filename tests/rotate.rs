@@ -485,3 +485,23 @@ fn anonymize_takes_its_defaults_from_the_config() {
     assert!(out.starts_with("192.0.2.0 "), "{out}");
     assert!(out.contains("ticket2=REDACTED&x=REDACTED"), "{out}");
 }
+
+#[test]
+fn a_file_of_two_sources_belongs_to_the_first() {
+    let t = Tree::new();
+    let f = t.write("logs/a.log", &access_log(0..3));
+    let root = t.w.dir.path().display().to_string();
+    let cfg = t.config(&format!(
+        "[[source]]\nname = \"first\"\npaths = [\"{root}/logs/*.log\"]\nkind = \"access\"\nwindow = \"1y\"\naction = \"delete\"\n\n\
+         [[source]]\nname = \"second\"\npaths = [\"{root}/logs/a.*\"]\nkind = \"access\"\nwindow = \"1d\"\naction = \"delete\"\n"
+    ));
+    let out = t.rotate(&cfg, T0 + 30 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("is matched by sources \"first\" and \"second\"; only \"first\" applies"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(f.exists(), "the first source's window (1 year) applies");
+}
