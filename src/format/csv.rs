@@ -74,6 +74,73 @@ enum Next {
 }
 
 impl Dialect {
+    /// The end of a quoted field's quoted part: `i` is just after its
+    /// opening quote; returns the index just after the closing quote, or
+    /// `None` when `data` ends first (or right after a `"` that could be the
+    /// first of `""`).
+    #[inline]
+    fn closing_quote(&self, data: &[u8], mut i: usize) -> Option<usize> {
+        loop {
+            let hit = match self.escape {
+                Escape::Double => memchr::memchr(QUOTE, &data[i..]),
+                Escape::Backslash => memchr::memchr2(QUOTE, b'\\', &data[i..]),
+            };
+            let j = i + hit?;
+            if data[j] == b'\\' {
+                i = j + 2;
+                if i > data.len() {
+                    return None;
+                }
+                continue;
+            }
+            if self.escape == Escape::Double && data.get(j + 1) == Some(&QUOTE) {
+                i = j + 2;
+                continue;
+            }
+            if j + 1 == data.len() {
+                return None;
+            }
+            return Some(j + 1);
+        }
+    }
+
+    /// The first delimiter or line feed at or after `i` outside of
+    /// backslash escapes (unquoted text). Fields are mostly short, so the
+    /// first bytes are looked at one by one before a vectorised search.
+    #[inline]
+    fn unquoted_end(&self, data: &[u8], mut i: usize) -> Option<usize> {
+        let d = self.delimiter;
+        let backslash = self.escape == Escape::Backslash;
+        let short = data.len().min(i + 24);
+        while i < short {
+            let b = data[i];
+            if b == d || b == b'\n' {
+                return Some(i);
+            }
+            if backslash && b == b'\\' {
+                i += 2;
+                continue;
+            }
+            i += 1;
+        }
+        loop {
+            if i >= data.len() {
+                return None;
+            }
+            let hit = if backslash {
+                memchr::memchr3(d, b'\n', b'\\', &data[i..])
+            } else {
+                memchr::memchr2(d, b'\n', &data[i..])
+            };
+            let j = i + hit?;
+            if data[j] == b'\\' {
+                i = j + 2;
+                continue;
+            }
+            return Some(j);
+        }
+    }
+
     /// Scans the field starting at `start` in `data`.
     fn field_end(&self, data: &[u8], start: usize) -> FieldEnd {
         let eof = |dirty| FieldEnd {
@@ -84,63 +151,25 @@ impl Dialect {
         let mut i = start;
         let mut dirty = false;
         if data.get(i) == Some(&QUOTE) {
-            i += 1;
-            loop {
-                let hit = match self.escape {
-                    Escape::Double => memchr::memchr(QUOTE, &data[i..]),
-                    Escape::Backslash => memchr::memchr2(QUOTE, b'\\', &data[i..]),
-                };
-                let Some(p) = hit else {
-                    return eof(false);
-                };
-                let j = i + p;
-                if data[j] == b'\\' {
-                    i = j + 2;
-                    if i > data.len() {
-                        return eof(false);
-                    }
-                    continue;
-                }
-                if self.escape == Escape::Double && data.get(j + 1) == Some(&QUOTE) {
-                    i = j + 2;
-                    continue;
-                }
-                if j + 1 == data.len() {
-                    // `"` last: a closing quote, or the first of `""`.
-                    return eof(false);
-                }
-                i = j + 1;
-                dirty = !matches!(data[i], b'\n' | b'\r') && data[i] != self.delimiter;
-                break;
-            }
+            let Some(after) = self.closing_quote(data, i + 1) else {
+                return eof(false);
+            };
+            i = after;
+            dirty = !matches!(data[i], b'\n' | b'\r') && data[i] != self.delimiter;
         }
         // Unquoted bytes (or bytes after a closing quote, which belong to the
         // same field, as in the csv crate).
-        loop {
-            let hit = match self.escape {
-                Escape::Double => memchr::memchr2(self.delimiter, b'\n', &data[i..]),
-                Escape::Backslash => memchr::memchr3(self.delimiter, b'\n', b'\\', &data[i..]),
-            };
-            let Some(p) = hit else {
-                return eof(dirty);
-            };
-            let j = i + p;
-            let next = match data[j] {
-                b'\\' if self.escape == Escape::Backslash => {
-                    i = j + 2;
-                    if i > data.len() {
-                        return eof(dirty);
-                    }
-                    continue;
-                }
-                b'\n' => Next::LineFeed,
-                _ => Next::Delimiter,
-            };
-            return FieldEnd {
+        match self.unquoted_end(data, i) {
+            None => eof(dirty),
+            Some(j) => FieldEnd {
                 end: j,
-                next,
+                next: if data[j] == b'\n' {
+                    Next::LineFeed
+                } else {
+                    Next::Delimiter
+                },
                 dirty,
-            };
+            },
         }
     }
 
@@ -215,14 +244,40 @@ impl Dialect {
     /// The length of the record at the start of `data`, including its line
     /// feed, or `None` when `data` holds no complete record (the record's
     /// line feed is still to come, or `data` ends right after a quote).
+    ///
+    /// Agrees with [`Dialect::split`] without looking at every delimiter: a
+    /// quote opens a quoted field only at the start of a field (the record's
+    /// start, or after a delimiter that is not backslash-escaped); other
+    /// quotes are literal.
     pub fn record_end(&self, data: &[u8]) -> Option<usize> {
+        let backslash = self.escape == Escape::Backslash;
         let mut i = 0;
+        // A byte escaped by a backslash outside quotes.
+        let mut escaped = usize::MAX;
         loop {
-            let f = self.field_end(data, i);
-            match f.next {
-                Next::Delimiter => i = f.end + 1,
-                Next::LineFeed => return Some(f.end + 1),
-                Next::Eof => return None,
+            let hit = if backslash {
+                memchr::memchr3(QUOTE, b'\n', b'\\', &data[i..])
+            } else {
+                memchr::memchr2(QUOTE, b'\n', &data[i..])
+            };
+            let p = i + hit?;
+            match data[p] {
+                b'\n' => return Some(p + 1),
+                b'\\' => {
+                    escaped = p + 1;
+                    i = p + 2;
+                    if i > data.len() {
+                        return None;
+                    }
+                }
+                _ => {
+                    let field_start = p == 0 || (data[p - 1] == self.delimiter && p - 1 != escaped);
+                    i = if field_start {
+                        self.closing_quote(data, p + 1)?
+                    } else {
+                        p + 1
+                    };
+                }
             }
         }
     }
@@ -273,41 +328,45 @@ impl Dialect {
     /// Appends the value of raw field `raw` to `out`: quotes removed, escapes
     /// undone.
     pub fn decode(&self, raw: &[u8], out: &mut Vec<u8>) {
-        let mut i = 0;
-        let mut quoted = false;
+        let backslash = self.escape == Escape::Backslash;
+        let mut quoted = raw.first() == Some(&QUOTE);
+        let mut i = usize::from(quoted);
         while i < raw.len() {
-            let b = raw[i];
-            if b == QUOTE && i == 0 {
-                quoted = true;
-                i += 1;
-                continue;
-            }
-            if self.escape == Escape::Backslash && b == b'\\' && i + 1 < raw.len() {
-                out.push(match raw[i + 1] {
-                    b'0' => 0,
-                    b'b' => 8,
-                    b'n' => b'\n',
-                    b'r' => b'\r',
-                    b't' => b'\t',
-                    b'Z' => 0x1a,
-                    c => c,
-                });
-                i += 2;
-                continue;
-            }
-            if quoted && b == QUOTE {
-                if self.escape == Escape::Double && raw.get(i + 1) == Some(&QUOTE) {
-                    out.push(QUOTE);
-                    i += 2;
-                    continue;
+            // Copy the run up to the next byte that means something here.
+            let hit = match (quoted, backslash) {
+                (false, false) => None,
+                (true, false) => memchr::memchr(QUOTE, &raw[i..]),
+                (false, true) => memchr::memchr(b'\\', &raw[i..]),
+                (true, true) => memchr::memchr2(QUOTE, b'\\', &raw[i..]),
+            };
+            let Some(p) = hit else {
+                out.extend_from_slice(&raw[i..]);
+                return;
+            };
+            out.extend_from_slice(&raw[i..i + p]);
+            i += p;
+            if raw[i] == b'\\' {
+                match raw.get(i + 1) {
+                    Some(&c) => out.push(match c {
+                        b'0' => 0,
+                        b'b' => 8,
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'Z' => 0x1a,
+                        c => c,
+                    }),
+                    None => out.push(b'\\'),
                 }
+                i += 2;
+            } else if !backslash && raw.get(i + 1) == Some(&QUOTE) {
+                out.push(QUOTE);
+                i += 2;
+            } else {
                 // The closing quote; any bytes after it are kept as they are.
                 quoted = false;
                 i += 1;
-                continue;
             }
-            out.push(b);
-            i += 1;
         }
     }
 
@@ -552,7 +611,41 @@ y""#
             rows
         }
 
+        /// The record end found field by field, as `split` walks records.
+        fn record_end_by_fields(d: &Dialect, data: &[u8]) -> Option<usize> {
+            let mut i = 0;
+            loop {
+                let f = d.field_end(data, i);
+                match f.next {
+                    Next::Delimiter => i = f.end + 1,
+                    Next::LineFeed => return Some(f.end + 1),
+                    Next::Eof => return None,
+                }
+            }
+        }
+
         proptest! {
+            /// `record_end`, which skips delimiters, ends records exactly
+            /// where the field-by-field walk does, on any bytes.
+            #[test]
+            fn record_end_agrees_with_the_field_walk(
+                data in proptest::collection::vec(prop::sample::select(b"ab,;\t\"\\\n\r".to_vec()), 0..40),
+                delim in prop::sample::select(vec![b',', b';', b'\t']),
+                backslash in any::<bool>(),
+            ) {
+                let d = Dialect { delimiter: delim, escape: if backslash { Escape::Backslash } else { Escape::Double } };
+                let mut pos = 0;
+                while pos <= data.len() {
+                    let rest = &data[pos..];
+                    let a = d.record_end(rest);
+                    prop_assert_eq!(a, record_end_by_fields(&d, rest), "at {} of {:?}", pos, String::from_utf8_lossy(&data));
+                    match a {
+                        Some(n) => pos += n,
+                        None => break,
+                    }
+                }
+            }
+
             /// The csv crate is the oracle: whatever it writes (RFC 4180,
             /// any delimiter, quoting as needed or always), the records and
             /// fields found here decode to what it was given, and every
