@@ -35,7 +35,7 @@ pub const EXIT_LOST: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 const EXIT_HELP: &str = "\
-Exit status:
+Exit status of anonymize (each command's --help gives its own):
   0      every line read was written (rewritten, scrubbed or blank), or left
          out by --since/--until
   1      the run finished but lost data: lines left out (--on-unparsed drop)
