@@ -481,25 +481,19 @@ fn run_input(
         },
         (None, None) => unreachable!("an input is mapped or streamed"),
     };
-    let fmt = cfg.format.unwrap_or_else(|| format::detect(sample));
+    let (fmt, schema) = format::detect_with_schema(sample, cfg.format);
     summary.format = fmt;
-    let schema = match fmt.moodle_kind() {
-        Some(kind) => match Schema::from_sample(sample, Some(kind)) {
-            Some(s) => Some(s),
-            None => {
-                summary.error = Some(format!(
-                    "{name}: not a {} export: its first line is not a header anonlog can map to columns",
-                    fmt.name()
-                ));
-                return Ok(OneInput {
-                    summary,
-                    aborted,
-                    broken_pipe,
-                });
-            }
-        },
-        None => None,
-    };
+    if fmt.moodle_kind().is_some() && schema.is_none() {
+        summary.error = Some(format!(
+            "{name}: not a {} export: its first line is not a header anonlog can map to columns",
+            fmt.name()
+        ));
+        return Ok(OneInput {
+            summary,
+            aborted,
+            broken_pipe,
+        });
+    }
     let framing = schema
         .as_ref()
         .map_or(Framing::Lines, |s| Framing::Csv(s.dialect));

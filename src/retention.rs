@@ -77,11 +77,7 @@ struct Reader {
 
 impl Reader {
     fn new(data: &[u8], forced: Option<Format>) -> Reader {
-        let sample = &data[..data.len().min(format::SAMPLE_LEN)];
-        let format = forced.unwrap_or_else(|| format::detect(sample));
-        let schema = format
-            .moodle_kind()
-            .and_then(|k| Schema::from_sample(sample, Some(k)));
+        let (format, schema) = format::detect_with_schema(data, forced);
         let framing = schema
             .as_ref()
             .map_or(Framing::Lines, |s| Framing::Csv(s.dialect));

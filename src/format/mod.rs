@@ -87,6 +87,22 @@ pub fn detect(sample: &[u8]) -> Format {
     }
 }
 
+/// The format of an input, `forced` or detected from `sample` (its first
+/// bytes, up to [`SAMPLE_LEN`]), and for a Moodle export its schema. The
+/// schema is `None` when the format is not a Moodle one, or when a Moodle
+/// format was forced on a sample whose header does not map to columns.
+pub fn detect_with_schema(
+    sample: &[u8],
+    forced: Option<Format>,
+) -> (Format, Option<moodle::Schema>) {
+    let sample = &sample[..sample.len().min(SAMPLE_LEN)];
+    let format = forced.unwrap_or_else(|| detect(sample));
+    let schema = format
+        .moodle_kind()
+        .and_then(|k| moodle::Schema::from_sample(sample, Some(k)));
+    (format, schema)
+}
+
 /// The time of a line that no parser understood, when it starts with (or
 /// has after one leading word) a timestamp anonlog knows: a CLF `[...]` time
 /// anywhere, ISO 8601 (`2020-04-14T15:57:14.463-04:00`, `... 17:33:24,165Z`),
