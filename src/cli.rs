@@ -6,6 +6,7 @@
 mod keys;
 mod rotate;
 mod signals;
+mod stats;
 
 use std::io::Write;
 use std::num::NonZeroUsize;
@@ -87,6 +88,12 @@ enum Command {
     /// log. For cron and systemd timers; safe to run twice at once.
     #[command(after_help = rotate::HELP)]
     Rotate(rotate::RotateArgs),
+    /// De-identified statistics for researchers: counts per window,
+    /// dimension and value (courses, activities, events, hours, status,
+    /// origins, browsers, BigBlueButton meetings), with distinct users, small
+    /// cells suppressed and optional differential-privacy noise.
+    #[command(after_help = stats::HELP)]
+    Stats(stats::StatsArgs),
 }
 
 const CHECK_HELP: &str = "\
@@ -355,7 +362,7 @@ struct AnonymizeArgs {
 
 /// Input formats for `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum FormatArg {
+pub(crate) enum FormatArg {
     /// Detect per input.
     Auto,
     /// Apache/nginx access logs: common, combined, vhost_combined, nginx
@@ -374,6 +381,20 @@ enum FormatArg {
     /// No structure: scrub every line (addresses, e-mail addresses, secret
     /// and identity parameters).
     Generic,
+}
+
+impl FormatArg {
+    /// The forced format, or `None` to detect.
+    fn format(self) -> Option<Format> {
+        match self {
+            FormatArg::Auto => None,
+            FormatArg::Access => Some(Format::Access),
+            FormatArg::Bbb => Some(Format::Bbb),
+            FormatArg::MoodleLogstore => Some(Format::MoodleLogstore),
+            FormatArg::MoodleReport => Some(Format::MoodleReport),
+            FormatArg::Generic => Some(Format::Generic),
+        }
+    }
 }
 
 /// Choices for `--user-agent`.
@@ -438,6 +459,7 @@ impl Cli {
             Command::Erase(a) => keys::erase(&a),
             Command::Check(a) => check(a),
             Command::Rotate(a) => rotate::run(&a),
+            Command::Stats(a) => stats::run(a),
         };
         match result {
             Ok(code) => ExitCode::from(code),
@@ -548,14 +570,7 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
     };
     let cfg = RunConfig {
         inputs,
-        format: match a.format {
-            FormatArg::Auto => None,
-            FormatArg::Access => Some(Format::Access),
-            FormatArg::Bbb => Some(Format::Bbb),
-            FormatArg::MoodleLogstore => Some(Format::MoodleLogstore),
-            FormatArg::MoodleReport => Some(Format::MoodleReport),
-            FormatArg::Generic => Some(Format::Generic),
-        },
+        format: a.format.format(),
         threads: a
             .threads
             .map(NonZeroUsize::get)

@@ -33,6 +33,7 @@ pub mod keyring;
 pub mod output;
 pub mod pipeline;
 pub mod pseudonym;
+pub mod research;
 pub mod retention;
 pub mod rewrite;
 pub mod scrub;

@@ -13,3 +13,4 @@ mod keyring;
 mod moodle;
 mod paths;
 mod rotate;
+mod stats;

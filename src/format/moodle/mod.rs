@@ -147,6 +147,103 @@ pub struct Schema {
     /// The first record is a header (`false`: a headerless dump such as
     /// MySQL's `INTO OUTFILE`, whose columns are the table's own order).
     pub header: bool,
+    /// Which Moodle fact each column holds, where statistics need it.
+    pub facets: Vec<Option<Facet>>,
+}
+
+/// A Moodle fact a column holds (for statistics; columns kept as they are
+/// in the output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facet {
+    /// A course id (`courseid`) or short name (the report's Course).
+    Course,
+    /// The component (`mod_forum`, `core`; the report's Component).
+    Component,
+    /// The event (`eventname`; the report's Event name).
+    Event,
+    /// CRUD.
+    Crud,
+    /// Education level.
+    Edulevel,
+    /// Origin.
+    Origin,
+}
+
+/// Header names of the facets, in every language anonlog reads.
+const FACETS: &[(&str, Facet)] = &[
+    ("courseid", Facet::Course),
+    ("course", Facet::Course),
+    ("kurs", Facet::Course),
+    ("cours", Facet::Course),
+    ("curso", Facet::Course),
+    ("component", Facet::Component),
+    ("komponente", Facet::Component),
+    ("composant", Facet::Component),
+    ("componente", Facet::Component),
+    ("eventname", Facet::Event),
+    ("event name", Facet::Event),
+    ("ereignisname", Facet::Event),
+    ("nom de l'événement", Facet::Event),
+    ("nombre del evento", Facet::Event),
+    ("nombre evento", Facet::Event),
+    ("crud", Facet::Crud),
+    ("edulevel", Facet::Edulevel),
+    ("origin", Facet::Origin),
+    ("ursprung", Facet::Origin),
+    ("herkunft", Facet::Origin),
+    ("origine", Facet::Origin),
+    ("origen", Facet::Origin),
+];
+
+impl Schema {
+    /// Fills [`Schema::facets`] from header names (`names`), or, for a report
+    /// recognised by its shape, from the columns' positions.
+    fn with_facets(mut self, names: &[String], by_position: bool) -> Schema {
+        self.facets = if by_position {
+            let n = self.columns.len();
+            let tail: &[Option<Facet>] = if self.columns.ends_with(&REPORT_9) {
+                &[
+                    None,
+                    None,
+                    None,
+                    None,
+                    Some(Facet::Component),
+                    Some(Facet::Event),
+                    None,
+                    Some(Facet::Origin),
+                    None,
+                ]
+            } else {
+                &[
+                    None,
+                    None,
+                    Some(Facet::Component),
+                    Some(Facet::Event),
+                    None,
+                    Some(Facet::Origin),
+                    None,
+                ]
+            };
+            let mut f = vec![None; n - tail.len()];
+            if let Some(last) = f.last_mut() {
+                // A leading Course column of a site-level report.
+                if names.len() == n && !names[n - tail.len() - 1].starts_with("unnamed") {
+                    *last = Some(Facet::Course);
+                }
+            }
+            f.extend_from_slice(tail);
+            f
+        } else {
+            names
+                .iter()
+                .map(|n| {
+                    let bare = n.rsplit('.').next().unwrap_or(n);
+                    FACETS.iter().find(|(k, _)| *k == bare).map(|(_, f)| *f)
+                })
+                .collect()
+        };
+        self
+    }
 }
 
 /// The columns of `logstore_standard_log` and their roles.
@@ -347,35 +444,36 @@ impl Schema {
             })
             .collect();
         if known >= 2 && (personal >= 1 || forced) {
-            return Some(Schema {
+            let s = Schema {
                 kind: Kind::Logstore,
                 dialect,
                 columns,
                 lang: Lang::Unknown,
                 header: true,
-            });
+                facets: Vec::new(),
+            };
+            return Some(s.with_facets(header, false));
         }
         // No header: the table's own column order, recognised by the event
         // name in the second field (`\core\event\...`).
         let event = header
             .get(1)
             .is_some_and(|e| e.starts_with('\\') && e.contains("\\event\\"));
-        let columns: Vec<Column> = match header.len() {
-            21 => LOGSTORE.iter().map(|(_, c)| *c).collect(),
-            20 => LOGSTORE
-                .iter()
-                .filter(|(n, _)| *n != "anonymous")
-                .map(|(_, c)| *c)
-                .collect(),
+        let table: Vec<&(&str, Column)> = match header.len() {
+            21 => LOGSTORE.iter().collect(),
+            20 => LOGSTORE.iter().filter(|(n, _)| *n != "anonymous").collect(),
             _ => return None,
         };
-        event.then_some(Schema {
+        let names: Vec<String> = table.iter().map(|(n, _)| n.to_string()).collect();
+        let s = Schema {
             kind: Kind::Logstore,
             dialect,
-            columns,
+            columns: table.iter().map(|(_, c)| *c).collect(),
             lang: Lang::Unknown,
             header: false,
-        })
+            facets: Vec::new(),
+        };
+        event.then(|| s.with_facets(&names, false))
     }
 
     fn report(
@@ -408,13 +506,15 @@ impl Schema {
         if all_known && has(Column::ReportTime) && has(Column::Description) {
             let langs = [Lang::En, Lang::De, Lang::Fr, Lang::Es];
             let best = (0..4).max_by_key(|&i| (votes[i], 4 - i)).unwrap_or(0);
-            return Some(Schema {
+            let s = Schema {
                 kind: Kind::Report,
                 dialect,
                 columns,
                 lang: langs[best],
                 header: true,
-            });
+                facets: Vec::new(),
+            };
+            return Some(s.with_facets(header, false));
         }
         // By shape: a leading Course column, then the 9 or 7 columns.
         let (course, body): (usize, &[Column]) = match names.len() {
@@ -436,13 +536,15 @@ impl Schema {
         }
         let mut columns = vec![Column::Keep; lead + course];
         columns.extend_from_slice(body);
-        Some(Schema {
+        let s = Schema {
             kind: Kind::Report,
             dialect,
             columns,
             lang: Lang::Unknown,
             header: true,
-        })
+            facets: Vec::new(),
+        };
+        Some(s.with_facets(header, true))
     }
 
     /// The position of the first column with role `c`.
@@ -633,6 +735,8 @@ mod tests {
         let de = "Kurs,Zeit,Vollständiger Name,Betroffene/r Nutzer/in,Kontext des Ereignisses,Komponente,Ereignisname,Beschreibung,Ursprung,IP-Adresse\n";
         let s = Schema::from_sample(de.as_bytes(), None).unwrap();
         assert_eq!(s.lang, Lang::De);
+        assert_eq!(s.facets[0], Some(Facet::Course));
+        assert_eq!(s.facets[5], Some(Facet::Component));
         assert_eq!(s.columns[0], Column::Keep);
         assert_eq!(s.columns[2], Column::FullName);
         let fr = "Heure;Nom complet de l'utilisateur;Utilisateur concerné;Contexte de l'événement;Composant;Nom de l'événement;Description;Origine;Adresse IP\n";
@@ -650,6 +754,9 @@ mod tests {
         let s = Schema::from_sample(it.as_bytes(), None).unwrap();
         assert_eq!((s.kind, s.lang), (Kind::Report, Lang::Unknown));
         assert_eq!(s.columns.to_vec(), REPORT_9.to_vec());
+        assert_eq!(s.facets[4], Some(Facet::Component));
+        assert_eq!(s.facets[5], Some(Facet::Event));
+        assert_eq!(s.facets[7], Some(Facet::Origin));
         // Only the header: not enough to go by, unless forced.
         let head = it.lines().next().unwrap().as_bytes();
         assert!(Schema::from_sample(head, None).is_none());

@@ -1,0 +1,329 @@
+//! `anonlog stats` and `anonlog stats merge`: reads inputs (or partial
+//! states), and writes the tables, the metadata and optionally a partial
+//! state (the counting and the privacy rules are [`anonlog::research`]).
+
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use anonlog::input::Input;
+use anonlog::keyring::parse_duration;
+use anonlog::pseudonym::Key;
+use anonlog::research::{self, privacy, Partial, ReadConfig, State, UserHasher};
+use anonlog::{Error, ErrorKind};
+
+use super::{FormatArg, EXIT_OK};
+
+/// Extra help text.
+pub const HELP: &str = "\
+Writes into --out DIR: stats.csv and stats.json (one row per window,
+dimension and value: events, distinct users; for BigBlueButton meetings also
+participants, minutes and peak concurrency) and metadata.json (window, K,
+epsilon, inputs, row counts). Cells describing fewer than --min-users users
+are left out, with complementary suppression (see README, \"Statistics\").
+
+Examples:
+  anonlog stats -k /etc/anonlog/stats.key --out stats/ access.anon.log logstore.csv
+  anonlog stats -k KEY --partial web1.state /var/log/anonlog/access.*.log
+  anonlog stats merge --out stats/ web1.state web2.state
+
+Exit status:
+  0  tables written
+  2  usage, key or I/O error";
+
+/// The options of `anonlog stats`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct StatsArgs {
+    #[command(subcommand)]
+    merge: Option<StatsCommand>,
+    /// Input files (any format anonlog reads, raw or anonymized; `-` or none
+    /// means standard input).
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    run: RunArgs,
+    /// The key that hashes identities (a file made by `anonlog key init`).
+    /// Needed for --partial, so that states of several hosts count the same
+    /// person once; without it a random key of this run is used.
+    #[arg(short = 'k', long, value_name = "PATH", env = "ANONLOG_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    /// Window length: 1d, 7d, 30d or any duration; windows are aligned like
+    /// key epochs (from Monday 1970-01-05 00:00 UTC), times are UTC.
+    #[arg(long, value_name = "LENGTH", default_value = "7d")]
+    window: String,
+    /// Input format (default: detected per input).
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    format: FormatArg,
+    /// Worker threads [default: number of cores].
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<NonZeroUsize>,
+}
+
+#[derive(Debug, Subcommand)]
+enum StatsCommand {
+    /// Combine partial states (--partial) of several hosts or days into the
+    /// tables one run over all their inputs would give.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// Partial state files.
+    #[arg(value_name = "PARTIAL", required = true)]
+    partials: Vec<PathBuf>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// What both forms share: privacy settings and outputs.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Write stats.csv, stats.json and metadata.json into DIR (created as
+    /// needed).
+    #[arg(long, value_name = "DIR", required_unless_present = "partial")]
+    out: Option<PathBuf>,
+    /// K: leave out every cell that describes fewer than K distinct users.
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    min_users: u64,
+    /// Add differential-privacy noise with budget E, split equally over all
+    /// tables and their two measures.
+    #[arg(long, value_name = "E")]
+    epsilon: Option<f64>,
+    /// With --epsilon: each user counts in at most N cells per table.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    max_cells: usize,
+    /// With --epsilon: each user counts at most N events per cell.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    max_events: u64,
+    /// Also write the counting state to FILE, for `anonlog stats merge`.
+    /// It holds keyed hashes of users: treat it like pseudonymized logs.
+    #[arg(long, value_name = "FILE")]
+    partial: Option<PathBuf>,
+}
+
+impl RunArgs {
+    fn options(&self) -> Result<privacy::Options, Error> {
+        if let Some(e) = self.epsilon {
+            if !(e.is_finite() && e > 0.0) {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("--epsilon {e}: give a positive number such as 1 or 0.5"),
+                ));
+            }
+        }
+        if self.min_users == 0 {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "--min-users must be at least 1",
+            ));
+        }
+        Ok(privacy::Options {
+            min_users: self.min_users,
+            epsilon: self.epsilon,
+            max_cells: self.max_cells,
+            max_events: self.max_events,
+        })
+    }
+}
+
+/// Runs `anonlog stats` (or `stats merge`).
+pub fn run(a: StatsArgs) -> Result<u8, Error> {
+    if let Some(StatsCommand::Merge(m)) = a.merge {
+        return merge(m);
+    }
+    let opts = a.run.options()?;
+    let window = parse_duration(&a.window)?;
+    if window == 0 {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "--window must be longer than 0",
+        ));
+    }
+    let key =
+        match &a.key_file {
+            Some(p) => Key::load(p)?,
+            None if a.run.partial.is_some() => return Err(Error::new(
+                ErrorKind::Usage,
+                "--partial needs --key-file: states hashed with different keys cannot be merged",
+            )),
+            None => Key::generate()?,
+        };
+    let hasher = UserHasher::new(&key);
+    let cfg = ReadConfig {
+        format: a.format.format(),
+        threads: a
+            .threads
+            .map(NonZeroUsize::get)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get)),
+        block_size: 1 << 20,
+    };
+    let mut state = State::new(window);
+    let inputs: Vec<Input> = if a.files.is_empty() {
+        vec![Input::Stdin]
+    } else {
+        a.files
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::Path(p.clone())
+                }
+            })
+            .collect()
+    };
+    for input in &inputs {
+        state
+            .add_input(input, &cfg, &hasher)
+            .map_err(|e| Error::io(&input.display(), &e))?;
+    }
+    finish(state, &a.run, &opts, &hasher.fingerprint())
+}
+
+fn merge(m: MergeArgs) -> Result<u8, Error> {
+    let opts = m.run.options()?;
+    let mut state: Option<State> = None;
+    let mut key: Option<String> = None;
+    for p in &m.partials {
+        let text = std::fs::read(p)
+            .map_err(|e| Error::io(&format!("cannot read partial {}", p.display()), &e))?;
+        let part: Partial = serde_json::from_slice(&text).map_err(|e| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("{}: not an anonlog stats partial: {e}", p.display()),
+            )
+        })?;
+        if part.anonlog_stats_partial != 1 {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!("{}: a partial of another version", p.display()),
+            ));
+        }
+        match &key {
+            Some(k) if *k != part.key => {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!(
+                        "{}: made with another key than {}; its users cannot be counted together",
+                        p.display(),
+                        m.partials[0].display()
+                    ),
+                ))
+            }
+            _ => key = Some(part.key.clone()),
+        }
+        let s = State::from_partial(part);
+        match &mut state {
+            None => state = Some(s),
+            Some(acc) if acc.window != s.window => {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!(
+                        "{}: windows of {} s, not {} s like the others",
+                        p.display(),
+                        s.window,
+                        acc.window
+                    ),
+                ))
+            }
+            Some(acc) => acc.merge(s),
+        }
+    }
+    let state = state.expect("at least one partial (required by clap)");
+    finish(state, &m.run, &opts, key.as_deref().unwrap_or_default())
+}
+
+/// The metadata file.
+#[derive(Serialize)]
+struct Metadata<'a> {
+    anonlog_version: &'static str,
+    window_seconds: u64,
+    window_alignment: &'static str,
+    time_zone: &'static str,
+    min_users: u64,
+    epsilon: Option<f64>,
+    max_cells_per_user: Option<usize>,
+    max_events_per_user_and_cell: Option<u64>,
+    inputs: &'a [research::InputInfo],
+    rows: u64,
+    privacy: &'a privacy::Report,
+    columns: [&'static str; 9],
+}
+
+fn finish(
+    mut state: State,
+    run: &RunArgs,
+    opts: &privacy::Options,
+    fingerprint: &str,
+) -> Result<u8, Error> {
+    if let Some(p) = &run.partial {
+        // The partial keeps meetings open, so that parts merge exactly.
+        let part = state.to_partial(fingerprint);
+        let json = serde_json::to_vec(&part).expect("plain values serialize");
+        write_file(p, &json)?;
+    }
+    let Some(dir) = &run.out else {
+        return Ok(EXIT_OK);
+    };
+    state.close_meetings();
+    let (rows, report) = research::tables(&state, opts);
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(&format!("cannot create {}", dir.display()), &e))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in &rows {
+        w.serialize(r)
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write CSV: {e}")))?;
+    }
+    let csv = w
+        .into_inner()
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write CSV: {e}")))?;
+    let csv = if rows.is_empty() {
+        b"window_start,window_end,dimension,value,events,users,participants,minutes,peak_concurrency\n".to_vec()
+    } else {
+        csv
+    };
+    write_file(&dir.join("stats.csv"), &csv)?;
+    let mut json = serde_json::to_vec_pretty(&rows).expect("plain values serialize");
+    json.push(b'\n');
+    write_file(&dir.join("stats.json"), &json)?;
+    let meta = Metadata {
+        anonlog_version: env!("CARGO_PKG_VERSION"),
+        window_seconds: state.window,
+        window_alignment: "from Monday 1970-01-05 00:00 UTC, like key epochs",
+        time_zone: "UTC",
+        min_users: opts.min_users,
+        epsilon: opts.epsilon,
+        max_cells_per_user: opts.epsilon.map(|_| opts.max_cells),
+        max_events_per_user_and_cell: opts.epsilon.map(|_| opts.max_events),
+        inputs: &state.inputs,
+        rows: rows.len() as u64,
+        privacy: &report,
+        columns: [
+            "window_start",
+            "window_end",
+            "dimension",
+            "value",
+            "events",
+            "users",
+            "participants",
+            "minutes",
+            "peak_concurrency",
+        ],
+    };
+    let mut json = serde_json::to_vec_pretty(&meta).expect("plain values serialize");
+    json.push(b'\n');
+    write_file(&dir.join("metadata.json"), &json)?;
+    Ok(EXIT_OK)
+}
+
+fn write_file(p: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let mut f = anonlog::output::AtomicFile::create(p)
+        .map_err(|e| Error::io(&format!("cannot write {}", p.display()), &e))?;
+    f.write_all(bytes)
+        .and_then(|()| f.commit())
+        .map_err(|e| Error::io(&format!("cannot write {}", p.display()), &e))
+}

@@ -1,0 +1,775 @@
+//! De-identified statistics for researchers (`anonlog stats`): records of
+//! every format become counts per (window, dimension, value), with distinct
+//! users counted on keyed hashes and small cells suppressed.
+//!
+//! The flow: [`State::add_input`] reads an input in parallel blocks, each
+//! block into its own [`State`], merged at the end ([`State::merge`] is exact
+//! and order-free, so a partial state written on one host and merged with
+//! another's gives the same tables as one run over all inputs). [`tables`]
+//! turns a state into rows, and [`privacy`] decides which rows may be
+//! published: fewer than K users never, with complementary suppression, and
+//! optional differential-privacy noise.
+//!
+//! Users are never stored as written: each identity (a user field, a Moodle
+//! user id, a report's full name, a BBB user id) is hashed with a key into 64
+//! bits ([`UserHasher`]), and only counts leave this module.
+
+pub mod meetings;
+pub mod privacy;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+
+use serde::{Deserialize, Serialize};
+
+use crate::format::moodle::{Column, Facet, Schema};
+use crate::format::{self, access, bbb, Format};
+use crate::input::{self, Framing, Input, Opened, StreamBlocks};
+use crate::keyring::EpochLen;
+use crate::pseudonym::{Key, Namespace, Pseudonymizer};
+
+/// What the tables are broken down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dim {
+    /// Moodle course: an id (`/course/view.php?id=`, `courseid`), or the
+    /// report's course short name.
+    Course,
+    /// Activity type: `/mod/<type>/`, the component without `mod_`.
+    Activity,
+    /// Moodle event name.
+    Event,
+    /// Moodle CRUD letter.
+    Crud,
+    /// Moodle education level.
+    Edulevel,
+    /// Hour of day and weekday, UTC (`Mon 13`).
+    HourWeekday,
+    /// HTTP status class (`2xx`).
+    Status,
+    /// Origin: `web`, `ws`, `cli`, `restore`...
+    Origin,
+    /// User-agent family.
+    UaFamily,
+    /// Device class.
+    Device,
+    /// BBB meetings, all of them (`all`).
+    BbbMeetings,
+    /// BBB meetings by number of participants.
+    BbbMeetingSize,
+    /// BBB meetings by duration.
+    BbbMeetingDuration,
+}
+
+/// Every dimension, in output order.
+pub const DIMS: [Dim; 13] = [
+    Dim::Course,
+    Dim::Activity,
+    Dim::Event,
+    Dim::Crud,
+    Dim::Edulevel,
+    Dim::HourWeekday,
+    Dim::Status,
+    Dim::Origin,
+    Dim::UaFamily,
+    Dim::Device,
+    Dim::BbbMeetings,
+    Dim::BbbMeetingSize,
+    Dim::BbbMeetingDuration,
+];
+
+impl Dim {
+    /// The name in the output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dim::Course => "course",
+            Dim::Activity => "activity",
+            Dim::Event => "event",
+            Dim::Crud => "crud",
+            Dim::Edulevel => "edulevel",
+            Dim::HourWeekday => "hour_weekday",
+            Dim::Status => "status",
+            Dim::Origin => "origin",
+            Dim::UaFamily => "ua_family",
+            Dim::Device => "device",
+            Dim::BbbMeetings => "bbb_meetings",
+            Dim::BbbMeetingSize => "bbb_meeting_size",
+            Dim::BbbMeetingDuration => "bbb_meeting_duration",
+        }
+    }
+
+    /// Dimensions of meetings rather than of records.
+    pub fn is_meeting(self) -> bool {
+        matches!(
+            self,
+            Dim::BbbMeetings | Dim::BbbMeetingSize | Dim::BbbMeetingDuration
+        )
+    }
+}
+
+/// The value of a dimension that a record does not have.
+pub const NONE: &str = "(none)";
+
+/// Hashes identities into 64-bit user keys with a secret key, so that
+/// states hold no identity and the same person gets the same key in every
+/// run with the same key file.
+#[derive(Debug)]
+pub struct UserHasher {
+    p: Pseudonymizer,
+}
+
+impl UserHasher {
+    /// A hasher keyed with `key`.
+    pub fn new(key: &Key) -> UserHasher {
+        UserHasher {
+            p: Pseudonymizer::new(key),
+        }
+    }
+
+    /// The user key of identity `v` (as written: raw or a pseudonym).
+    pub fn hash(&self, v: &[u8]) -> u64 {
+        let t = self.p.pseudonym(Namespace::Name, v);
+        let b = t.as_bytes();
+        let mut h = 0u64;
+        for &c in &b[b.len().saturating_sub(12)..] {
+            h = h.wrapping_mul(32).wrapping_add(u64::from(c));
+        }
+        h
+    }
+
+    /// A fingerprint of the key, stored in partial states so that states
+    /// hashed with different keys are never merged.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{:016x}",
+            self.hash(b"anonlog stats key fingerprint") ^ 0x5a5a_5a5a_5a5a_5a5a
+        )
+    }
+}
+
+/// One cell's counts: events, and events per user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    /// Events (records) in the cell.
+    pub events: u64,
+    /// Events per user key.
+    pub users: BTreeMap<u64, u64>,
+    /// Meeting minutes (meeting dimensions).
+    #[serde(default)]
+    pub minutes: u64,
+    /// Sum of per-meeting participants (meeting dimensions).
+    #[serde(default)]
+    pub participants: u64,
+    /// Largest number of participants at once (meeting dimensions).
+    #[serde(default)]
+    pub peak: u64,
+}
+
+impl Cell {
+    fn merge(&mut self, o: &Cell) {
+        self.events += o.events;
+        for (u, n) in &o.users {
+            *self.users.entry(*u).or_default() += n;
+        }
+        self.minutes += o.minutes;
+        self.participants += o.participants;
+        self.peak = self.peak.max(o.peak);
+    }
+}
+
+/// Where a record came from, for the metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputInfo {
+    /// The input's name.
+    pub input: String,
+    /// Its format.
+    pub format: String,
+    /// Records counted.
+    pub records: u64,
+    /// Records left out (no time, or not understood).
+    pub skipped: u64,
+}
+
+/// Cell key: window start, dimension, value.
+pub type CellKey = (i64, Dim, String);
+
+/// Everything counted so far: mergeable, serializable (a partial state).
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// Window length in seconds.
+    pub window: u64,
+    /// The cells.
+    pub cells: HashMap<CellKey, Cell>,
+    /// For each (window, event name), the activity, CRUD and education level
+    /// it was seen with (`None`: more than one), for nested suppression.
+    pub parents: HashMap<(i64, String), [Option<String>; 3]>,
+    /// Meetings by id.
+    pub meetings: meetings::Meetings,
+    /// The inputs read.
+    pub inputs: Vec<InputInfo>,
+}
+
+/// The serialized form of a [`State`] (a partial file).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Partial {
+    /// Format marker.
+    pub anonlog_stats_partial: u32,
+    /// The user-hash key's fingerprint.
+    pub key: String,
+    /// Window length in seconds.
+    pub window: u64,
+    /// Cells.
+    pub cells: Vec<(i64, Dim, String, Cell)>,
+    /// Nesting facts.
+    pub parents: Vec<(i64, String, [Option<String>; 3])>,
+    /// Meetings.
+    pub meetings: meetings::Meetings,
+    /// Inputs.
+    pub inputs: Vec<InputInfo>,
+}
+
+impl State {
+    /// An empty state for windows of `window` seconds.
+    pub fn new(window: u64) -> State {
+        State {
+            window: window.max(1),
+            ..State::default()
+        }
+    }
+
+    /// The start of the window holding `t` (windows are aligned like key
+    /// epochs: from Monday 1970-01-05 00:00 UTC).
+    pub fn window_of(&self, t: i64) -> i64 {
+        let len = EpochLen::Secs(self.window);
+        len.start(len.epoch_of(t)).unwrap_or(0)
+    }
+
+    /// Adds `other` into this state.
+    pub fn merge(&mut self, other: State) {
+        for (k, c) in other.cells {
+            self.cells.entry(k).or_default().merge(&c);
+        }
+        for (k, p) in other.parents {
+            match self.parents.get_mut(&k) {
+                None => {
+                    self.parents.insert(k, p);
+                }
+                Some(mine) => {
+                    for i in 0..3 {
+                        if mine[i] != p[i] {
+                            mine[i] = None;
+                        }
+                    }
+                }
+            }
+        }
+        for (id, m) in other.meetings {
+            self.meetings.entry(id).or_default().merge(m);
+        }
+        self.inputs.extend(other.inputs);
+    }
+
+    fn count(&mut self, w: i64, dim: Dim, value: &str, user: Option<u64>) {
+        let c = self.cells.entry((w, dim, value.to_string())).or_default();
+        c.events += 1;
+        if let Some(u) = user {
+            *c.users.entry(u).or_default() += 1;
+        }
+    }
+
+    /// Counts one record at time `t` with `user` and its dimension values
+    /// (dimensions not given count as [`NONE`]).
+    pub fn add_record(&mut self, t: i64, user: Option<u64>, values: &[(Dim, &str)]) {
+        let w = self.window_of(t);
+        for dim in DIMS {
+            if dim.is_meeting() {
+                continue;
+            }
+            let v = values
+                .iter()
+                .find(|(d, _)| *d == dim)
+                .map_or(NONE, |(_, v)| *v);
+            self.count(w, dim, v, user);
+        }
+        if let Some((_, ev)) = values.iter().find(|(d, _)| *d == Dim::Event) {
+            let get = |d: Dim| {
+                Some(
+                    values
+                        .iter()
+                        .find(|(x, _)| *x == d)
+                        .map_or(NONE, |(_, v)| *v)
+                        .to_string(),
+                )
+            };
+            let seen = [get(Dim::Activity), get(Dim::Crud), get(Dim::Edulevel)];
+            match self.parents.get_mut(&(w, ev.to_string())) {
+                None => {
+                    self.parents.insert((w, ev.to_string()), seen);
+                }
+                Some(mine) => {
+                    for i in 0..3 {
+                        if mine[i] != seen[i] {
+                            mine[i] = None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The serializable form, stamped with the user-hash key's
+    /// `fingerprint` ([`UserHasher::fingerprint`]).
+    pub fn to_partial(&self, fingerprint: &str) -> Partial {
+        let mut cells: Vec<_> = self
+            .cells
+            .iter()
+            .map(|((w, d, v), c)| (*w, *d, v.clone(), c.clone()))
+            .collect();
+        cells.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+        let mut parents: Vec<_> = self
+            .parents
+            .iter()
+            .map(|((w, e), p)| (*w, e.clone(), p.clone()))
+            .collect();
+        parents.sort();
+        Partial {
+            anonlog_stats_partial: 1,
+            key: fingerprint.to_string(),
+            window: self.window,
+            cells,
+            parents,
+            meetings: self.meetings.clone(),
+            inputs: self.inputs.clone(),
+        }
+    }
+
+    /// A state from its serialized form.
+    pub fn from_partial(p: Partial) -> State {
+        State {
+            window: p.window,
+            cells: p
+                .cells
+                .into_iter()
+                .map(|(w, d, v, c)| ((w, d, v), c))
+                .collect(),
+            parents: p
+                .parents
+                .into_iter()
+                .map(|(w, e, ps)| ((w, e), ps))
+                .collect(),
+            meetings: p.meetings,
+            inputs: p.inputs,
+        }
+    }
+
+    /// Turns the meetings into cells of the meeting dimensions (by each
+    /// meeting's start). Done once, before the tables are made.
+    pub fn close_meetings(&mut self) {
+        let meetings = std::mem::take(&mut self.meetings);
+        for m in meetings.values() {
+            let Some(s) = m.summary() else { continue };
+            let w = self.window_of(s.start);
+            let minutes = ((s.end - s.start).max(0) as u64).div_ceil(60);
+            let users: Vec<u64> = m.events.iter().filter(|e| e.2 == 1).map(|e| e.1).collect();
+            let size = match s.participants {
+                0 | 1 => "1",
+                2..=5 => "2-5",
+                6..=20 => "6-20",
+                21..=50 => "21-50",
+                51..=200 => "51-200",
+                _ => "201+",
+            };
+            let duration = match minutes {
+                0..=14 => "<15 min",
+                15..=44 => "15-44 min",
+                45..=89 => "45-89 min",
+                _ => "90+ min",
+            };
+            for (dim, v) in [
+                (Dim::BbbMeetings, "all"),
+                (Dim::BbbMeetingSize, size),
+                (Dim::BbbMeetingDuration, duration),
+            ] {
+                let c = self.cells.entry((w, dim, v.to_string())).or_default();
+                c.events += 1;
+                for u in &users {
+                    *c.users.entry(*u).or_default() += 1;
+                }
+                c.minutes += minutes;
+                c.participants += s.participants;
+                c.peak = c.peak.max(s.peak);
+            }
+        }
+    }
+}
+
+/// Reads one record (line or CSV row) into `state`.
+pub struct Extractor<'a> {
+    format: Format,
+    schema: Option<&'a Schema>,
+    hasher: &'a UserHasher,
+    fields: Vec<std::ops::Range<usize>>,
+    dec: Vec<Vec<u8>>,
+    parts: Vec<access::Part>,
+    toks: Vec<std::ops::Range<usize>>,
+}
+
+/// `Mon 13` for a time.
+fn hour_weekday(t: i64) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    // 1970-01-05 was a Monday.
+    let days = (t - crate::keyring::ORIGIN).div_euclid(86_400);
+    let wd = days.rem_euclid(7) as usize;
+    format!("{} {:02}", DAYS[wd], t.rem_euclid(86_400) / 3600)
+}
+
+/// A query parameter's value in a path (`name=value`).
+fn param<'p>(path: &'p [u8], name: &[u8]) -> Option<&'p [u8]> {
+    let q = memchr::memchr(b'?', path)?;
+    path[q + 1..].split(|&b| b == b'&').find_map(|kv| {
+        let eq = memchr::memchr(b'=', kv)?;
+        (kv[..eq].eq_ignore_ascii_case(name)).then_some(&kv[eq + 1..])
+    })
+}
+
+impl<'a> Extractor<'a> {
+    /// An extractor for records of `format` (with `schema` for Moodle).
+    pub fn new(format: Format, schema: Option<&'a Schema>, hasher: &'a UserHasher) -> Self {
+        Extractor {
+            format,
+            schema,
+            hasher,
+            fields: Vec::new(),
+            dec: Vec::new(),
+            parts: Vec::new(),
+            toks: Vec::new(),
+        }
+    }
+
+    /// Counts one record (without its terminator) into `state`. Returns
+    /// whether it was counted (it has a time and is understood).
+    pub fn add(&mut self, state: &mut State, rec: &[u8]) -> bool {
+        match (self.schema, self.format) {
+            (Some(s), _) => self.moodle(state, s, rec),
+            (None, Format::Access) => self.access(state, rec),
+            (None, Format::Bbb) => self.bbb(state, rec),
+            _ => false,
+        }
+    }
+
+    fn access(&mut self, state: &mut State, line: &[u8]) -> bool {
+        let Ok(rec) = access::parse(line) else {
+            return false;
+        };
+        let Some(t) = rec.timestamp else {
+            return false;
+        };
+        access::parse_head(line, rec.head.clone(), &mut self.toks, &mut self.parts);
+        let user = self
+            .parts
+            .iter()
+            .find(|(role, _)| *role == access::Role::User)
+            .map(|(_, r)| &line[r.clone()])
+            .filter(|v| !v.iter().all(|&b| b == b'-' || b == b' '))
+            .map(|v| self.hasher.hash(v));
+        let req = &line[rec.request.clone()];
+        let path = req.split(|&b| b == b' ').nth(1).unwrap_or_default();
+        let course = if path.starts_with(b"/course/view.php") {
+            param(path, b"id")
+        } else {
+            param(path, b"courseid").or_else(|| param(path, b"course"))
+        }
+        .filter(|v| !v.is_empty() && v.iter().all(u8::is_ascii_digit));
+        let activity = path.strip_prefix(b"/mod/").and_then(|rest| {
+            let end = memchr::memchr(b'/', rest)?;
+            let t = &rest[..end];
+            (!t.is_empty() && t.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_'))
+                .then_some(t)
+        });
+        let status = rec.status.map(|s| format!("{}xx", s / 100));
+        let origin: &str = if path.starts_with(b"/webservice/") {
+            "ws"
+        } else {
+            "web"
+        };
+        let ua = rec.quoted_after[1].clone().map(|r| &line[r]);
+        let hw = hour_weekday(t);
+        let course = course.map(|c| String::from_utf8_lossy(c).into_owned());
+        let activity = activity.map(|a| String::from_utf8_lossy(a).into_owned());
+        let mut values: Vec<(Dim, &str)> = vec![(Dim::HourWeekday, &hw), (Dim::Origin, origin)];
+        if let Some(c) = &course {
+            values.push((Dim::Course, c));
+        }
+        if let Some(a) = &activity {
+            values.push((Dim::Activity, a));
+        }
+        if let Some(s) = &status {
+            values.push((Dim::Status, s));
+        }
+        if let Some(ua) = ua {
+            values.push((Dim::UaFamily, crate::useragent::family(ua)));
+            values.push((Dim::Device, crate::useragent::device(ua)));
+        }
+        state.add_record(t, user, &values);
+        true
+    }
+
+    fn moodle(&mut self, state: &mut State, s: &Schema, rec: &[u8]) -> bool {
+        s.dialect.split(rec, &mut self.fields);
+        if self.fields.len() != s.columns.len() {
+            return false;
+        }
+        let mut scratch = Vec::new();
+        let Some(t) = s.record_time(rec, &self.fields, &mut scratch) else {
+            return false;
+        };
+        self.dec.resize_with(self.fields.len(), Vec::new);
+        for (d, r) in self.dec.iter_mut().zip(&self.fields) {
+            d.clear();
+            let raw = &rec[r.clone()];
+            if !s.dialect.is_null(raw) {
+                s.dialect.decode(raw, d);
+            }
+        }
+        let text = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
+        let user = s
+            .columns
+            .iter()
+            .zip(&self.dec)
+            .find_map(|(c, v)| match (s.kind, c) {
+                (crate::format::moodle::Kind::Logstore, Column::UserId("userid")) => Some(v),
+                (crate::format::moodle::Kind::Report, Column::FullName) => Some(v),
+                _ => None,
+            })
+            .filter(|v| !v.is_empty() && *v != b"0" && *v != b"1")
+            .filter(|v| !v.iter().all(|&b| b == b'-' || b == b' '))
+            .map(|v| self.hasher.hash(v));
+        let mut values: Vec<(Dim, String)> = vec![(Dim::HourWeekday, hour_weekday(t))];
+        for (i, f) in s.facets.iter().enumerate() {
+            let v = &self.dec[i];
+            let (Some(f), false) = (f, v.is_empty()) else {
+                continue;
+            };
+            let mut v = text(v);
+            let dim = match f {
+                Facet::Course if v == "0" || v == "1" || v == "-" => continue,
+                Facet::Course => Dim::Course,
+                Facet::Component => {
+                    if let Some(m) = v.strip_prefix("mod_") {
+                        v = m.to_string();
+                    }
+                    Dim::Activity
+                }
+                Facet::Event => Dim::Event,
+                Facet::Crud => Dim::Crud,
+                Facet::Edulevel => Dim::Edulevel,
+                Facet::Origin => Dim::Origin,
+            };
+            values.push((dim, v));
+        }
+        let refs: Vec<(Dim, &str)> = values.iter().map(|(d, v)| (*d, v.as_str())).collect();
+        state.add_record(t, user, &refs);
+        true
+    }
+
+    fn bbb(&mut self, state: &mut State, line: &[u8]) -> bool {
+        let Ok(b) = bbb::parse(line) else {
+            return false;
+        };
+        let Some(t) = b.timestamp else {
+            return false;
+        };
+        let Some(found) = meetings::find(&line[b.message..]) else {
+            return false;
+        };
+        let m = state
+            .meetings
+            .entry(String::from_utf8_lossy(found.meeting).into_owned())
+            .or_default();
+        match found.event {
+            meetings::MeetingEvent::Started => m.add(t, 0, 0),
+            meetings::MeetingEvent::Ended => m.add(t, 0, 2),
+            meetings::MeetingEvent::Joined(u) => m.add(t, self.hasher.hash(u), 1),
+            meetings::MeetingEvent::Left(u) => m.add(t, self.hasher.hash(u), -1),
+        }
+        true
+    }
+}
+
+/// How to read inputs for statistics.
+#[derive(Debug, Clone)]
+pub struct ReadConfig {
+    /// A forced format, or detection per input.
+    pub format: Option<Format>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Block size.
+    pub block_size: usize,
+}
+
+impl State {
+    /// Reads `input` into this state, in parallel blocks.
+    pub fn add_input(
+        &mut self,
+        input: &Input,
+        cfg: &ReadConfig,
+        hasher: &UserHasher,
+    ) -> io::Result<()> {
+        let name = input.display();
+        let opened = input::open(input, true)?;
+        let (mapped, mut stream) = match opened {
+            Opened::Mapped(m) => (Some(m), None),
+            Opened::Stream(r, fd) => (None, Some(StreamBlocks::new(r, fd, cfg.block_size))),
+        };
+        let sample: Vec<u8> = match (&mapped, &mut stream) {
+            (Some(m), _) => m[..m.len().min(format::SAMPLE_LEN)].to_vec(),
+            (None, Some(s)) => s.peek()?.to_vec(),
+            (None, None) => unreachable!("an input is mapped or streamed"),
+        };
+        let (fmt, schema) = format::detect_with_schema(&sample, cfg.format);
+        let framing = schema
+            .as_ref()
+            .map_or(Framing::Lines, |s| Framing::Csv(s.dialect));
+        if let Some(s) = &mut stream {
+            s.set_framing(framing);
+        }
+        let window = self.window;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.threads.max(1))
+            .build()
+            .map_err(io::Error::other)?;
+        let schema_ref = schema.as_ref();
+        let header = schema_ref.is_some_and(|s| s.header);
+        let count_block = |data: &[u8], first: bool| -> (State, u64, u64) {
+            let mut st = State::new(window);
+            let mut ex = Extractor::new(fmt, schema_ref, hasher);
+            let (mut n, mut skipped) = (0u64, 0u64);
+            let mut pos = 0;
+            let data = if first {
+                data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data)
+            } else {
+                data
+            };
+            let mut first_unit = first;
+            while pos < data.len() {
+                let len = framing.unit_end(&data[pos..]).unwrap_or(data.len() - pos);
+                let rec = crate::format::csv::trim_terminator(&data[pos..pos + len]);
+                pos += len;
+                if std::mem::take(&mut first_unit) && header {
+                    continue;
+                }
+                if rec.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                if ex.add(&mut st, rec) {
+                    n += 1;
+                } else {
+                    skipped += 1;
+                }
+            }
+            (st, n, skipped)
+        };
+        let merged = pool.install(|| -> io::Result<(State, u64, u64)> {
+            use rayon::prelude::*;
+            let empty = || (State::new(window), 0u64, 0u64);
+            let join = |mut a: (State, u64, u64), b: (State, u64, u64)| {
+                a.0.merge(b.0);
+                (a.0, a.1 + b.1, a.2 + b.2)
+            };
+            match (&mapped, stream) {
+                (Some(m), _) => {
+                    let blocks: Vec<_> = input::mapped_blocks(m, cfg.block_size, framing)
+                        .enumerate()
+                        .collect();
+                    Ok(blocks
+                        .par_iter()
+                        .map(|(i, b)| count_block(&b.data, *i == 0))
+                        .reduce(empty, join))
+                }
+                (None, Some(mut s)) => {
+                    let mut err = None;
+                    let mut i = 0usize;
+                    let blocks = std::iter::from_fn(|| match s.next_block() {
+                        Ok(Some(b)) => {
+                            i += 1;
+                            Some((i - 1, b))
+                        }
+                        Ok(None) => None,
+                        Err(e) => {
+                            err = Some(e);
+                            None
+                        }
+                    });
+                    let r = blocks
+                        .par_bridge()
+                        .map(|(i, b)| count_block(&b.data, i == 0))
+                        .reduce(empty, join);
+                    match err {
+                        Some(e) => Err(e),
+                        None => Ok(r),
+                    }
+                }
+                (None, None) => unreachable!("an input is mapped or streamed"),
+            }
+        })?;
+        let (st, records, skipped) = merged;
+        self.merge(st);
+        self.inputs.push(InputInfo {
+            input: name,
+            format: fmt.name().to_string(),
+            records,
+            skipped,
+        });
+        Ok(())
+    }
+}
+
+/// One published (or suppressed) row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Window start (ISO 8601).
+    pub window_start: String,
+    /// Window end, exclusive.
+    pub window_end: String,
+    /// Dimension.
+    pub dimension: &'static str,
+    /// Value.
+    pub value: String,
+    /// Events (records; meetings for meeting dimensions).
+    pub events: u64,
+    /// Distinct users.
+    pub users: u64,
+    /// Sum of per-meeting participants (meeting dimensions).
+    pub participants: Option<u64>,
+    /// Meeting minutes (meeting dimensions).
+    pub minutes: Option<u64>,
+    /// Largest number of participants at once (meeting dimensions).
+    pub peak_concurrency: Option<u64>,
+}
+
+/// The tables of a state: published rows in a fixed order, and how many
+/// cells were suppressed.
+pub fn tables(state: &State, opts: &privacy::Options) -> (Vec<Row>, privacy::Report) {
+    let decided = privacy::decide(state, opts);
+    let len = state.window as i64;
+    let iso = crate::retention::iso;
+    let rows = decided
+        .published
+        .into_iter()
+        .map(|p| {
+            let meeting = p.dim.is_meeting();
+            Row {
+                window_start: iso(p.window),
+                window_end: iso(p.window + len),
+                dimension: p.dim.name(),
+                value: p.value,
+                events: p.events,
+                users: p.users,
+                participants: meeting.then_some(p.participants),
+                minutes: meeting.then_some(p.minutes),
+                peak_concurrency: meeting.then_some(p.peak),
+            }
+        })
+        .collect();
+    (rows, decided.report)
+}

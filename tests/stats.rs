@@ -1,0 +1,308 @@
+//! `anonlog stats`: exact tables on small inputs, suppression, merging of
+//! partial states, determinism.
+
+use std::path::Path;
+
+use crate::util::{anonlog, testdata, Work};
+
+/// An access line of user `u` at 2026-11-02 10:00 UTC (a Monday).
+fn line(u: &str, path: &str, addr: u8) -> String {
+    format!(
+        "192.0.2.{addr} - {u} [02/Nov/2026:10:00:00 +0000] \"GET {path} HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0\"\n"
+    )
+}
+
+/// Four users on course 3, three on the forum, one on a quiz.
+fn fixture() -> (String, String) {
+    let mut a = String::new();
+    let mut b = String::new();
+    for u in ["u1", "u2", "u3", "u4"] {
+        a += &line(u, "/course/view.php?id=3", 10);
+    }
+    for u in ["u1", "u2", "u3"] {
+        b += &line(u, "/mod/forum/view.php?id=9", 11);
+    }
+    b += &line("u5", "/mod/quiz/view.php?id=7", 12);
+    (a, b)
+}
+
+fn stats(w: &Work, args: &[&str], files: &[&Path]) -> std::process::Output {
+    let out = anonlog()
+        .arg("stats")
+        .args(args)
+        .args(files)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = w;
+    out
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}
+
+#[test]
+fn exact_tables_with_small_cells_suppressed() {
+    let w = Work::new();
+    let (a, b) = fixture();
+    let fa = w.write("a.log", a.as_bytes());
+    let fb = w.write("b.log", b.as_bytes());
+    let out = w.path("out");
+    stats(
+        &w,
+        &["--min-users", "3", "--out", out.to_str().unwrap()],
+        &[&fa, &fb],
+    );
+    let csv = read(&out.join("stats.csv"));
+    let row = |dim: &str, value: &str, events: u64, users: u64| {
+        format!("2026-11-02T00:00:00Z,2026-11-09T00:00:00Z,{dim},{value},{events},{users},,,")
+    };
+    for want in [
+        row("course", "3", 4, 4),
+        row("course", "(none)", 4, 4),
+        row("activity", "(none)", 4, 4),
+        row("status", "2xx", 8, 5),
+        row("hour_weekday", "Mon 10", 8, 5),
+        row("origin", "web", 8, 5),
+        row("ua_family", "Firefox", 8, 5),
+        row("event", "(none)", 8, 5),
+    ] {
+        assert!(csv.lines().any(|l| l == want), "missing {want:?} in\n{csv}");
+    }
+    // The quiz (1 user) is suppressed, and the forum (3 users) with it:
+    // otherwise the activity table's total minus the published cells would
+    // give the quiz.
+    assert!(!csv.contains(",activity,quiz,"), "{csv}");
+    assert!(!csv.contains(",activity,forum,"), "{csv}");
+    let meta: serde_json::Value = serde_json::from_str(&read(&out.join("metadata.json"))).unwrap();
+    assert_eq!(meta["min_users"], 3);
+    assert_eq!(meta["window_seconds"], 604_800);
+    assert_eq!(meta["inputs"][0]["records"], 4);
+    assert_eq!(meta["inputs"][1]["format"], "access");
+    assert_eq!(meta["privacy"]["suppressed_primary"], 1);
+    assert_eq!(meta["privacy"]["suppressed_complementary"], 1);
+    assert_eq!(meta["rows"], csv.lines().count() as u64 - 1);
+    let json: serde_json::Value = serde_json::from_str(&read(&out.join("stats.json"))).unwrap();
+    assert_eq!(
+        json.as_array().unwrap().len() as u64,
+        meta["rows"].as_u64().unwrap()
+    );
+    // No user, address or pseudonym in any output.
+    for f in ["stats.csv", "stats.json", "metadata.json"] {
+        let t = read(&out.join(f));
+        for needle in ["u1", "u5", "192.0.2", "9879"] {
+            assert!(!t.contains(needle), "{f} contains {needle}");
+        }
+        for word in t.split(|c: char| !c.is_ascii_alphanumeric() && c != '_') {
+            assert!(
+                !anonlog::pseudonym::is_token(word.as_bytes()),
+                "{f} contains {word}"
+            );
+        }
+    }
+    anonlog()
+        .arg("check")
+        .arg(out.join("stats.csv"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn default_k_suppresses_cells_of_four() {
+    let w = Work::new();
+    let (a, b) = fixture();
+    let f = w.write("ab.log", (a + &b).as_bytes());
+    let out = w.path("out");
+    stats(&w, &["--out", out.to_str().unwrap()], &[&f]);
+    let csv = read(&out.join("stats.csv"));
+    for l in csv.lines().skip(1) {
+        let users: u64 = l.split(',').nth(5).unwrap().parse().unwrap();
+        assert!(users >= 5, "{l}");
+    }
+    assert!(csv.contains(",status,2xx,8,5,"));
+    assert!(!csv.contains(",course,3,"), "4 users < 5");
+}
+
+#[test]
+fn merged_partials_equal_one_run_over_all_inputs() {
+    let w = Work::new();
+    let (a, b) = fixture();
+    let fa = w.write("a.log", a.as_bytes());
+    let fb = w.write("b.log", b.as_bytes());
+    let moodle = testdata("moodle/logstore-postgres.csv");
+    let key = w.key();
+    let k = key.to_str().unwrap();
+    let one = w.path("one");
+    stats(
+        &w,
+        &["-k", k, "--min-users", "2", "--out", one.to_str().unwrap()],
+        &[&fa, &fb, &moodle],
+    );
+    let p1 = w.path("web1.state");
+    let p2 = w.path("web2.state");
+    stats(&w, &["-k", k, "--partial", p1.to_str().unwrap()], &[&fa]);
+    stats(
+        &w,
+        &["-k", k, "--partial", p2.to_str().unwrap()],
+        &[&fb, &moodle],
+    );
+    let merged = w.path("merged");
+    let out = anonlog()
+        .args(["stats", "merge", "--min-users", "2", "--out"])
+        .arg(&merged)
+        .arg(&p1)
+        .arg(&p2)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        read(&merged.join("stats.csv")),
+        read(&one.join("stats.csv"))
+    );
+    // u1..u3 are in both parts: counted once.
+    assert!(read(&merged.join("stats.csv")).contains(",status,2xx,8,5,"));
+    // A state made with another key is refused.
+    let other = w.write_key("other.key", &[9u8; 32], 0o600);
+    let p3 = w.path("web3.state");
+    stats(
+        &w,
+        &[
+            "-k",
+            other.to_str().unwrap(),
+            "--partial",
+            p3.to_str().unwrap(),
+        ],
+        &[&fa],
+    );
+    let out = anonlog()
+        .args(["stats", "merge", "--out"])
+        .arg(w.path("x"))
+        .arg(&p1)
+        .arg(&p3)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another key"));
+    // --partial without a key is refused.
+    let out = anonlog()
+        .args(["stats", "--partial"])
+        .arg(w.path("y.state"))
+        .arg(&fa)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn tables_do_not_depend_on_threads_or_reading() {
+    let w = Work::new();
+    let mut big = String::new();
+    for i in 0..3000 {
+        big += &line(
+            &format!("u{}", i % 37),
+            &format!("/course/view.php?id={}", i % 5),
+            (i % 200) as u8,
+        );
+    }
+    let f = w.write("big.log", big.as_bytes());
+    let run = |args: &[&str]| {
+        let out = w.path(&format!("o{}", args.join("_")));
+        let mut a = vec!["--out", out.to_str().unwrap()];
+        a.extend_from_slice(args);
+        stats(&w, &a, &[&f]);
+        read(&out.join("stats.csv"))
+    };
+    let base = run(&["-j", "1"]);
+    assert!(base.contains(",course,0,600,"), "{base}");
+    assert_eq!(run(&["-j", "3"]), base);
+    let piped = anonlog()
+        .args(["stats", "-j", "2", "--out"])
+        .arg(w.path("piped"))
+        .write_stdin(big.clone())
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(0));
+    assert_eq!(read(&w.path("piped").join("stats.csv")), base);
+}
+
+#[test]
+fn epsilon_adds_noise_and_says_so() {
+    let w = Work::new();
+    let mut big = String::new();
+    for i in 0..2000 {
+        big += &line(&format!("u{}", i % 300), "/course/view.php?id=1", 1);
+    }
+    let f = w.write("big.log", big.as_bytes());
+    let out = w.path("dp");
+    stats(
+        &w,
+        &["--epsilon", "50", "--out", out.to_str().unwrap()],
+        &[&f],
+    );
+    let meta: serde_json::Value = serde_json::from_str(&read(&out.join("metadata.json"))).unwrap();
+    assert_eq!(meta["epsilon"], 50.0);
+    // 10 tables (one window), two measures each.
+    assert_eq!(meta["privacy"]["epsilon_per_measure"], 2.5);
+    assert_eq!(meta["max_cells_per_user"], 4);
+    assert!(meta["privacy"]["epsilon_per_measure"].as_f64().unwrap() > 0.0);
+    let csv = read(&out.join("stats.csv"));
+    // 300 users and 2000 events; noise of scale 4 / 2.5 and 400 / 2.5.
+    let line = csv
+        .lines()
+        .find(|l| l.contains(",course,1,"))
+        .expect("published");
+    let users: f64 = line.split(',').nth(5).unwrap().parse().unwrap();
+    let events: f64 = line.split(',').nth(4).unwrap().parse().unwrap();
+    assert!((280.0..320.0).contains(&users), "{line}");
+    assert!((400.0..3600.0).contains(&events), "{line}");
+    let out = anonlog()
+        .args(["stats", "--epsilon", "-1", "--out"])
+        .arg(w.path("bad"))
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn moodle_exports_give_course_activity_event_crud_and_edulevel() {
+    let w = Work::new();
+    let out = w.path("m");
+    stats(
+        &w,
+        &["--min-users", "1", "--out", out.to_str().unwrap()],
+        &[
+            &testdata("moodle/logstore-postgres.csv"),
+            &testdata("moodle/report-en.csv"),
+        ],
+    );
+    let csv = read(&out.join("stats.csv"));
+    for want in [
+        ",course,36,",
+        ",activity,assign,",
+        ",event,\\core\\event\\user_loggedin,",
+        ",crud,r,",
+        ",edulevel,2,",
+        ",origin,ws,",
+        ",course,PHY101,",
+    ] {
+        assert!(csv.contains(want), "missing {want} in\n{csv}");
+    }
+    // Rows of not-logged-in users (userid 0) have no user: never published
+    // on their own.
+    for l in csv.lines().skip(1) {
+        let users: u64 = l.split(',').nth(5).unwrap().parse().unwrap();
+        assert!(users >= 1, "{l}");
+    }
+}
