@@ -190,6 +190,9 @@ pub struct InputInfo {
     pub skipped: u64,
 }
 
+/// One table's cells by value.
+pub type Table = HashMap<String, Cell, foldhash::fast::RandomState>;
+
 /// Cell key: window start, dimension, value.
 pub type CellKey = (i64, Dim, String);
 
@@ -198,8 +201,8 @@ pub type CellKey = (i64, Dim, String);
 pub struct State {
     /// Window length in seconds.
     pub window: u64,
-    /// The cells.
-    pub cells: HashMap<CellKey, Cell>,
+    /// The cells, by (window start, dimension), then by value.
+    pub cells: HashMap<(i64, Dim), Table>,
     /// For each (window, event name), the activity, CRUD and education level
     /// it was seen with (`None`: more than one), for nested suppression.
     pub parents: HashMap<(i64, String), [Option<String>; 3]>,
@@ -244,10 +247,44 @@ impl State {
         len.start(len.epoch_of(t)).unwrap_or(0)
     }
 
+    /// The cell of `value` in the table of window `w` and `dim`, created
+    /// empty when missing (no allocation when it exists).
+    pub fn cell_mut(&mut self, w: i64, dim: Dim, value: &str) -> &mut Cell {
+        let t = self.cells.entry((w, dim)).or_default();
+        if !t.contains_key(value) {
+            t.insert(value.to_string(), Cell::default());
+        }
+        t.get_mut(value).expect("just inserted")
+    }
+
+    /// A cell, if it exists.
+    pub fn cell(&self, w: i64, dim: Dim, value: &str) -> Option<&Cell> {
+        self.cells.get(&(w, dim))?.get(value)
+    }
+
+    /// Every cell's key, sorted by window, dimension and value.
+    pub fn keys(&self) -> Vec<(i64, Dim, &str)> {
+        let mut k: Vec<_> = self
+            .cells
+            .iter()
+            .flat_map(|(&(w, d), cells)| cells.keys().map(move |v| (w, d, v.as_str())))
+            .collect();
+        k.sort();
+        k
+    }
+
     /// Adds `other` into this state.
     pub fn merge(&mut self, other: State) {
-        for (k, c) in other.cells {
-            self.cells.entry(k).or_default().merge(&c);
+        for (t, cells) in other.cells {
+            let mine = self.cells.entry(t).or_default();
+            for (v, c) in cells {
+                match mine.get_mut(&v) {
+                    Some(m) => m.merge(&c),
+                    None => {
+                        mine.insert(v, c);
+                    }
+                }
+            }
         }
         for (k, p) in other.parents {
             match self.parents.get_mut(&k) {
@@ -270,7 +307,7 @@ impl State {
     }
 
     fn count(&mut self, w: i64, dim: Dim, value: &str, user: Option<u64>) {
-        let c = self.cells.entry((w, dim, value.to_string())).or_default();
+        let c = self.cell_mut(w, dim, value);
         c.events += 1;
         if let Some(u) = user {
             *c.users.entry(u).or_default() += 1;
@@ -320,12 +357,14 @@ impl State {
     /// The serializable form, stamped with the user-hash key's
     /// `fingerprint` ([`UserHasher::fingerprint`]).
     pub fn to_partial(&self, fingerprint: &str) -> Partial {
-        let mut cells: Vec<_> = self
-            .cells
-            .iter()
-            .map(|((w, d, v), c)| (*w, *d, v.clone(), c.clone()))
+        let cells: Vec<_> = self
+            .keys()
+            .into_iter()
+            .map(|(w, d, v)| {
+                let c = self.cell(w, d, v).expect("a listed cell").clone();
+                (w, d, v.to_string(), c)
+            })
             .collect();
-        cells.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
         let mut parents: Vec<_> = self
             .parents
             .iter()
@@ -345,13 +384,13 @@ impl State {
 
     /// A state from its serialized form.
     pub fn from_partial(p: Partial) -> State {
+        let mut cells: HashMap<(i64, Dim), Table> = HashMap::new();
+        for (w, d, v, c) in p.cells {
+            cells.entry((w, d)).or_default().insert(v, c);
+        }
         State {
             window: p.window,
-            cells: p
-                .cells
-                .into_iter()
-                .map(|(w, d, v, c)| ((w, d, v), c))
-                .collect(),
+            cells,
             parents: p
                 .parents
                 .into_iter()
@@ -390,7 +429,7 @@ impl State {
                 (Dim::BbbMeetingSize, size),
                 (Dim::BbbMeetingDuration, duration),
             ] {
-                let c = self.cells.entry((w, dim, v.to_string())).or_default();
+                let c = self.cell_mut(w, dim, v);
                 c.events += 1;
                 for u in &users {
                     *c.users.entry(*u).or_default() += 1;
@@ -640,10 +679,11 @@ impl State {
             .map_err(io::Error::other)?;
         let schema_ref = schema.as_ref();
         let header = schema_ref.is_some_and(|s| s.header);
-        let count_block = |data: &[u8], first: bool| -> (State, u64, u64) {
-            let mut st = State::new(window);
+        // Each worker thread folds its blocks into one state of its own;
+        // the states are merged at the end.
+        let count_block = |acc: (State, u64, u64), data: &[u8], first: bool| -> (State, u64, u64) {
+            let (mut st, mut n, mut skipped) = acc;
             let mut ex = Extractor::new(fmt, schema_ref, hasher);
-            let (mut n, mut skipped) = (0u64, 0u64);
             let mut pos = 0;
             let data = if first {
                 data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data)
@@ -683,7 +723,7 @@ impl State {
                         .collect();
                     Ok(blocks
                         .par_iter()
-                        .map(|(i, b)| count_block(&b.data, *i == 0))
+                        .fold(empty, |acc, (i, b)| count_block(acc, &b.data, *i == 0))
                         .reduce(empty, join))
                 }
                 (None, Some(mut s)) => {
@@ -702,7 +742,7 @@ impl State {
                     });
                     let r = blocks
                         .par_bridge()
-                        .map(|(i, b)| count_block(&b.data, i == 0))
+                        .fold(empty, |acc, (i, b)| count_block(acc, &b.data, i == 0))
                         .reduce(empty, join);
                     match err {
                         Some(e) => Err(e),

@@ -114,13 +114,8 @@ type Key<'a> = (i64, Dim, &'a str);
 
 /// Applies the rules of the module docs to every cell of `state`.
 pub fn decide(state: &State, opts: &Options) -> Decided {
-    let mut keys: Vec<Key<'_>> = state
-        .cells
-        .keys()
-        .map(|(w, d, v)| (*w, *d, v.as_str()))
-        .collect();
-    keys.sort();
-    let cell = |k: &Key<'_>| &state.cells[&(k.0, k.1, k.2.to_string())];
+    let keys: Vec<Key<'_>> = state.keys();
+    let cell = |k: &Key<'_>| state.cell(k.0, k.1, k.2).expect("a listed cell");
     let mut tables: BTreeMap<(i64, Dim), Vec<Key<'_>>> = BTreeMap::new();
     for k in &keys {
         tables.entry((k.0, k.1)).or_default().push(*k);
@@ -303,7 +298,7 @@ fn noisy(
         // value): a choice that does not depend on input order.
         let mut per_user: BTreeMap<u64, Vec<(u64, usize)>> = BTreeMap::new();
         for (i, k) in cells.iter().enumerate() {
-            let c = &state.cells[&(k.0, k.1, k.2.to_string())];
+            let c = state.cell(k.0, k.1, k.2).expect("a listed cell");
             for u in c.users.keys() {
                 let h = foldhash_mix(*u, k.2);
                 per_user.entry(*u).or_default().push((h, i));
@@ -317,7 +312,7 @@ fn noisy(
             }
         }
         for (i, k) in cells.iter().enumerate() {
-            let c = &state.cells[&(k.0, k.1, k.2.to_string())];
+            let c = state.cell(k.0, k.1, k.2).expect("a listed cell");
             let mut users = 0u64;
             let mut events = 0u64;
             let mut user_events = 0u64;
@@ -366,10 +361,7 @@ mod tests {
     fn state(cells: &[(i64, usize, u8, Vec<u64>, u64)]) -> State {
         let mut s = State::new(604_800);
         for (w, d, v, users, anon) in cells {
-            let c = s
-                .cells
-                .entry((*w * 604_800, DIMS[*d % 10], format!("v{v}")))
-                .or_default();
+            let c = s.cell_mut(*w * 604_800, DIMS[*d % 10], &format!("v{v}"));
             for u in users {
                 *c.users.entry(*u).or_default() += 1;
                 c.events += 1;
@@ -392,19 +384,19 @@ mod tests {
                 p.users
             );
         }
-        let mut tables: BTreeMap<(i64, Dim), Vec<&crate::research::CellKey>> = BTreeMap::new();
-        for key in s.cells.keys() {
-            tables.entry((key.0, key.1)).or_default().push(key);
-        }
-        for cells in tables.values() {
-            let sup: Vec<_> = cells.iter().filter(|c| !published.contains(**c)).collect();
+        for (&(w, dim), cells) in &s.cells {
+            let sup: Vec<&Cell> = cells
+                .iter()
+                .filter(|(v, _)| !published.contains(&(w, dim, (*v).clone())))
+                .map(|(_, c)| c)
+                .collect();
             let open = cells.len() - sup.len();
             if sup.is_empty() || open == 0 {
                 continue;
             }
             let mut u: HashSet<u64> = HashSet::new();
             for c in &sup {
-                u.extend(s.cells[**c].users.keys());
+                u.extend(c.users.keys());
             }
             assert!(
                 u.len() as u64 >= k,
