@@ -253,8 +253,21 @@ fn key_boundary_encoded(s: &[u8], ks: usize) -> bool {
 /// End of a parameter value that starts at `v`.
 fn value_end(s: &[u8], v: usize, encoded: bool) -> usize {
     let mut i = v;
+    // Parentheses opened inside the value (`UserVO(w_1,ext,Max Mustermann)`)
+    // hold it together across spaces until they close.
+    let mut depth = 0u32;
     while i < s.len() {
         let b = s[i];
+        if b == b'(' {
+            depth += 1;
+        } else if b == b')' && depth > 0 {
+            depth -= 1;
+            i += 1;
+            continue;
+        } else if depth > 0 && b == b' ' {
+            i += 1;
+            continue;
+        }
         // An escaped backslash (`\\`) is part of the value: escape pairs
         // are read left to right, so the `\"` that ends a field is found.
         if b == b'\\' && s.get(i + 1) == Some(&b'\\') {
@@ -675,16 +688,40 @@ fn param_at(
         }
         ks -= 1;
     }
-    if ks == a || !key_boundary(s, ks) {
+    if ks == a {
         return None;
     }
-    let key = &s[ks..a];
-    let kind = match rules.classify(key) {
-        Some(k) => k,
-        None if key.eq_ignore_ascii_case(b"id") && on_user_path(s, ks) => ParamKind::Identity,
-        None => return None,
+    let kind_at = |ks: usize| {
+        let key = &s[ks..a];
+        match rules.classify(key) {
+            Some(k) => Some(k),
+            None if key.eq_ignore_ascii_case(b"id") && on_user_path(s, ks) => {
+                Some(ParamKind::Identity)
+            }
+            None => None,
+        }
     };
-    let vs = a + alen;
+    let (ks, kind) = match (key_boundary(s, ks), kind_at(ks)) {
+        (true, Some(k)) => (ks, k),
+        // `mid=[...]uid=[...]`: a key right after a closing bracket.
+        _ => {
+            let close = memchr::memrchr(b']', &s[ks..a])? + ks;
+            (close + 1 < a).then_some(())?;
+            (close + 1, kind_at(close + 1)?)
+        }
+    };
+    let mut vs = a + alen;
+    // `uid=[98an1y6oh6um_2]`: the value is inside the brackets.
+    if s.get(vs) == Some(&b'[') {
+        let close = s[vs + 1..]
+            .iter()
+            .position(|&b| b == b']' || is_space(b))
+            .map(|p| vs + 1 + p);
+        if let Some(c) = close.filter(|&c| s[c] == b']') {
+            return Some((ks, vs + 1, c, Hit::Param(kind)));
+        }
+        vs += 1;
+    }
     Some((ks, vs, value_end(s, vs, encoded), Hit::Param(kind)))
 }
 

@@ -179,3 +179,31 @@ fn rules_are_extensible_and_case_insensitive() {
     let r = ParamRules::new(&["user".to_string()], &[]);
     assert_eq!(r.classify(b"user"), Some(ParamKind::Secret));
 }
+
+#[test]
+fn bracketed_values_keys_after_brackets_and_parenthesised_values() {
+    let n = |v: &str| tok(Namespace::Name, v);
+    // akka: `uid=[...]` keeps its brackets, also right after `mid=[...]`.
+    assert_eq!(
+        scrub_str("Ejecting user from meeting:  mid=[m-1]uid=[98an1y6oh6um_2]"),
+        format!(
+            "Ejecting user from meeting:  mid=[m-1]uid=[{}]",
+            n("98an1y6oh6um_2")
+        )
+    );
+    assert_eq!(
+        scrub_str("User joined meeting:  mid=[m-1] uid=[98an1y6oh6um_2] role=[MODERATOR]"),
+        format!(
+            "User joined meeting:  mid=[m-1] uid=[{}] role=[MODERATOR]",
+            n("98an1y6oh6um_2")
+        )
+    );
+    // A value with parentheses is one value, spaces and all.
+    assert_eq!(
+        scrub_str("Registering user=UserVO(w_abc123,ext,Max Mustermann) done"),
+        format!(
+            "Registering user={} done",
+            n("UserVO(w_abc123,ext,Max Mustermann)")
+        )
+    );
+}
