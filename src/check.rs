@@ -53,6 +53,7 @@ pub fn is_pseudonym_or_placeholder(v: &[u8]) -> bool {
         || v.iter().all(|&b| b == b'-' || b == b' ')
         || v == REDACTED
         || crate::pseudonym::is_token(v)
+        || scrub::names_no_one(v)
 }
 
 impl Checker {

@@ -639,7 +639,7 @@ impl Ctx<'_> {
                 v.make_ascii_lowercase();
                 self.token(Namespace::Email, &v, out);
             }
-            _ if is_placeholder(&v) => out.extend_from_slice(raw),
+            _ if is_placeholder(&v) || scrub::names_no_one(&v) => out.extend_from_slice(raw),
             _ => self.identity(&v, out),
         }
         *self.buf = v;

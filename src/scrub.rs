@@ -198,6 +198,21 @@ impl ParamRules {
     }
 }
 
+/// Values under identity keys that name no one: BigBlueButton message types
+/// (`"name":"UserJoinedMeetingEvtMsg"` in akka envelopes and headers) and
+/// meeting ids (`"intId":"<40 hex>-<13 digits>"` of a meeting's props).
+pub fn names_no_one(v: &[u8]) -> bool {
+    let message_type = v.len() <= 64
+        && v.first().is_some_and(u8::is_ascii_uppercase)
+        && v.ends_with(b"Msg")
+        && v.iter().all(u8::is_ascii_alphanumeric);
+    let meeting_id = v.len() == 54
+        && v[40] == b'-'
+        && v[..40].iter().all(u8::is_ascii_hexdigit)
+        && v[41..].iter().all(u8::is_ascii_digit);
+    message_type || meeting_id
+}
+
 #[inline]
 fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']')

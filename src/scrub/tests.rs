@@ -207,3 +207,20 @@ fn bracketed_values_keys_after_brackets_and_parenthesised_values() {
         )
     );
 }
+
+#[test]
+fn bbb_message_types_and_meeting_ids_are_no_ones_names() {
+    let mid = "183f0bf3a0982a127bdb8161e0c44eb696b3e75c-1433784803813";
+    let line = format!(
+        r#"x {{"envelope":{{"name":"UserJoinedMeetingEvtMsg"}},"core":{{"header":{{"name":"UserJoinedMeetingEvtMsg"}},"body":{{"name":"Jane Doe","meetingProp":{{"intId":"{mid}"}}}}}}}}"#
+    );
+    let out = scrub_str(&line);
+    assert_eq!(
+        out.matches("\"UserJoinedMeetingEvtMsg\"").count(),
+        2,
+        "{out}"
+    );
+    assert!(out.contains(mid), "{out}");
+    assert!(!out.contains("Jane Doe"), "{out}");
+    assert!(out.contains(&tok(Namespace::Name, "Jane Doe")), "{out}");
+}
