@@ -306,3 +306,119 @@ fn moodle_exports_give_course_activity_event_crud_and_edulevel() {
         assert!(users >= 1, "{l}");
     }
 }
+
+/// A bbb-web analytics line.
+fn bbb(time: &str, data: &str) -> String {
+    format!(
+        "2026-11-02T{time}.000Z INFO  o.bigbluebutton.api.MeetingService -  --analytics-- data={{{data}}}\n"
+    )
+}
+
+fn meetings_log() -> String {
+    let m1 = "183f0bf3a0982a127bdb8161e0c44eb696b3e75c-1793613600000";
+    let m2 = "2fd4cacadbe53b582b2a2a910d617cd6365d27ce-1793617200000";
+    let mut s = String::new();
+    s += &bbb(
+        "10:00:00",
+        &format!(r#""logCode":"meeting_started","meetingId":"{m1}","name":"Physics""#),
+    );
+    for i in 1..=6 {
+        s += &bbb(
+            &format!("10:0{i}:00"),
+            &format!(
+                r#""logCode":"user_joined_message","meetingId":"{m1}","userId":"w_user0000000{i}","username":"Person {i}""#
+            ),
+        );
+    }
+    s += &bbb(
+        "10:10:00",
+        &format!(r#""logCode":"user_left_message","meetingId":"{m1}","userId":"w_user00000001""#),
+    );
+    s += &bbb(
+        "10:20:00",
+        &format!(r#""userId":"w_user00000002","logCode":"user_left_message","meetingId":"{m1}""#),
+    );
+    s += &bbb(
+        "10:50:00",
+        &format!(r#""logCode":"meeting_ended","meetingId":"{m1}""#),
+    );
+    s += &bbb(
+        "11:00:00",
+        &format!(r#""logCode":"meeting_started","meetingId":"{m2}""#),
+    );
+    for i in 7..=8 {
+        s += &bbb(
+            "11:01:00",
+            &format!(
+                r#""logCode":"user_joined_message","meetingId":"{m2}","userId":"w_user0000000{i}""#
+            ),
+        );
+    }
+    s += &bbb(
+        "11:14:00",
+        &format!(r#""logCode":"meeting_ended","meetingId":"{m2}""#),
+    );
+    s
+}
+
+#[test]
+fn bbb_meetings_participants_minutes_and_peak() {
+    let w = Work::new();
+    let raw = w.write("bbb-web.log", meetings_log().as_bytes());
+    let out = w.path("raw");
+    stats(
+        &w,
+        &["--min-users", "2", "--out", out.to_str().unwrap()],
+        &[&raw],
+    );
+    let csv = read(&out.join("stats.csv"));
+    let row = |dim: &str, value: &str, rest: &str| {
+        format!("2026-11-02T00:00:00Z,2026-11-09T00:00:00Z,{dim},{value},{rest}")
+    };
+    for want in [
+        row("bbb_meetings", "all", "2,8,8,64,6"),
+        row("bbb_meeting_size", "6-20", "1,6,6,50,6"),
+        row("bbb_meeting_size", "2-5", "1,2,2,14,2"),
+        row("bbb_meeting_duration", "45-89 min", "1,6,6,50,6"),
+        row("bbb_meeting_duration", "<15 min", "1,2,2,14,2"),
+    ] {
+        assert!(csv.lines().any(|l| l == want), "missing {want:?} in\n{csv}");
+    }
+    // The anonymized log gives the same meetings.
+    let anon = w.path("anon.log");
+    w.anonymize()
+        .arg(&raw)
+        .arg("-o")
+        .arg(&anon)
+        .assert()
+        .success();
+    let text = read(&anon);
+    assert!(
+        !text.contains("w_user0000000") && !text.contains("Person "),
+        "{text}"
+    );
+    let out2 = w.path("anon");
+    stats(
+        &w,
+        &["--min-users", "2", "--out", out2.to_str().unwrap()],
+        &[&anon],
+    );
+    let meetings = |c: &str| -> Vec<String> {
+        c.lines()
+            .filter(|l| l.contains(",bbb_"))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(meetings(&read(&out2.join("stats.csv"))), meetings(&csv));
+    // With the default K = 5 the 2-person meeting is never shown, and
+    // neither is anything that would give it away.
+    let out3 = w.path("k5");
+    stats(&w, &["--out", out3.to_str().unwrap()], &[&raw]);
+    let csv = read(&out3.join("stats.csv"));
+    assert!(
+        !csv.contains(",2-5,") && !csv.contains(",<15 min,"),
+        "{csv}"
+    );
+    assert!(!csv.contains(",bbb_meeting_size,6-20,"), "{csv}");
+    assert!(csv.contains(",bbb_meetings,all,2,8,8,64,6"), "{csv}");
+}
