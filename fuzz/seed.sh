@@ -83,5 +83,9 @@ cp "$root/contrib/anonlog.toml" "$work/cfg"
 add config_parse "$work/seed"
 printf '\x01\x00\x00\x00\x60\x00\x00\x00\x00/var/log/anonlog/access.%%G-W%%V.log' >"$work/seed"
 add config_parse "$work/seed"
+# bbb_meetings: the BBB fixture and its corpus files, whole.
+for f in "$root"/testdata/bbb.log; do
+    add bbb_meetings "$f"
+done
 echo "seed: moodle_csv, moodle_other: $(find "$here/corpus/moodle_csv" "$here/corpus/moodle_other" -type f | wc -l) in corpus"
 [ "$total" -gt 0 ] || echo "seed: nothing new (no testdata lines and GEN_LINES=0?)"
