@@ -554,20 +554,7 @@ fn anonymize(a: AnonymizeArgs) -> Result<u8, Error> {
             .transpose()?,
     };
     let rw = Rewriter::with_keys(opts, keys);
-    let inputs: Vec<Input> = if a.files.is_empty() {
-        vec![Input::Stdin]
-    } else {
-        a.files
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    Input::Stdin
-                } else {
-                    Input::Path(p.clone())
-                }
-            })
-            .collect()
-    };
+    let inputs = inputs_of(&a.files);
     let cfg = RunConfig {
         inputs,
         format: a.format.format(),
@@ -741,6 +728,23 @@ fn check(a: CheckArgs) -> Result<u8, Error> {
         return Ok(EXIT_LOST);
     }
     Ok(EXIT_OK)
+}
+
+/// The inputs named on a command line: standard input for none or `-`.
+fn inputs_of(files: &[PathBuf]) -> Vec<Input> {
+    if files.is_empty() {
+        return vec![Input::Stdin];
+    }
+    files
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                Input::Stdin
+            } else {
+                Input::Path(p.clone())
+            }
+        })
+        .collect()
 }
 
 fn exit_code(s: &RunSummary) -> u8 {

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use anonlog::input::Input;
 use anonlog::keyring::parse_duration;
 use anonlog::pseudonym::Key;
 use anonlog::research::{self, privacy, Partial, ReadConfig, State, UserHasher};
@@ -161,20 +160,7 @@ pub fn run(a: StatsArgs) -> Result<u8, Error> {
         block_size: 1 << 20,
     };
     let mut state = State::new(window);
-    let inputs: Vec<Input> = if a.files.is_empty() {
-        vec![Input::Stdin]
-    } else {
-        a.files
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    Input::Stdin
-                } else {
-                    Input::Path(p.clone())
-                }
-            })
-            .collect()
-    };
+    let inputs = super::inputs_of(&a.files);
     for input in &inputs {
         state
             .add_input(input, &cfg, &hasher)
