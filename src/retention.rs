@@ -391,8 +391,11 @@ pub fn survey_all(cfg: &Config, now: i64) -> (Vec<(&Source, Vec<Step>)>, Vec<Str
 /// One line of the audit log. Holds no content of any log.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
-    /// When (ISO 8601, UTC).
+    /// When the change was made (ISO 8601, UTC, the wall clock).
     pub time: String,
+    /// The time the run acted as of (`--now`, else the same as `time`):
+    /// windows and cutoffs were computed from it.
+    pub as_of: String,
     /// The source's name (`keys` for key changes).
     pub source: String,
     /// The file (or the keyring directory).
@@ -636,7 +639,8 @@ pub fn rotate(
     } else {
         Some(Audit::open(&cfg.audit_log)?)
     };
-    let mut record = |e: AuditEntry| -> Result<(), Error> {
+    let mut record = |mut e: AuditEntry| -> Result<(), Error> {
+        e.as_of = iso(now);
         match audit.as_mut() {
             Some(a) => a.record(&e),
             None => Ok(()),
@@ -682,6 +686,7 @@ pub fn rotate(
 fn entry(s: &Step, action: &str) -> AuditEntry {
     AuditEntry {
         time: String::new(),
+        as_of: String::new(),
         source: s.source.clone(),
         file: s.file.display().to_string(),
         action: action.to_string(),
@@ -852,6 +857,7 @@ fn keys(
     let ring = Keyring::open(dir)?;
     let key_entry = |action: &str, epoch: i64| AuditEntry {
         time: iso(wall_clock()),
+        as_of: String::new(),
         source: "keys".into(),
         file: dir.display().to_string(),
         action: action.into(),

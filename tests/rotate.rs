@@ -157,6 +157,7 @@ fn the_seven_plus_seven_day_access_cycle() {
     assert_eq!(e["newest"], "2026-11-08T01:00:00Z");
     assert_eq!(e["oldest"], "2026-11-02T01:00:00Z");
     assert_eq!(e["records"], 7);
+    assert_eq!(e["as_of"], "2026-11-16T01:00:01Z", "the --now of the run");
     assert!(e["bytes"].as_u64().unwrap() > 0);
     assert!(
         !e.to_string().contains("192.0.2"),
