@@ -422,3 +422,42 @@ fn bbb_meetings_participants_minutes_and_peak() {
     assert!(!csv.contains(",bbb_meeting_size,6-20,"), "{csv}");
     assert!(csv.contains(",bbb_meetings,all,2,8,8,64,6"), "{csv}");
 }
+
+#[test]
+fn chosen_dimensions_only_and_their_budget() {
+    let w = Work::new();
+    let mut big = String::new();
+    for i in 0..400 {
+        big += &line(&format!("u{}", i % 100), "/course/view.php?id=1", 1);
+    }
+    let f = w.write("big.log", big.as_bytes());
+    let out = w.path("dims");
+    stats(
+        &w,
+        &[
+            "--dimensions",
+            "course,status",
+            "--epsilon",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[&f],
+    );
+    let csv = read(&out.join("stats.csv"));
+    for l in csv.lines().skip(1) {
+        let dim = l.split(',').nth(2).unwrap();
+        assert!(dim == "course" || dim == "status", "{l}");
+    }
+    let meta: serde_json::Value = serde_json::from_str(&read(&out.join("metadata.json"))).unwrap();
+    assert_eq!(meta["privacy"]["tables"], 2);
+    assert_eq!(meta["privacy"]["epsilon_per_measure"], 1.0);
+    let bad = anonlog()
+        .args(["stats", "--dimensions", "courses", "--out"])
+        .arg(w.path("bad"))
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown dimension \"courses\""));
+}

@@ -97,6 +97,12 @@ struct RunArgs {
     /// With --epsilon: each user counts at most N events per cell.
     #[arg(long, value_name = "N", default_value_t = 100)]
     max_events: u64,
+    /// Only these dimensions (comma-separated: course, activity, event, crud,
+    /// edulevel, hour_weekday, status, origin, ua_family, device,
+    /// bbb_meetings, bbb_meeting_size, bbb_meeting_duration) [default: all].
+    /// With --epsilon the budget is split over these only.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    dimensions: Vec<String>,
     /// Also write the counting state to FILE, for `anonlog stats merge`.
     /// It holds keyed hashes of users: treat it like pseudonymized logs.
     #[arg(long, value_name = "FILE")]
@@ -119,11 +125,26 @@ impl RunArgs {
                 "--min-users must be at least 1",
             ));
         }
+        let dims = if self.dimensions.is_empty() {
+            None
+        } else {
+            let mut v = Vec::new();
+            for n in &self.dimensions {
+                v.push(research::Dim::from_name(n.trim()).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Usage,
+                        format!("--dimensions: unknown dimension {n:?} (see --help)"),
+                    )
+                })?);
+            }
+            Some(v)
+        };
         Ok(privacy::Options {
             min_users: self.min_users,
             epsilon: self.epsilon,
             max_cells: self.max_cells,
             max_events: self.max_events,
+            dims,
         })
     }
 }

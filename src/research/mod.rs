@@ -98,6 +98,11 @@ impl Dim {
         }
     }
 
+    /// The dimension called `name` in the output.
+    pub fn from_name(name: &str) -> Option<Dim> {
+        DIMS.into_iter().find(|d| d.name() == name)
+    }
+
     /// Dimensions of meetings rather than of records.
     pub fn is_meeting(self) -> bool {
         matches!(

@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use super::{Cell, Dim, State};
 
 /// How cells are protected.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     /// K: the fewest distinct users a published cell describes.
     pub min_users: u64,
@@ -50,6 +50,9 @@ pub struct Options {
     pub max_cells: usize,
     /// With ε: events per user and cell.
     pub max_events: u64,
+    /// Only these dimensions' tables (all when `None`); with ε the budget is
+    /// split over these only.
+    pub dims: Option<Vec<Dim>>,
 }
 
 impl Default for Options {
@@ -59,6 +62,7 @@ impl Default for Options {
             epsilon: None,
             max_cells: 4,
             max_events: 100,
+            dims: None,
         }
     }
 }
@@ -114,7 +118,11 @@ type Key<'a> = (i64, Dim, &'a str);
 
 /// Applies the rules of the module docs to every cell of `state`.
 pub fn decide(state: &State, opts: &Options) -> Decided {
-    let keys: Vec<Key<'_>> = state.keys();
+    let keys: Vec<Key<'_>> = state
+        .keys()
+        .into_iter()
+        .filter(|k| opts.dims.as_ref().is_none_or(|d| d.contains(&k.1)))
+        .collect();
     let cell = |k: &Key<'_>| state.cell(k.0, k.1, k.2).expect("a listed cell");
     let mut tables: BTreeMap<(i64, Dim), Vec<Key<'_>>> = BTreeMap::new();
     for k in &keys {
