@@ -149,6 +149,9 @@ pub struct Schema {
     pub header: bool,
     /// Which Moodle fact each column holds, where statistics need it.
     pub facets: Vec<Option<Facet>>,
+    /// Report times are month first (`%m/%d/%y`, the US language packs):
+    /// found in the sample when a time's second number is above 12.
+    pub month_first: bool,
 }
 
 /// A Moodle fact a column holds (for statistics; columns kept as they are
@@ -413,11 +416,50 @@ impl Schema {
             }
         }
         if kind != Some(Kind::Logstore) {
-            if let Some(s) = Self::report(dialect, &header, row.as_deref(), kind.is_some()) {
+            if let Some(mut s) = Self::report(dialect, &header, row.as_deref(), kind.is_some()) {
+                s.month_first = s.sample_is_month_first(sample);
                 return Some(s);
             }
         }
         None
+    }
+
+    /// Do the report times of `sample` put the month first? Only when some
+    /// time's second number is above 12 and none's first is; otherwise the
+    /// day comes first (Moodle's own English and most language packs).
+    fn sample_is_month_first(&self, sample: &[u8]) -> bool {
+        let Some(col) = self.position(Column::ReportTime) else {
+            return false;
+        };
+        let sample = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(sample);
+        let d = self.dialect;
+        let (mut day_first, mut month_first) = (false, false);
+        let mut fields = Vec::new();
+        let mut v = Vec::new();
+        let mut pos = d.record_end(sample).unwrap_or(sample.len());
+        while let Some(n) = d.record_end(&sample[pos..]) {
+            let rec = csv::trim_terminator(&sample[pos..pos + n]);
+            pos += n;
+            d.split(rec, &mut fields);
+            let Some(r) = fields.get(col) else { continue };
+            v.clear();
+            d.decode(&rec[r.clone()], &mut v);
+            let nums: Vec<u32> = v
+                .split(|b| !b.is_ascii_digit())
+                .filter(|p| !p.is_empty())
+                .take(2)
+                .map(|p| {
+                    p.iter().fold(0u32, |a, &b| {
+                        a.saturating_mul(10).saturating_add(u32::from(b - b'0'))
+                    })
+                })
+                .collect();
+            if let [a, b] = nums[..] {
+                day_first |= a > 12;
+                month_first |= b > 12;
+            }
+        }
+        month_first && !day_first
     }
 
     fn logstore(dialect: Dialect, header: &[String], forced: bool) -> Option<Schema> {
@@ -451,6 +493,7 @@ impl Schema {
                 lang: Lang::Unknown,
                 header: true,
                 facets: Vec::new(),
+                month_first: false,
             };
             return Some(s.with_facets(header, false));
         }
@@ -472,6 +515,7 @@ impl Schema {
             lang: Lang::Unknown,
             header: false,
             facets: Vec::new(),
+            month_first: false,
         };
         event.then(|| s.with_facets(&names, false))
     }
@@ -513,6 +557,7 @@ impl Schema {
                 lang: langs[best],
                 header: true,
                 facets: Vec::new(),
+                month_first: false,
             };
             return Some(s.with_facets(header, false));
         }
@@ -527,7 +572,7 @@ impl Schema {
             let time = r.get(lead + course);
             let desc = body.iter().position(|c| *c == Column::Description);
             let desc_at = lead + course + desc.unwrap_or(0);
-            time.is_some_and(|t| parse_report_time(t).is_some())
+            time.is_some_and(|t| report_time(t, false).or(report_time(t, true)).is_some())
                 && r.get(desc_at)
                     .is_some_and(|d| find_user_ids(d, 0).is_some())
         });
@@ -543,6 +588,7 @@ impl Schema {
             lang: Lang::Unknown,
             header: true,
             facets: Vec::new(),
+            month_first: false,
         };
         Some(s.with_facets(header, true))
     }
@@ -581,7 +627,7 @@ impl Schema {
                 Column::ReportTime => {
                     dec.clear();
                     self.dialect.decode(raw, dec);
-                    t = parse_report_time(dec);
+                    t = report_time(dec, self.month_first);
                 }
                 _ => {}
             }
@@ -593,6 +639,12 @@ impl Schema {
 /// Parses a report time: `D/MM/YY, HH:MM[:SS]` (also with `.` or `-`
 /// between the date's parts and four-digit years), day first, as UTC.
 pub fn parse_report_time(s: &[u8]) -> Option<i64> {
+    report_time(s, false)
+}
+
+/// [`parse_report_time`] with the month first (`M/DD/YY, HH:MM`) when
+/// `month_first`; a 12-hour time with ` AM`/` PM` is read either way.
+pub fn report_time(s: &[u8], month_first: bool) -> Option<i64> {
     fn num(s: &[u8], i: &mut usize, max: usize) -> Option<i64> {
         let start = *i;
         let mut v = 0i64;
@@ -608,9 +660,14 @@ pub fn parse_report_time(s: &[u8]) -> Option<i64> {
         Some(b)
     }
     let mut i = 0;
-    let d = num(s, &mut i, 2)?;
+    let first = num(s, &mut i, 2)?;
     let sep = eat(s, &mut i, b"/.-")?;
-    let mo = num(s, &mut i, 2)?;
+    let second = num(s, &mut i, 2)?;
+    let (d, mo) = if month_first {
+        (second, first)
+    } else {
+        (first, second)
+    };
     eat(s, &mut i, &[sep])?;
     let y = num(s, &mut i, 4)?;
     if eat(s, &mut i, b",").is_some() {
@@ -626,6 +683,20 @@ pub fn parse_report_time(s: &[u8]) -> Option<i64> {
     } else {
         0
     };
+    let mut h = h;
+    let rest = &s[i..];
+    if rest.eq_ignore_ascii_case(b" AM") || rest.eq_ignore_ascii_case(b" PM") {
+        if !(1..=12).contains(&h) {
+            return None;
+        }
+        h = h % 12
+            + if rest[1].eq_ignore_ascii_case(&b'P') {
+                12
+            } else {
+                0
+            };
+        i = s.len();
+    }
     if i != s.len() {
         return None;
     }
@@ -769,6 +840,29 @@ mod tests {
     }
 
     #[test]
+    fn report_date_order_is_read_from_the_sample() {
+        let head = "Time,User full name,Affected user,Event context,Component,Event name,Description,Origin,IP address\n";
+        let row = |t: &str| {
+            format!("\"{t}\",-,-,System,System,Viewed,The user with id '2' viewed.,web,\n")
+        };
+        let us = format!("{head}{}{}", row("11/05/26, 10:00"), row("11/30/26, 10:00"));
+        let s = Schema::from_sample(us.as_bytes(), None).unwrap();
+        assert!(s.month_first);
+        let eu = format!("{head}{}{}", row("05/11/26, 10:00"), row("30/11/26, 10:00"));
+        assert!(
+            !Schema::from_sample(eu.as_bytes(), None)
+                .unwrap()
+                .month_first
+        );
+        let unknown = format!("{head}{}", row("05/11/26, 10:00"));
+        assert!(
+            !Schema::from_sample(unknown.as_bytes(), None)
+                .unwrap()
+                .month_first
+        );
+    }
+
+    #[test]
     fn report_times() {
         let t = |s: &str| parse_report_time(s.as_bytes());
         assert_eq!(t("7/09/26, 21:40:58"), Some(1_788_817_258));
@@ -778,6 +872,12 @@ mod tests {
         assert_eq!(t("23/01/23"), None);
         assert_eq!(t("Front page"), None);
         assert_eq!(t("23/01/23, 12:09 extra"), None);
+        // US packs: month first, and 12-hour times.
+        let us = |s: &str| report_time(s.as_bytes(), true);
+        assert_eq!(us("01/23/23, 12:09"), t("23/01/23, 12:09"));
+        assert_eq!(us("9/7/26, 9:40:58 PM"), t("7/09/26, 21:40:58"));
+        assert_eq!(t("7/09/26, 12:05 AM"), t("7/09/26, 00:05"));
+        assert_eq!(t("7/09/26, 13:05 PM"), None);
     }
 
     #[test]
