@@ -461,3 +461,29 @@ fn chosen_dimensions_only_and_their_budget() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown dimension \"courses\""));
 }
+
+#[test]
+fn logged_in_as_counts_the_user_logged_in_as() {
+    let w = Work::new();
+    let report = w.write(
+        "report.csv",
+        "Course,Time,User full name,Affected user,Event context,Component,Event name,Description,Origin,IP address\n\
+         PHY,\"2/11/26, 10:00\",Jane Doe,-,Course: PHY,System,Course viewed,The user with id '7' viewed the course with id '3'.,web,192.0.2.1\n\
+         PHY,\"2/11/26, 10:05\",Admin User as Jane Doe,-,Course: PHY,System,Course viewed,The user with id '7' viewed the course with id '3'.,web,192.0.2.2\n"
+            .as_bytes(),
+    );
+    let access = w.write(
+        "a.log",
+        (line("2 as 57", "/course/view.php?id=3", 1) + &line("57", "/course/view.php?id=3", 2))
+            .as_bytes(),
+    );
+    let out = w.path("as");
+    stats(
+        &w,
+        &["--min-users", "1", "--out", out.to_str().unwrap()],
+        &[&report, &access],
+    );
+    let csv = read(&out.join("stats.csv"));
+    assert!(csv.contains(",course,PHY,2,1,"), "{csv}");
+    assert!(csv.contains(",course,3,2,1,"), "{csv}");
+}

@@ -467,6 +467,15 @@ fn hour_weekday(t: i64) -> String {
     format!("{} {:02}", DAYS[wd], t.rem_euclid(86_400) / 3600)
 }
 
+/// The user a record is about: in "real as other" (an administrator logged
+/// in as someone), the other, as Moodle's `userid` is.
+fn acting_user<'v>(v: &'v [u8], sep: &[u8]) -> &'v [u8] {
+    match memchr::memmem::find(v, sep) {
+        Some(p) if p > 0 && p + sep.len() < v.len() => &v[p + sep.len()..],
+        _ => v,
+    }
+}
+
 /// A query parameter's value in a path (`name=value`).
 fn param<'p>(path: &'p [u8], name: &[u8]) -> Option<&'p [u8]> {
     let q = memchr::memchr(b'?', path)?;
@@ -513,7 +522,7 @@ impl<'a> Extractor<'a> {
             .parts
             .iter()
             .find(|(role, _)| *role == access::Role::User)
-            .map(|(_, r)| &line[r.clone()])
+            .map(|(_, r)| acting_user(&line[r.clone()], b" as "))
             .filter(|v| !v.iter().all(|&b| b == b'-' || b == b' '))
             .map(|v| self.hasher.hash(v));
         let req = &line[rec.request.clone()];
@@ -581,8 +590,10 @@ impl<'a> Extractor<'a> {
             .iter()
             .zip(&self.dec)
             .find_map(|(c, v)| match (s.kind, c) {
-                (crate::format::moodle::Kind::Logstore, Column::UserId("userid")) => Some(v),
-                (crate::format::moodle::Kind::Report, Column::FullName) => Some(v),
+                (crate::format::moodle::Kind::Logstore, Column::UserId("userid")) => Some(&v[..]),
+                (crate::format::moodle::Kind::Report, Column::FullName) => {
+                    Some(acting_user(v, s.lang.as_separator()))
+                }
                 _ => None,
             })
             .filter(|v| !v.is_empty() && *v != b"0" && *v != b"1")
