@@ -487,3 +487,20 @@ fn logged_in_as_counts_the_user_logged_in_as() {
     assert!(csv.contains(",course,PHY,2,1,"), "{csv}");
     assert!(csv.contains(",course,3,2,1,"), "{csv}");
 }
+
+#[test]
+fn a_forced_moodle_format_on_something_else_is_an_error() {
+    let w = Work::new();
+    let out = anonlog()
+        .args(["stats", "--format", "moodle-report", "--out"])
+        .arg(w.path("x"))
+        .arg(testdata("bbb.log"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bbb.log") && err.contains("not a moodle-report export"),
+        "{err}"
+    );
+}

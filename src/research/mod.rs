@@ -682,6 +682,15 @@ impl State {
             (None, None) => unreachable!("an input is mapped or streamed"),
         };
         let (fmt, schema) = format::detect_with_schema(&sample, cfg.format);
+        if fmt.moodle_kind().is_some() && schema.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "not a {} export: its first line is not a header anonlog can map to columns",
+                    fmt.name()
+                ),
+            ));
+        }
         let framing = schema
             .as_ref()
             .map_or(Framing::Lines, |s| Framing::Csv(s.dialect));
