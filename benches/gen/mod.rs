@@ -122,7 +122,7 @@ const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 
 #[path = "rng.rs"]
 mod rng;
-use rng::{mix, Rng};
+use rng::{mix, write_ipv4, Rng};
 
 /// Who sends a request.
 struct Visitor {
@@ -213,19 +213,7 @@ impl Generator {
                 g(0) ^ g(3)
             );
         } else {
-            // Public-looking unicast: no 0, 10, 127 or multicast first octets.
-            let first = [
-                31, 46, 62, 78, 80, 84, 87, 91, 93, 95, 109, 129, 134, 141, 185, 193, 212, 217,
-            ];
-            let o1 = first[((a >> 8) % first.len() as u64) as usize];
-            let _ = write!(
-                out,
-                "{}.{}.{}.{}",
-                o1,
-                (a >> 16) & 0xff,
-                (a >> 24) & 0xff,
-                1 + (a >> 32) % 254
-            );
+            write_ipv4(a, out);
         }
     }
 

@@ -171,7 +171,7 @@ const CONFIGS: &[(Option<&str>, &str, &str, &str)] = &[
 
 #[path = "rng.rs"]
 mod rng;
-use rng::{mix, Rng};
+use rng::{mix, write_ipv4, Rng};
 
 /// A user of the site, all of whose attributes follow from `h`.
 #[derive(Clone, Copy)]
@@ -269,18 +269,7 @@ fn write_ip(a: u64, out: &mut Vec<u8>) {
         }
         write_ipv6(&g, out);
     } else {
-        let first = [
-            31, 46, 62, 78, 80, 84, 87, 91, 93, 95, 109, 129, 134, 141, 185, 193, 212, 217,
-        ];
-        let o1 = first[((a >> 8) % first.len() as u64) as usize];
-        let _ = write!(
-            out,
-            "{}.{}.{}.{}",
-            o1,
-            (a >> 16) & 0xff,
-            (a >> 24) & 0xff,
-            1 + (a >> 32) % 254
-        );
+        write_ipv4(a, out);
     }
 }
 

@@ -1,6 +1,5 @@
-//! splitmix64: the seeded generator behind the synthetic logs in `gen/`
-//! (access lines and Moodle exports). Shared so that both generators draw
-//! from one definition.
+//! splitmix64 and the public-looking IPv4 addresses: what both synthetic
+//! log generators in `gen/` (access lines and Moodle exports) draw from.
 
 /// The splitmix64 output function: a good 64-bit mix of `x`.
 pub fn mix(mut x: u64) -> u64 {
@@ -35,4 +34,22 @@ impl Rng {
     pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len() as u64) as usize]
     }
+}
+
+/// A public-looking unicast IPv4 address from the bits of `a` (no 0, 10,
+/// 127 or multicast first octet; never `.0` last).
+pub fn write_ipv4(a: u64, out: &mut Vec<u8>) {
+    use std::io::Write;
+    let first = [
+        31, 46, 62, 78, 80, 84, 87, 91, 93, 95, 109, 129, 134, 141, 185, 193, 212, 217,
+    ];
+    let o1 = first[((a >> 8) % first.len() as u64) as usize];
+    let _ = write!(
+        out,
+        "{}.{}.{}.{}",
+        o1,
+        (a >> 16) & 0xff,
+        (a >> 24) & 0xff,
+        1 + (a >> 32) % 254
+    );
 }
