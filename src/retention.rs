@@ -657,6 +657,14 @@ pub fn rotate(
         )?;
     }
     let mut rw: Option<Rewriter> = None;
+    // The copy is checked with the same settings it was written with.
+    let opts = cfg.anonymize.options(now);
+    let checker = Checker {
+        policy: opts.policy,
+        encrypted_addresses: opts.policy.mode == crate::ip::IpMode::Pfx,
+        rules: opts.rules,
+        allow: Vec::new(),
+    };
     let (surveyed, errs) = survey_all(cfg, now);
     report.errors.extend(errs);
     for (src, steps) in surveyed {
@@ -668,7 +676,7 @@ pub fn rotate(
                     if rw.is_none() && !dry_run {
                         rw = Some(rewriter()?);
                     }
-                    do_anonymize(&s, src, rw.as_ref(), dry_run)
+                    do_anonymize(&s, src, rw.as_ref(), &checker, dry_run)
                 }
             };
             match res {
@@ -760,6 +768,7 @@ fn do_anonymize(
     s: &Step,
     src: &Source,
     rw: Option<&Rewriter>,
+    checker: &Checker,
     dry_run: bool,
 ) -> Result<(String, AuditEntry), Error> {
     let dest = s
@@ -817,7 +826,7 @@ fn do_anonymize(
         .map_err(|err| fail("cannot write the copy", &err))?;
     let written =
         fs::read(out.temp_path()).map_err(|err| fail("cannot read the copy back", &err))?;
-    let findings = Checker::default().check_bytes(&written);
+    let findings = checker.check_bytes(&written);
     if let Some((line, f)) = findings.first() {
         return Err(fail(
             "the anonymized copy did not pass the check",

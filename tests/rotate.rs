@@ -506,3 +506,24 @@ fn a_file_of_two_sources_belongs_to_the_first() {
     );
     assert!(f.exists(), "the first source's window (1 year) applies");
 }
+
+#[test]
+fn anonymize_then_delete_checks_the_copy_with_its_own_settings() {
+    // With prefix-preserving encryption the copy's addresses look whole;
+    // the check must know, or no raw file would ever go.
+    let t = Tree::new();
+    let raw = t.write("raw/access.log.1", &access_log(0..3));
+    let root = t.w.dir.path().display().to_string();
+    let cfg = t.config(&format!(
+        "ip_mode = \"pfx\"\n\n[[source]]\nname = \"raw\"\npaths = [\"{root}/raw/access.log.*\"]\nkind = \"access\"\nwindow = \"7d\"\naction = \"anonymize-then-delete\"\ndestination = \"{root}/anon/{{name}}\"\n"
+    ));
+    let out = t.rotate(&cfg, T0 + 30 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!raw.exists());
+    let copy = std::fs::read_to_string(t.p("anon/access.log.1")).unwrap();
+    assert_eq!(copy.lines().count(), 3);
+    assert!(
+        !copy.contains("192.0.2.10 ") && !copy.starts_with("192.0.2.0 "),
+        "{copy}"
+    );
+}
