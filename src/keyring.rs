@@ -530,7 +530,7 @@ impl Keyring {
                 let meta = fs::symlink_metadata(&path)
                     .map_err(|err| io_err("inspect key file", &path, &err))?;
                 EpochState::Present {
-                    created: mtime(&meta),
+                    created: crate::time::mtime(&meta),
                 }
             };
             out.push(EpochInfo {
@@ -834,26 +834,6 @@ fn check_key_meta(path: &Path, meta: &fs::Metadata) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// The modification time of a file, in Unix seconds.
-fn mtime(meta: &fs::Metadata) -> i64 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        meta.mtime()
-    }
-    #[cfg(not(unix))]
-    {
-        match meta
-            .modified()
-            .map(|t| t.duration_since(std::time::UNIX_EPOCH))
-        {
-            Ok(Ok(d)) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            Ok(Err(e)) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-            Err(_) => 0,
-        }
-    }
 }
 
 /// Opens an existing file without following a final symbolic link.

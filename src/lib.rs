@@ -38,6 +38,7 @@ pub mod retention;
 pub mod rewrite;
 pub mod scrub;
 pub mod stats;
+pub mod time;
 pub mod useragent;
 
 pub use error::{Error, ErrorKind};

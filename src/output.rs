@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind};
 use crate::format::combinator::{civil_from_days, days_from_civil};
+use crate::time::iso_weekday;
 
 /// A file that appears at its path only when [`AtomicFile::commit`] is called.
 #[derive(Debug)]
@@ -201,12 +202,6 @@ struct Civil {
     iso_year: i64,
     iso_week: u32,
     iso_wday: u32,
-}
-
-/// ISO weekday of a day number: 1 (Monday) to 7 (Sunday); 1970-01-01 was a
-/// Thursday.
-fn iso_weekday(days: i64) -> u32 {
-    ((days + 3).rem_euclid(7) + 1) as u32
 }
 
 /// The day number of the Monday of ISO week 1 of `iso_year` (the week that

@@ -30,6 +30,7 @@ use crate::keyring::{parse_duration, EpochState, Keyring};
 use crate::output::AtomicFile;
 use crate::pipeline::{self, RunConfig};
 use crate::rewrite::Rewriter;
+use crate::time::{iso, mtime, wall_clock};
 
 /// The time span of a file's records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -284,13 +285,6 @@ fn is_compressed(name: &str) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
-fn mtime(meta: &fs::Metadata) -> i64 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// The files of one source with their spans (due or not), sorted by path,
 /// plus the errors met (a file that cannot be read).
 pub fn survey(src: &Source, now: i64) -> (Vec<Step>, Vec<String>) {
@@ -421,19 +415,6 @@ pub struct AuditEntry {
     /// The epoch (key changes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epoch: Option<i64>,
-}
-
-/// `2026-11-25T10:00:00Z`.
-pub fn iso(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = crate::format::combinator::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
 }
 
 /// The audit log, opened for appending (created 0640, directories 0750).
@@ -713,12 +694,6 @@ fn stamp(mut e: AuditEntry) -> AuditEntry {
     e
 }
 
-fn wall_clock() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 fn would(dry_run: bool) -> &'static str {
     if dry_run {
         "would "
@@ -977,12 +952,6 @@ mod tests {
             std::fs::read(f.path()).unwrap(),
             b"id,other,timecreated\n2,\"c\",300\n"
         );
-    }
-
-    #[test]
-    fn iso_times() {
-        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso(1_793_577_600 + 3661), "2026-11-02T01:01:01Z");
     }
 
     #[test]

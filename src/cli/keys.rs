@@ -12,6 +12,7 @@ use clap::Args;
 use anonlog::keyring::{parse_duration, Epoch, EpochLen, EpochState, KeyState, Keyring};
 use anonlog::output::AtomicFile;
 use anonlog::pseudonym::{Key, Namespace, Pseudonymizer};
+use anonlog::time::{iso, wall_clock};
 use anonlog::{Error, ErrorKind};
 
 use super::{EXIT_ERROR, EXIT_OK};
@@ -131,9 +132,9 @@ pub fn list(dir: &KeyDirArg) -> Result<u8, Error> {
             out,
             "{}\t{}\t{}\t{state}\t{}",
             info.epoch.0,
-            info.start.map_or("-".into(), fmt_time),
-            info.end.map_or("-".into(), fmt_time),
-            fmt_time(when)
+            info.start.map_or("-".into(), iso),
+            info.end.map_or("-".into(), iso),
+            iso(when)
         );
     }
     Ok(EXIT_OK)
@@ -153,7 +154,7 @@ pub fn purge(dir: &KeyDirArg, older_than: &str, now: &NowArg) -> Result<u8, Erro
         );
     }
     if gone.is_empty() {
-        eprintln!("anonlog: no epoch ended before {}", fmt_time(cutoff));
+        eprintln!("anonlog: no epoch ended before {}", iso(cutoff));
     }
     Ok(EXIT_OK)
 }
@@ -193,8 +194,8 @@ pub fn lookup(a: &LookupArgs) -> Result<u8, Error> {
         let span = format!(
             "{}\t{}\t{}",
             info.epoch.0,
-            info.start.map_or("-".into(), fmt_time),
-            info.end.map_or("-".into(), fmt_time)
+            info.start.map_or("-".into(), iso),
+            info.end.map_or("-".into(), iso)
         );
         match ring.key_for(info.epoch, false)? {
             KeyState::Present(key) => {
@@ -306,16 +307,9 @@ fn has_token(line: &[u8], f: &memchr::memmem::Finder<'_>) -> bool {
 fn describe(ring: &Keyring, e: Epoch) -> String {
     let len = ring.epoch_len();
     match (len.start(e), len.end(e)) {
-        (Some(s), Some(t)) => format!("{} ({} to {})", e.0, fmt_time(s), fmt_time(t)),
+        (Some(s), Some(t)) => format!("{} ({} to {})", e.0, iso(s), iso(t)),
         _ => "static".to_string(),
     }
-}
-
-/// Seconds since 1970, UTC.
-pub fn wall_clock() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// `@UNIX-SECONDS`, an ISO date or date-time, or a duration back from `now`.
@@ -340,11 +334,6 @@ fn bad_time(s: &str) -> Error {
              2026-11-25T10:00:00Z or a duration such as 30d"
         ),
     )
-}
-
-/// `2026-11-25T10:00:00Z`.
-pub fn fmt_time(t: i64) -> String {
-    anonlog::retention::iso(t)
 }
 
 /// Loads a single key file (for `--key-file`).

@@ -9,7 +9,9 @@ use anonlog::config::{self, Config};
 use anonlog::retention;
 use anonlog::Error;
 
-use super::keys::{fmt_time, NowArg};
+use anonlog::time::iso;
+
+use super::keys::NowArg;
 use super::{EXIT_ERROR, EXIT_LOST, EXIT_OK};
 
 /// Extra help text.
@@ -65,11 +67,7 @@ pub fn run(a: &RotateArgs) -> Result<u8, Error> {
             eprintln!("anonlog: error: {e}");
         }
         if !a.quiet {
-            eprintln!(
-                "anonlog: {} violation(s) at {}",
-                violations.len(),
-                fmt_time(now)
-            );
+            eprintln!("anonlog: {} violation(s) at {}", violations.len(), iso(now));
         }
         return Ok(if !errors.is_empty() {
             EXIT_ERROR
@@ -90,7 +88,7 @@ pub fn run(a: &RotateArgs) -> Result<u8, Error> {
         eprintln!("anonlog: error: {e}");
     }
     if a.dry_run && report.done.is_empty() && !a.quiet {
-        println!("nothing to do at {}", fmt_time(now));
+        println!("nothing to do at {}", iso(now));
     }
     Ok(if report.errors.is_empty() {
         EXIT_OK

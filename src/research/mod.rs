@@ -461,9 +461,7 @@ pub struct Extractor<'a> {
 /// `Mon 13` for a time.
 fn hour_weekday(t: i64) -> String {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    // 1970-01-05 was a Monday.
-    let days = (t - crate::keyring::ORIGIN).div_euclid(86_400);
-    let wd = days.rem_euclid(7) as usize;
+    let wd = crate::time::iso_weekday(t.div_euclid(86_400)) as usize - 1;
     format!("{} {:02}", DAYS[wd], t.rem_euclid(86_400) / 3600)
 }
 
@@ -817,7 +815,7 @@ pub struct Row {
 pub fn tables(state: &State, opts: &privacy::Options) -> (Vec<Row>, privacy::Report) {
     let decided = privacy::decide(state, opts);
     let len = state.window as i64;
-    let iso = crate::retention::iso;
+    let iso = crate::time::iso;
     let rows = decided
         .published
         .into_iter()
