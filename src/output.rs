@@ -762,10 +762,22 @@ impl DatedOutput {
     }
 }
 
-/// Opens (creating it and its directories as needed) a dated file for
-/// appending; a new or empty file gets `prelude` first. Returns whether it
-/// was new or empty.
-fn open_dated(path: &Path, prelude: &[u8]) -> io::Result<(BufWriter<File>, bool)> {
+/// Creates directory `dir` and its missing parents (new ones with mode
+/// 0750, less the umask).
+pub fn create_dirs(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o750);
+    }
+    b.create(dir)
+}
+
+/// Opens `path` for appending; a missing file is created with mode 0640
+/// (less the umask), and missing directories above it with [`create_dirs`].
+pub fn open_append(path: &Path) -> io::Result<File> {
     let mut opts = OpenOptions::new();
     opts.append(true).create(true);
     #[cfg(unix)]
@@ -773,23 +785,22 @@ fn open_dated(path: &Path, prelude: &[u8]) -> io::Result<(BufWriter<File>, bool)
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o640);
     }
-    let file = match opts.open(path) {
+    match opts.open(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                let mut b = fs::DirBuilder::new();
-                b.recursive(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::DirBuilderExt;
-                    b.mode(0o750);
-                }
-                b.create(dir).map_err(|e| named(dir, e))?;
+                create_dirs(dir)?;
             }
             opts.open(path)
         }
         r => r,
     }
-    .map_err(|e| named(path, e))?;
+}
+
+/// Opens (creating it and its directories as needed) a dated file for
+/// appending; a new or empty file gets `prelude` first. Returns whether it
+/// was new or empty.
+fn open_dated(path: &Path, prelude: &[u8]) -> io::Result<(BufWriter<File>, bool)> {
+    let file = open_append(path).map_err(|e| named(path, e))?;
     let new = file.metadata().map_err(|e| named(path, e))?.len() == 0;
     let mut file = BufWriter::with_capacity(64 << 10, file);
     if new {

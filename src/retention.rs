@@ -27,7 +27,7 @@ use crate::format::moodle::Schema;
 use crate::format::{self, access, bbb, Format};
 use crate::input::Framing;
 use crate::keyring::{parse_duration, EpochState, Keyring};
-use crate::output::AtomicFile;
+use crate::output::{create_dirs, open_append, AtomicFile};
 use crate::pipeline::{self, RunConfig};
 use crate::rewrite::Rewriter;
 use crate::time::{iso, mtime, wall_clock};
@@ -426,19 +426,8 @@ pub struct Audit {
 impl Audit {
     /// Opens (creates) the audit log at `path`.
     pub fn open(path: &Path) -> Result<Audit, Error> {
-        let err =
-            |e: &io::Error| Error::io(&format!("cannot open audit log {}", path.display()), e);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_dirs(dir).map_err(|e| err(&e))?;
-        }
-        let mut o = OpenOptions::new();
-        o.append(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o640);
-        }
-        let file = o.open(path).map_err(|e| err(&e))?;
+        let file = open_append(path)
+            .map_err(|e| Error::io(&format!("cannot open audit log {}", path.display()), &e))?;
         Ok(Audit {
             file,
             path: path.to_path_buf(),
@@ -459,17 +448,6 @@ impl Audit {
                 )
             })
     }
-}
-
-fn create_dirs(dir: &Path) -> io::Result<()> {
-    let mut b = fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o750);
-    }
-    b.create(dir)
 }
 
 /// An exclusive lock on a file, held until dropped.
