@@ -301,7 +301,7 @@ impl StreamBlocks {
 /// ([`crate::format::is_meaningful`])?
 pub fn has_meaningful_line(data: &[u8]) -> bool {
     data.split(|&b| b == b'\n')
-        .map(|l| l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l))
+        .map(crate::format::strip_bom)
         .any(crate::format::is_meaningful)
 }
 

@@ -231,11 +231,9 @@ fn process_block(
     if dated.is_some() {
         w.set_track_time(true);
     }
+    let framing = schema.map_or(Framing::Lines, |s| Framing::Csv(s.dialect));
     while pos < data.len() {
-        let unit = match schema {
-            None => memchr::memchr(b'\n', &data[pos..]).map(|p| p + 1),
-            Some(s) => s.dialect.record_end(&data[pos..]),
-        };
+        let unit = framing.unit_end(&data[pos..]);
         let (end, next) = match unit {
             Some(n) => (pos + n - 1, pos + n),
             None => (data.len(), data.len()),
@@ -246,9 +244,9 @@ fn process_block(
             content = &content[..content.len() - 1];
         }
         let mark = out.len();
-        if first && pos == 0 && content.starts_with(b"\xEF\xBB\xBF") {
-            out.extend_from_slice(b"\xEF\xBB\xBF");
-            content = &content[3..];
+        if first && pos == 0 && content.starts_with(format::BOM) {
+            out.extend_from_slice(format::BOM);
+            content = &content[format::BOM.len()..];
             prelude = 3;
         }
         stats.lines_read += 1;

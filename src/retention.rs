@@ -131,8 +131,8 @@ impl Reader {
 
 /// Splits a leading UTF-8 BOM off.
 fn bom(data: &[u8]) -> (&[u8], &[u8]) {
-    if data.starts_with(b"\xEF\xBB\xBF") {
-        data.split_at(3)
+    if data.starts_with(format::BOM) {
+        data.split_at(format::BOM.len())
     } else {
         (&[], data)
     }

@@ -185,7 +185,7 @@ impl Dialect {
     /// unless a field is MySQL's `\N` or the file is tab-separated without
     /// quotes).
     pub fn sniff(sample: &[u8]) -> Dialect {
-        let sample = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(sample);
+        let sample = super::strip_bom(sample);
         let first = &sample[..memchr::memchr(b'\n', sample).unwrap_or(sample.len())];
         let mut counts = [0usize; 4];
         let mut quoted = false;
@@ -429,6 +429,17 @@ impl Dialect {
                 }
             }
         }
+    }
+}
+
+/// A raw field's inside when it is enclosed in quotes, for comparing short
+/// values that need no unescaping (`user`, `30`, a Unix time); else the
+/// field itself.
+pub fn unquote(raw: &[u8]) -> &[u8] {
+    if raw.len() >= 2 && raw[0] == QUOTE && raw[raw.len() - 1] == QUOTE {
+        &raw[1..raw.len() - 1]
+    } else {
+        raw
     }
 }
 

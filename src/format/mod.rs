@@ -47,6 +47,15 @@ impl Format {
     }
 }
 
+/// The UTF-8 byte-order mark some tools (Moodle's CSV download, Windows
+/// editors) write at the start of a file.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `s` without a leading [`BOM`].
+pub fn strip_bom(s: &[u8]) -> &[u8] {
+    s.strip_prefix(BOM).unwrap_or(s)
+}
+
 /// The sample of an input that detection and CSV dialect sniffing look at.
 pub const SAMPLE_LEN: usize = 64 * 1024;
 
@@ -72,7 +81,7 @@ pub fn is_meaningful(line: &[u8]) -> bool {
 pub fn detect(sample: &[u8]) -> Format {
     let first = sample
         .split(|&b| b == b'\n')
-        .map(|l| l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l))
+        .map(strip_bom)
         .find(|l| is_meaningful(l));
     match first {
         Some(line) if access::find_time(line).is_some() => Format::Access,

@@ -708,11 +708,7 @@ impl State {
             let (mut st, mut n, mut skipped) = acc;
             let mut ex = Extractor::new(fmt, schema_ref, hasher);
             let mut pos = 0;
-            let data = if first {
-                data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data)
-            } else {
-                data
-            };
+            let data = if first { format::strip_bom(data) } else { data };
             let mut first_unit = first;
             while pos < data.len() {
                 let len = framing.unit_end(&data[pos..]).unwrap_or(data.len() - pos);

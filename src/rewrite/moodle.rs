@@ -9,6 +9,7 @@
 //! `REDACTED` fields (`--on-unparsed drop|fail` leave it out or stop).
 
 use super::*;
+use crate::format::csv::unquote;
 use crate::format::moodle::{self as m, other, Column, Schema};
 
 /// Reusable buffers for one row.
@@ -25,15 +26,6 @@ pub(super) struct Scratch {
 
 /// The "field" of a row whose number of fields differs from the header's.
 pub const ROW_SHAPE: &str = "number of fields";
-
-/// A quoted raw field's inside, for comparing short values (`user`, `30`).
-fn unquote(raw: &[u8]) -> &[u8] {
-    if raw.len() >= 2 && raw[0] == b'"' && raw[raw.len() - 1] == b'"' {
-        &raw[1..raw.len() - 1]
-    } else {
-        raw
-    }
-}
 
 /// What a row says about itself, read before its fields are written.
 #[derive(Default)]

@@ -374,7 +374,7 @@ fn is_index_name(n: &str) -> bool {
 /// The decoded fields of the first two records of `sample` (header and first
 /// row, when present).
 fn first_records(d: &Dialect, sample: &[u8]) -> (Vec<String>, Option<Vec<Vec<u8>>>) {
-    let sample = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(sample);
+    let sample = super::strip_bom(sample);
     let mut ranges = Vec::new();
     let decode_all = |rec: &[u8], ranges: &mut Vec<_>| -> Vec<Vec<u8>> {
         d.split(rec, ranges);
@@ -431,7 +431,7 @@ impl Schema {
         let Some(col) = self.position(Column::ReportTime) else {
             return false;
         };
-        let sample = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(sample);
+        let sample = super::strip_bom(sample);
         let d = self.dialect;
         let (mut day_first, mut month_first) = (false, false);
         let mut fields = Vec::new();
@@ -615,11 +615,7 @@ impl Schema {
             let raw = &rec[r.clone()];
             match c {
                 Column::TimeCreated => {
-                    let v = if raw.len() >= 2 && raw[0] == b'"' && raw[raw.len() - 1] == b'"' {
-                        &raw[1..raw.len() - 1]
-                    } else {
-                        raw
-                    };
+                    let v = csv::unquote(raw);
                     if !v.is_empty() && v.len() <= 12 && v.iter().all(u8::is_ascii_digit) {
                         t = Some(v.iter().fold(0i64, |a, &b| a * 10 + i64::from(b - b'0')));
                     }
