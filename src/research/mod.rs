@@ -207,10 +207,10 @@ pub struct State {
     /// Window length in seconds.
     pub window: u64,
     /// The cells, by (window start, dimension), then by value.
-    pub cells: HashMap<(i64, Dim), Table>,
+    pub cells: HashMap<(i64, Dim), Table, foldhash::fast::RandomState>,
     /// For each (window, event name), the activity, CRUD and education level
     /// it was seen with (`None`: more than one), for nested suppression.
-    pub parents: HashMap<(i64, String), [Option<String>; 3]>,
+    pub parents: HashMap<i64, HashMap<String, [Option<String>; 3]>>,
     /// Meetings by id.
     pub meetings: meetings::Meetings,
     /// The inputs read.
@@ -291,18 +291,9 @@ impl State {
                 }
             }
         }
-        for (k, p) in other.parents {
-            match self.parents.get_mut(&k) {
-                None => {
-                    self.parents.insert(k, p);
-                }
-                Some(mine) => {
-                    for i in 0..3 {
-                        if mine[i] != p[i] {
-                            mine[i] = None;
-                        }
-                    }
-                }
+        for (w, events) in other.parents {
+            for (ev, p) in events {
+                self.note_parents(w, &ev, p.each_ref().map(|x| x.as_deref()));
             }
         }
         for (id, m) in other.meetings {
@@ -339,22 +330,32 @@ impl State {
                     values
                         .iter()
                         .find(|(x, _)| *x == d)
-                        .map_or(NONE, |(_, v)| *v)
-                        .to_string(),
+                        .map_or(NONE, |(_, v)| *v),
                 )
             };
-            let seen = [get(Dim::Activity), get(Dim::Crud), get(Dim::Edulevel)];
-            match self.parents.get_mut(&(w, ev.to_string())) {
-                None => {
-                    self.parents.insert((w, ev.to_string()), seen);
-                }
-                Some(mine) => {
-                    for i in 0..3 {
-                        if mine[i] != seen[i] {
-                            mine[i] = None;
-                        }
+            self.note_parents(
+                w,
+                ev,
+                [get(Dim::Activity), get(Dim::Crud), get(Dim::Edulevel)],
+            );
+        }
+    }
+
+    /// Notes that event `ev` was seen in window `w` with these activity,
+    /// CRUD and education-level values; a value seen differently before
+    /// becomes `None` (the event does not determine it).
+    fn note_parents(&mut self, w: i64, ev: &str, seen: [Option<&str>; 3]) {
+        let events = self.parents.entry(w).or_default();
+        match events.get_mut(ev) {
+            Some(mine) => {
+                for (m, s) in mine.iter_mut().zip(seen) {
+                    if m.as_deref() != s {
+                        *m = None;
                     }
                 }
+            }
+            None => {
+                events.insert(ev.to_string(), seen.map(|s| s.map(str::to_string)));
             }
         }
     }
@@ -373,7 +374,7 @@ impl State {
         let mut parents: Vec<_> = self
             .parents
             .iter()
-            .map(|((w, e), p)| (*w, e.clone(), p.clone()))
+            .flat_map(|(w, events)| events.iter().map(move |(e, p)| (*w, e.clone(), p.clone())))
             .collect();
         parents.sort();
         Partial {
@@ -389,18 +390,20 @@ impl State {
 
     /// A state from its serialized form.
     pub fn from_partial(p: Partial) -> State {
-        let mut cells: HashMap<(i64, Dim), Table> = HashMap::new();
+        let mut cells: HashMap<(i64, Dim), Table, foldhash::fast::RandomState> = HashMap::default();
         for (w, d, v, c) in p.cells {
             cells.entry((w, d)).or_default().insert(v, c);
         }
         State {
             window: p.window,
             cells,
-            parents: p
-                .parents
-                .into_iter()
-                .map(|(w, e, ps)| ((w, e), ps))
-                .collect(),
+            parents: {
+                let mut m: HashMap<i64, HashMap<String, [Option<String>; 3]>> = HashMap::new();
+                for (w, e, ps) in p.parents {
+                    m.entry(w).or_default().insert(e, ps);
+                }
+                m
+            },
             meetings: p.meetings,
             inputs: p.inputs,
         }
@@ -456,13 +459,44 @@ pub struct Extractor<'a> {
     dec: Vec<Vec<u8>>,
     parts: Vec<access::Part>,
     toks: Vec<std::ops::Range<usize>>,
+    scratch: Vec<u8>,
 }
 
-/// `Mon 13` for a time.
-fn hour_weekday(t: i64) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/// `Mon 13` for a time (UTC): one of 168 strings made once.
+fn hour_weekday(t: i64) -> &'static str {
+    static TABLE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        DAYS.iter()
+            .flat_map(|d| (0..24).map(move |h| format!("{d} {h:02}")))
+            .collect()
+    });
     let wd = crate::time::iso_weekday(t.div_euclid(86_400)) as usize - 1;
-    format!("{} {:02}", DAYS[wd], t.rem_euclid(86_400) / 3600)
+    &table[wd * 24 + (t.rem_euclid(86_400) / 3600) as usize]
+}
+
+/// Up to eight dimension values of one record, without allocating.
+struct Values<'a> {
+    v: [(Dim, &'a str); 8],
+    n: usize,
+}
+
+impl<'a> Values<'a> {
+    fn new(hw: &'a str) -> Values<'a> {
+        Values {
+            v: [(Dim::HourWeekday, hw); 8],
+            n: 1,
+        }
+    }
+    fn push(&mut self, d: Dim, v: &'a str) {
+        if self.n < self.v.len() {
+            self.v[self.n] = (d, v);
+            self.n += 1;
+        }
+    }
+    fn get(&self) -> &[(Dim, &'a str)] {
+        &self.v[..self.n]
+    }
 }
 
 /// The user a record is about: in "real as other" (an administrator logged
@@ -494,6 +528,7 @@ impl<'a> Extractor<'a> {
             dec: Vec::new(),
             parts: Vec::new(),
             toks: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -537,31 +572,33 @@ impl<'a> Extractor<'a> {
             (!t.is_empty() && t.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_'))
                 .then_some(t)
         });
-        let status = rec.status.map(|s| format!("{}xx", s / 100));
+        const CLASSES: [&str; 10] = [
+            "0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx",
+        ];
+        let status = rec.status.map(|s| CLASSES[usize::from(s / 100).min(9)]);
         let origin: &str = if path.starts_with(b"/webservice/") {
             "ws"
         } else {
             "web"
         };
         let ua = rec.quoted_after[1].clone().map(|r| &line[r]);
-        let hw = hour_weekday(t);
-        let course = course.map(|c| String::from_utf8_lossy(c).into_owned());
-        let activity = activity.map(|a| String::from_utf8_lossy(a).into_owned());
-        let mut values: Vec<(Dim, &str)> = vec![(Dim::HourWeekday, &hw), (Dim::Origin, origin)];
-        if let Some(c) = &course {
-            values.push((Dim::Course, c));
+        let mut values = Values::new(hour_weekday(t));
+        values.push(Dim::Origin, origin);
+        // Both were checked to be ASCII digits or word characters.
+        if let Some(c) = course.and_then(|c| std::str::from_utf8(c).ok()) {
+            values.push(Dim::Course, c);
         }
-        if let Some(a) = &activity {
-            values.push((Dim::Activity, a));
+        if let Some(a) = activity.and_then(|a| std::str::from_utf8(a).ok()) {
+            values.push(Dim::Activity, a);
         }
-        if let Some(s) = &status {
-            values.push((Dim::Status, s));
+        if let Some(s) = status {
+            values.push(Dim::Status, s);
         }
         if let Some(ua) = ua {
-            values.push((Dim::UaFamily, crate::useragent::family(ua)));
-            values.push((Dim::Device, crate::useragent::device(ua)));
+            values.push(Dim::UaFamily, crate::useragent::family(ua));
+            values.push(Dim::Device, crate::useragent::device(ua));
         }
-        state.add_record(t, user, &values);
+        state.add_record(t, user, values.get());
         true
     }
 
@@ -570,8 +607,7 @@ impl<'a> Extractor<'a> {
         if self.fields.len() != s.columns.len() {
             return false;
         }
-        let mut scratch = Vec::new();
-        let Some(t) = s.record_time(rec, &self.fields, &mut scratch) else {
+        let Some(t) = s.record_time(rec, &self.fields, &mut self.scratch) else {
             return false;
         };
         self.dec.resize_with(self.fields.len(), Vec::new);
@@ -582,7 +618,6 @@ impl<'a> Extractor<'a> {
                 s.dialect.decode(raw, d);
             }
         }
-        let text = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
         let user = s
             .columns
             .iter()
@@ -597,31 +632,33 @@ impl<'a> Extractor<'a> {
             .filter(|v| !v.is_empty() && *v != b"0" && *v != b"1")
             .filter(|v| !v.iter().all(|&b| b == b'-' || b == b' '))
             .map(|v| self.hasher.hash(v));
-        let mut values: Vec<(Dim, String)> = vec![(Dim::HourWeekday, hour_weekday(t))];
-        for (i, f) in s.facets.iter().enumerate() {
-            let v = &self.dec[i];
-            let (Some(f), false) = (f, v.is_empty()) else {
+        // Decoded values that are not UTF-8 are made so in place, once.
+        for d in self.dec.iter_mut() {
+            if std::str::from_utf8(d).is_err() {
+                *d = String::from_utf8_lossy(d).into_owned().into_bytes();
+            }
+        }
+        let mut values = Values::new(hour_weekday(t));
+        for (f, v) in s.facets.iter().zip(&self.dec) {
+            let (Some(f), Ok(v)) = (f, std::str::from_utf8(v)) else {
                 continue;
             };
-            let mut v = text(v);
             let dim = match f {
+                _ if v.is_empty() => continue,
                 Facet::Course if v == "0" || v == "1" || v == "-" => continue,
                 Facet::Course => Dim::Course,
                 Facet::Component => {
-                    if let Some(m) = v.strip_prefix("mod_") {
-                        v = m.to_string();
-                    }
-                    Dim::Activity
+                    values.push(Dim::Activity, v.strip_prefix("mod_").unwrap_or(v));
+                    continue;
                 }
                 Facet::Event => Dim::Event,
                 Facet::Crud => Dim::Crud,
                 Facet::Edulevel => Dim::Edulevel,
                 Facet::Origin => Dim::Origin,
             };
-            values.push((dim, v));
+            values.push(dim, v);
         }
-        let refs: Vec<(Dim, &str)> = values.iter().map(|(d, v)| (*d, v.as_str())).collect();
-        state.add_record(t, user, &refs);
+        state.add_record(t, user, values.get());
         true
     }
 

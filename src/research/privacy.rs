@@ -170,7 +170,8 @@ pub fn decide(state: &State, opts: &Options) -> Decided {
                         .filter(|e| {
                             state
                                 .parents
-                                .get(&(w, e.2.to_string()))
+                                .get(&w)
+                                .and_then(|evs| evs.get(e.2))
                                 .is_some_and(|ps| ps[idx].as_deref() == Some(p.2))
                         })
                         .copied()
