@@ -26,7 +26,7 @@ fn fixture() -> (String, String) {
     (a, b)
 }
 
-fn stats(w: &Work, args: &[&str], files: &[&Path]) -> std::process::Output {
+fn stats(args: &[&str], files: &[&Path]) -> std::process::Output {
     let out = anonlog()
         .arg("stats")
         .args(args)
@@ -39,7 +39,6 @@ fn stats(w: &Work, args: &[&str], files: &[&Path]) -> std::process::Output {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let _ = w;
     out
 }
 
@@ -55,7 +54,6 @@ fn exact_tables_with_small_cells_suppressed() {
     let fb = w.write("b.log", b.as_bytes());
     let out = w.path("out");
     stats(
-        &w,
         &["--min-users", "3", "--out", out.to_str().unwrap()],
         &[&fa, &fb],
     );
@@ -119,7 +117,7 @@ fn default_k_suppresses_cells_of_four() {
     let (a, b) = fixture();
     let f = w.write("ab.log", (a + &b).as_bytes());
     let out = w.path("out");
-    stats(&w, &["--out", out.to_str().unwrap()], &[&f]);
+    stats(&["--out", out.to_str().unwrap()], &[&f]);
     let csv = read(&out.join("stats.csv"));
     for l in csv.lines().skip(1) {
         let users: u64 = l.split(',').nth(5).unwrap().parse().unwrap();
@@ -140,15 +138,13 @@ fn merged_partials_equal_one_run_over_all_inputs() {
     let k = key.to_str().unwrap();
     let one = w.path("one");
     stats(
-        &w,
         &["-k", k, "--min-users", "2", "--out", one.to_str().unwrap()],
         &[&fa, &fb, &moodle],
     );
     let p1 = w.path("web1.state");
     let p2 = w.path("web2.state");
-    stats(&w, &["-k", k, "--partial", p1.to_str().unwrap()], &[&fa]);
+    stats(&["-k", k, "--partial", p1.to_str().unwrap()], &[&fa]);
     stats(
-        &w,
         &["-k", k, "--partial", p2.to_str().unwrap()],
         &[&fb, &moodle],
     );
@@ -176,7 +172,6 @@ fn merged_partials_equal_one_run_over_all_inputs() {
     let other = w.write_key("other.key", &[9u8; 32], 0o600);
     let p3 = w.path("web3.state");
     stats(
-        &w,
         &[
             "-k",
             other.to_str().unwrap(),
@@ -220,7 +215,7 @@ fn tables_do_not_depend_on_threads_or_reading() {
         let out = w.path(&format!("o{}", args.join("_")));
         let mut a = vec!["--out", out.to_str().unwrap()];
         a.extend_from_slice(args);
-        stats(&w, &a, &[&f]);
+        stats(&a, &[&f]);
         read(&out.join("stats.csv"))
     };
     let base = run(&["-j", "1"]);
@@ -245,11 +240,7 @@ fn epsilon_adds_noise_and_says_so() {
     }
     let f = w.write("big.log", big.as_bytes());
     let out = w.path("dp");
-    stats(
-        &w,
-        &["--epsilon", "50", "--out", out.to_str().unwrap()],
-        &[&f],
-    );
+    stats(&["--epsilon", "50", "--out", out.to_str().unwrap()], &[&f]);
     let meta: serde_json::Value = serde_json::from_str(&read(&out.join("metadata.json"))).unwrap();
     assert_eq!(meta["epsilon"], 50.0);
     // 10 tables (one window), two measures each.
@@ -280,7 +271,6 @@ fn moodle_exports_give_course_activity_event_crud_and_edulevel() {
     let w = Work::new();
     let out = w.path("m");
     stats(
-        &w,
         &["--min-users", "1", "--out", out.to_str().unwrap()],
         &[
             &testdata("moodle/logstore-postgres.csv"),
@@ -367,7 +357,6 @@ fn bbb_meetings_participants_minutes_and_peak() {
     let raw = w.write("bbb-web.log", meetings_log().as_bytes());
     let out = w.path("raw");
     stats(
-        &w,
         &["--min-users", "2", "--out", out.to_str().unwrap()],
         &[&raw],
     );
@@ -399,7 +388,6 @@ fn bbb_meetings_participants_minutes_and_peak() {
     );
     let out2 = w.path("anon");
     stats(
-        &w,
         &["--min-users", "2", "--out", out2.to_str().unwrap()],
         &[&anon],
     );
@@ -413,7 +401,7 @@ fn bbb_meetings_participants_minutes_and_peak() {
     // With the default K = 5 the 2-person meeting is never shown, and
     // neither is anything that would give it away.
     let out3 = w.path("k5");
-    stats(&w, &["--out", out3.to_str().unwrap()], &[&raw]);
+    stats(&["--out", out3.to_str().unwrap()], &[&raw]);
     let csv = read(&out3.join("stats.csv"));
     assert!(
         !csv.contains(",2-5,") && !csv.contains(",<15 min,"),
@@ -433,7 +421,6 @@ fn chosen_dimensions_only_and_their_budget() {
     let f = w.write("big.log", big.as_bytes());
     let out = w.path("dims");
     stats(
-        &w,
         &[
             "--dimensions",
             "course,status",
@@ -479,7 +466,6 @@ fn logged_in_as_counts_the_user_logged_in_as() {
     );
     let out = w.path("as");
     stats(
-        &w,
         &["--min-users", "1", "--out", out.to_str().unwrap()],
         &[&report, &access],
     );

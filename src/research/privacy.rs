@@ -469,6 +469,20 @@ mod tests {
     }
 
     #[test]
+    fn laplace_samples_have_the_laplace_spread() {
+        // Laplace(0, b): mean 0, mean absolute value b, P(|x| > b ln 20) = 5 %.
+        let mut n = Noise(42);
+        let b = 10.0;
+        let xs: Vec<f64> = (0..40_000).map(|_| n.laplace(b)).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let mean_abs = xs.iter().map(|x| x.abs()).sum::<f64>() / xs.len() as f64;
+        let tail = xs.iter().filter(|x| x.abs() > b * 20f64.ln()).count() as f64 / xs.len() as f64;
+        assert!(mean.abs() < 0.3, "mean {mean}");
+        assert!((mean_abs - b).abs() < 0.3, "mean |x| {mean_abs}");
+        assert!((tail - 0.05).abs() < 0.005, "tail {tail}");
+    }
+
+    #[test]
     fn noise_keeps_small_cells_out() {
         let s = state(&[(0, 0, 1, (0..200).collect(), 50), (0, 0, 2, vec![1], 0)]);
         let opts = Options {
