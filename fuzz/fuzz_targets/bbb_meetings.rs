@@ -22,8 +22,13 @@ fn within(outer: &[u8], inner: &[u8]) -> bool {
 fuzz_target!(|data: &[u8]| {
     let mut m = Meeting::default();
     for (n, line) in data.split(|&b| b == b'\n').enumerate() {
-        let Some(found) = meetings::find(line) else { continue };
-        assert!(within(line, found.meeting), "the meeting id is not from the line");
+        let Some(found) = meetings::find(line) else {
+            continue;
+        };
+        assert!(
+            within(line, found.meeting),
+            "the meeting id is not from the line"
+        );
         let (kind, user) = match found.event {
             MeetingEvent::Started => (0, 0),
             MeetingEvent::Ended => (2, 0),

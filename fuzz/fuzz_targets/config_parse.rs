@@ -20,9 +20,13 @@ use anonlog::output::DatedPath;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, rest)) = data.split_first() else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
     if which % 2 == 0 {
-        let Ok(text) = std::str::from_utf8(rest) else { return };
+        let Ok(text) = std::str::from_utf8(rest) else {
+            return;
+        };
         if let Ok(cfg) = Config::parse(text) {
             for s in &cfg.sources {
                 assert!(s.window_secs() >= 0);
@@ -38,8 +42,12 @@ fuzz_target!(|data: &[u8]| {
     let (t, pattern) = rest.split_at(8);
     // Times between 1970 and 2100.
     let t = (u64::from_le_bytes(t.try_into().expect("8 bytes")) % 4_102_444_800) as i64;
-    let Ok(pattern) = std::str::from_utf8(pattern) else { return };
-    let Ok(Some(p)) = DatedPath::parse(OsStr::new(pattern)) else { return };
+    let Ok(pattern) = std::str::from_utf8(pattern) else {
+        return;
+    };
+    let Ok(Some(p)) = DatedPath::parse(OsStr::new(pattern)) else {
+        return;
+    };
     let file = p.expand(t);
     if let Some((start, end)) = p.period(t) {
         assert!(start <= t && t < end, "{pattern}: {t} not in its period");

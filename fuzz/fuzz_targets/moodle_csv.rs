@@ -25,8 +25,6 @@ use std::sync::OnceLock;
 
 use anonlog::format::moodle::{Column, Schema};
 use anonlog::format::Format;
-use anonlog::input::Input;
-use anonlog::pipeline::{self, RunConfig};
 use anonlog::rewrite::Rewriter;
 use libfuzzer_sys::fuzz_target;
 
@@ -43,17 +41,11 @@ fn rewriter() -> &'static Rewriter {
 }
 
 fn run(path: &std::path::Path, threads: usize, block: usize, mmap: bool) -> (Vec<u8>, Format) {
-    let cfg = RunConfig {
-        inputs: vec![Input::Path(path.to_path_buf())],
-        format: None,
-        threads,
-        mmap,
-        block_size: block,
-    };
-    let mut out = Vec::new();
-    let s = pipeline::run(rewriter(), &cfg, &mut out, &mut |_| {}).expect("run");
-    assert!(s.total.balanced(), "every record accounted for");
-    assert_eq!(s.total.lines_read, s.total.lines_written, "scrub mode writes every record");
+    let (out, s) = common::run_file(rewriter(), path, threads, block, mmap);
+    assert_eq!(
+        s.total.lines_read, s.total.lines_written,
+        "scrub mode writes every record"
+    );
     (out, s.inputs[0].format)
 }
 
@@ -63,7 +55,10 @@ fn records<'a>(schema: &Schema, data: &'a [u8]) -> Vec<&'a [u8]> {
     let mut v = Vec::new();
     let mut pos = 0;
     while pos < data.len() {
-        let n = schema.dialect.record_end(&data[pos..]).unwrap_or(data.len() - pos);
+        let n = schema
+            .dialect
+            .record_end(&data[pos..])
+            .unwrap_or(data.len() - pos);
         v.push(anonlog::format::csv::trim_terminator(&data[pos..pos + n]));
         pos += n;
     }
@@ -82,7 +77,9 @@ fn is_clean_user_id(schema: &Schema, raw: &[u8]) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&knob, body)) = data.split_first() else { return };
+    let Some((&knob, body)) = data.split_first() else {
+        return;
+    };
     let header = HEADERS[usize::from(knob % 4)];
     let mut input = header.to_vec();
     input.extend_from_slice(body);

@@ -16,8 +16,6 @@ mod common;
 use std::io::Write;
 use std::sync::OnceLock;
 
-use anonlog::input::Input;
-use anonlog::pipeline::{self, RunConfig};
 use anonlog::rewrite::Rewriter;
 use libfuzzer_sys::fuzz_target;
 
@@ -27,21 +25,14 @@ fn rewriter() -> &'static Rewriter {
 }
 
 fn run(path: &std::path::Path, threads: usize, block: usize, mmap: bool) -> (Vec<u8>, u64, u64) {
-    let cfg = RunConfig {
-        inputs: vec![Input::Path(path.to_path_buf())],
-        format: None,
-        threads,
-        mmap,
-        block_size: block,
-    };
-    let mut out = Vec::new();
-    let s = pipeline::run(rewriter(), &cfg, &mut out, &mut |_| {}).expect("run");
-    assert!(s.total.balanced(), "every line accounted for");
+    let (out, s) = common::run_file(rewriter(), path, threads, block, mmap);
     (out, s.total.lines_read, s.total.lines_written)
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&knob, log)) = data.split_first() else { return };
+    let Some((&knob, log)) = data.split_first() else {
+        return;
+    };
     let mut file = tempfile::NamedTempFile::new().expect("temporary file");
     file.write_all(log).expect("write");
     file.flush().expect("flush");

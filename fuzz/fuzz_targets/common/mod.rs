@@ -25,6 +25,29 @@ pub fn rewrite(rw: &Rewriter, format: Format, line: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `path` through `pipeline::run` with `rw`, `threads` workers, blocks of
+/// `block` bytes, mapped or streamed; every line (record) must be accounted
+/// for. Returns the output and the run's summary.
+pub fn run_file(
+    rw: &Rewriter,
+    path: &std::path::Path,
+    threads: usize,
+    block: usize,
+    mmap: bool,
+) -> (Vec<u8>, anonlog::pipeline::RunSummary) {
+    let cfg = anonlog::pipeline::RunConfig {
+        inputs: vec![anonlog::input::Input::Path(path.to_path_buf())],
+        format: None,
+        threads,
+        mmap,
+        block_size: block,
+    };
+    let mut out = Vec::new();
+    let s = anonlog::pipeline::run(rw, &cfg, &mut out, &mut |_| {}).expect("run");
+    assert!(s.total.balanced(), "every line accounted for");
+    (out, s)
+}
+
 /// The first `\n`-free line of the input.
 pub fn first_line(data: &[u8]) -> &[u8] {
     data.split(|&b| b == b'\n').next().unwrap_or_default()
