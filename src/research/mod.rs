@@ -198,9 +198,6 @@ pub struct InputInfo {
 /// One table's cells by value.
 pub type Table = HashMap<String, Cell, foldhash::fast::RandomState>;
 
-/// Cell key: window start, dimension, value.
-pub type CellKey = (i64, Dim, String);
-
 /// Everything counted so far: mergeable, serializable (a partial state).
 #[derive(Debug, Clone, Default)]
 pub struct State {
