@@ -133,7 +133,9 @@ fn bench_records(
     // not the redaction of unreadable fields.
     for r in recs {
         out.clear();
-        let o = rw.rewrite_record(&mut w, schema, r, false, &mut out);
+        let o = rw
+            .rewrite_record(&mut w, schema, r, false, &mut None, &mut out)
+            .outcome;
         assert_eq!(
             o,
             Outcome::Rewritten,
@@ -145,7 +147,7 @@ fn bench_records(
         b.iter(|| {
             out.clear();
             for r in recs {
-                rw.rewrite_record(&mut w, schema, black_box(r), false, &mut out);
+                rw.rewrite_record(&mut w, schema, black_box(r), false, &mut None, &mut out);
                 out.push(b'\n');
             }
             out.len()

@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 
 use anonlog::input::Input;
 use anonlog::pseudonym::Key;
-use anonlog::research::{self, privacy, ReadConfig, State, UserHasher};
+use anonlog::stats::{self, privacy, ReadConfig, State, UserHasher};
 
 const BYTES: usize = 20_000_000;
 
@@ -58,7 +58,7 @@ fn stats(c: &mut Criterion) {
         });
     }
     grp.bench_function("tables", |b| {
-        b.iter(|| research::tables(&s, &privacy::Options::default()).0.len())
+        b.iter(|| stats::tables(&s, &privacy::Options::default()).0.len())
     });
     grp.finish();
 }

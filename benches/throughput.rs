@@ -89,7 +89,9 @@ fn bench_rewrite(
     // not the fallback scrubber.
     for l in lines {
         out.clear();
-        let o = rw.rewrite_line(&mut w, format, l, &mut out);
+        let o = rw
+            .rewrite_line(&mut w, format, l, &mut None, &mut out)
+            .outcome;
         assert_eq!(
             o,
             Outcome::Rewritten,
@@ -101,7 +103,7 @@ fn bench_rewrite(
         b.iter(|| {
             out.clear();
             for l in lines {
-                rw.rewrite_line(&mut w, format, black_box(l), &mut out);
+                rw.rewrite_line(&mut w, format, black_box(l), &mut None, &mut out);
                 out.push(b'\n');
             }
             out.len()

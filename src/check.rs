@@ -19,7 +19,8 @@
 use crate::format::access;
 use crate::format::moodle::{self, Column, Schema};
 use crate::ip::IpPolicy;
-use crate::scrub::{self, ParamKind, ParamRules, REDACTED};
+use crate::rewrite::rules::{names_no_one, ParamKind, ParamRules, REDACTED};
+use crate::rewrite::scrub;
 
 /// One piece of surviving personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +54,7 @@ pub fn is_pseudonym_or_placeholder(v: &[u8]) -> bool {
         || v.iter().all(|&b| b == b'-' || b == b' ')
         || v == REDACTED
         || crate::pseudonym::is_token(v)
-        || scrub::names_no_one(v)
+        || names_no_one(v)
 }
 
 impl Checker {

@@ -32,10 +32,11 @@ use serde::Deserialize;
 use crate::error::{Error, ErrorKind};
 use crate::format::Format;
 use crate::ip::{IpMode, IpPolicy};
-use crate::keyring::{parse_duration, Keyring};
+use crate::keyring::Keyring;
 use crate::pseudonym::{Key, Pseudonymizer};
-use crate::rewrite::{Keys, Options, Rewriter, UaPolicy};
-use crate::scrub::ParamRules;
+use crate::rewrite::rules::{ParamRules, UaPolicy};
+use crate::rewrite::{Keys, Options, Rewriter};
+use crate::time::parse_duration;
 
 /// Where the config is read from when `--config` is not given.
 pub const DEFAULT_PATH: &str = "/etc/anonlog/anonlog.toml";
@@ -127,7 +128,7 @@ impl AnonymizeDefaults {
             (None, Some(f)) => Keys::Static(Box::new(Pseudonymizer::new(&Key::load(f)?))),
             (None, None) => {
                 return Err(Error::new(
-                    ErrorKind::Usage,
+                    ErrorKind::Config,
                     "[anonymize] has neither key_dir nor key_file",
                 ))
             }
@@ -238,11 +239,15 @@ impl Source {
 impl Config {
     /// Reads and validates the file at `path`.
     pub fn load(path: &Path) -> Result<Config, Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(&format!("cannot read config {}", path.display()), &e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("cannot read config {}: {e}", path.display()),
+            )
+        })?;
         Config::parse(&text).map_err(|e| {
             Error::new(
-                ErrorKind::Usage,
+                ErrorKind::Config,
                 format!("config {}: {}", path.display(), e.message()),
             )
         })
@@ -251,7 +256,7 @@ impl Config {
     /// Parses and validates config text.
     pub fn parse(text: &str) -> Result<Config, Error> {
         let cfg: Config =
-            toml::from_str(text).map_err(|e| Error::new(ErrorKind::Usage, e.to_string()))?;
+            toml::from_str(text).map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -273,87 +278,98 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        let usage = |m: String| Err(Error::new(ErrorKind::Usage, m));
         let mut names = std::collections::HashSet::new();
         for s in &self.sources {
-            let what = format!("source \"{}\"", s.name);
-            if s.name.is_empty() {
-                return usage("a source has an empty name".into());
-            }
             if !names.insert(&s.name) {
-                return usage(format!("{what} is defined twice"));
+                return invalid(format!("source \"{}\" is defined twice", s.name));
             }
-            if s.paths.is_empty() {
-                return usage(format!("{what} has no paths"));
-            }
-            for p in &s.paths {
-                if let Err(e) = glob::Pattern::new(p) {
-                    return usage(format!("{what}: path pattern {p:?}: {e}"));
-                }
-                if !Path::new(p).is_absolute() {
-                    return usage(format!(
-                        "{what}: path pattern {p:?} is relative; write an absolute path"
-                    ));
-                }
-            }
-            parse_duration(&s.window)
-                .map_err(|e| Error::new(ErrorKind::Usage, format!("{what}: {}", e.message())))?;
-            match (s.action, &s.destination) {
-                (Action::AnonymizeThenDelete, None) => {
-                    return usage(format!("{what}: anonymize-then-delete needs a destination"))
-                }
-                (Action::AnonymizeThenDelete, Some(d)) => {
-                    if !d.contains("{name}") {
-                        return usage(format!(
-                            "{what}: destination {d:?} must contain {{name}} (the raw file's \
-                             name), so that each raw file has its own anonymized copy"
-                        ));
-                    }
-                    if s.kind == SourceKind::Anonymized {
-                        return usage(format!("{what}: its files are anonymized already"));
-                    }
-                    if self.anonymize.key_dir.is_none() && self.anonymize.key_file.is_none() {
-                        return usage(format!(
-                            "{what}: anonymize-then-delete needs [anonymize] key_dir or key_file"
-                        ));
-                    }
-                }
-                (_, Some(_)) => {
-                    return usage(format!(
-                        "{what}: destination is only for anonymize-then-delete"
-                    ))
-                }
-                (_, None) => {}
-            }
+            self.validate_source(s)?;
         }
         if let Some(k) = &self.keys {
             parse_duration(&k.destroy_after)
-                .map_err(|e| Error::new(ErrorKind::Usage, format!("[keys]: {}", e.message())))?;
+                .map_err(|e| Error::new(ErrorKind::Config, format!("[keys]: {}", e.message())))?;
             if self.key_dir().is_none() {
-                return usage("[keys] needs dir, or [anonymize] key_dir".into());
+                return invalid("[keys] needs dir, or [anonymize] key_dir".into());
             }
         }
-        let a = &self.anonymize;
-        if a.key_dir.is_some() && a.key_file.is_some() {
-            return usage("[anonymize]: key_dir and key_file exclude each other".into());
+        self.anonymize.validate()
+    }
+
+    fn validate_source(&self, s: &Source) -> Result<(), Error> {
+        let what = format!("source \"{}\"", s.name);
+        if s.name.is_empty() {
+            return invalid("a source has an empty name".into());
         }
-        if a.ipv4_prefix.is_some_and(|p| p > 32) || a.ipv6_prefix.is_some_and(|p| p > 128) {
-            return usage("[anonymize]: ipv4_prefix is at most 32, ipv6_prefix at most 128".into());
+        if s.paths.is_empty() {
+            return invalid(format!("{what} has no paths"));
         }
-        if let Some(m) = &a.ip_mode {
+        for p in &s.paths {
+            if let Err(e) = glob::Pattern::new(p) {
+                return invalid(format!("{what}: path pattern {p:?}: {e}"));
+            }
+            if !Path::new(p).is_absolute() {
+                return invalid(format!(
+                    "{what}: path pattern {p:?} is relative; write an absolute path"
+                ));
+            }
+        }
+        parse_duration(&s.window)
+            .map_err(|e| Error::new(ErrorKind::Config, format!("{what}: {}", e.message())))?;
+        match (s.action, &s.destination) {
+            (Action::AnonymizeThenDelete, None) => {
+                invalid(format!("{what}: anonymize-then-delete needs a destination"))
+            }
+            (Action::AnonymizeThenDelete, Some(d)) if !d.contains("{name}") => invalid(format!(
+                "{what}: destination {d:?} must contain {{name}} (the raw file's \
+                 name), so that each raw file has its own anonymized copy"
+            )),
+            (Action::AnonymizeThenDelete, Some(_)) if s.kind == SourceKind::Anonymized => {
+                invalid(format!("{what}: its files are anonymized already"))
+            }
+            (Action::AnonymizeThenDelete, Some(_))
+                if self.anonymize.key_dir.is_none() && self.anonymize.key_file.is_none() =>
+            {
+                invalid(format!(
+                    "{what}: anonymize-then-delete needs [anonymize] key_dir or key_file"
+                ))
+            }
+            (Action::AnonymizeThenDelete, Some(_)) | (_, None) => Ok(()),
+            (_, Some(_)) => invalid(format!(
+                "{what}: destination is only for anonymize-then-delete"
+            )),
+        }
+    }
+}
+
+impl AnonymizeDefaults {
+    fn validate(&self) -> Result<(), Error> {
+        if self.key_dir.is_some() && self.key_file.is_some() {
+            return invalid("[anonymize]: key_dir and key_file exclude each other".into());
+        }
+        if self.ipv4_prefix.is_some_and(|p| p > 32) || self.ipv6_prefix.is_some_and(|p| p > 128) {
+            return invalid(
+                "[anonymize]: ipv4_prefix is at most 32, ipv6_prefix at most 128".into(),
+            );
+        }
+        if let Some(m) = &self.ip_mode {
             if !matches!(m.as_str(), "truncate" | "pfx") {
-                return usage(format!("[anonymize]: ip_mode {m:?}: use truncate or pfx"));
+                return invalid(format!("[anonymize]: ip_mode {m:?}: use truncate or pfx"));
             }
         }
-        if let Some(m) = &a.user_agent {
+        if let Some(m) = &self.user_agent {
             if !matches!(m.as_str(), "auto" | "keep" | "family" | "drop") {
-                return usage(format!(
+                return invalid(format!(
                     "[anonymize]: user_agent {m:?}: use auto, keep, family or drop"
                 ));
             }
         }
         Ok(())
     }
+}
+
+/// A config mistake.
+fn invalid(m: String) -> Result<(), Error> {
+    Err(Error::new(ErrorKind::Config, m))
 }
 
 #[cfg(test)]
@@ -407,7 +423,7 @@ action = "prune"
         let bad = |from: &str, to: &str, want: &str| {
             let text = GOOD.replacen(from, to, 1);
             let e = Config::parse(&text).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Usage);
+            assert_eq!(e.kind(), ErrorKind::Config);
             assert!(
                 e.message().contains(want),
                 "{want:?} not in {:?}",

@@ -1,11 +1,15 @@
-//! Input: opening files or standard input and cutting them into blocks of
-//! whole lines, or of whole CSV records.
+//! Input: opening files or standard input, detecting their format, and
+//! cutting them into blocks of whole lines or whole CSV records, and blocks
+//! into their units.
 //!
-//! A regular file is memory-mapped when possible and cut into blocks at line
-//! (or record, see [`Framing`]) boundaries without copying; anything else (standard input, pipes, FIFOs, a
-//! file whose mapping fails or with `--no-mmap`) is read in bounded blocks.
-//! Its `unsafe` code is the mapping and one `poll` call; the only other
-//! `unsafe` in anonlog is the SSE2 byte scan in `scrub`.
+//! [`open`] gives a [`Detected`] input: its format (forced or detected from
+//! its first bytes), a Moodle export's schema, where blocks may be cut
+//! ([`Framing`]), and its [`Source`]. A regular file is memory-mapped when
+//! possible and cut into blocks without copying; anything else (standard
+//! input, pipes, FIFOs, a file whose mapping fails or with `--no-mmap`) is
+//! read in bounded blocks. [`units`] walks the records of a block, the one
+//! way every reader of anonlog (rewriting, statistics, retention) does it.
+//! Its `unsafe` code is the mapping and one `poll` call.
 //!
 //! Streaming reads return a block as soon as no more input is ready (checked
 //! with `poll` on Unix), so a line that Apache pipes in reaches the output at
@@ -18,7 +22,10 @@ use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
 
+use crate::error::Error;
 use crate::format::csv::Dialect;
+use crate::format::moodle::Schema;
+use crate::format::{self, Format, BOM};
 
 /// Where blocks may be cut: after any line feed, or only after the line feed
 /// that ends a CSV record (a quoted field may hold line feeds).
@@ -100,24 +107,166 @@ pub struct Block<'a> {
     pub flush: bool,
 }
 
-/// An opened input.
-pub enum Opened {
+/// Where an input's bytes come from.
+pub enum Source {
     /// A memory-mapped regular file.
     Mapped(Mmap),
-    /// A byte stream, with its file descriptor for readiness checks.
-    Stream(Box<dyn Read + Send>, Option<i32>),
+    /// A byte stream read in blocks.
+    Stream(StreamBlocks),
 }
 
-/// Opens `input`. With `mmap`, regular non-empty files are mapped; when
-/// mapping fails the file is streamed instead.
-pub fn open(input: &Input, mmap: bool) -> io::Result<Opened> {
-    match input {
-        Input::Stdin => Ok(Opened::Stream(Box::new(io::stdin()), Some(0))),
-        Input::Path(p) => open_path(p, mmap),
+/// How to open inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Memory-map regular files (default true).
+    pub mmap: bool,
+    /// Target block size in bytes (default 1 MiB).
+    pub block_size: usize,
+    /// A forced format, or `None` to detect it.
+    pub format: Option<Format>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            mmap: true,
+            block_size: 1 << 20,
+            format: None,
+        }
     }
 }
 
-fn open_path(p: &Path, mmap: bool) -> io::Result<Opened> {
+/// An opened input whose format is known.
+pub struct Detected {
+    /// The input's name in messages.
+    pub name: String,
+    /// Its format, forced or detected.
+    pub format: Format,
+    /// For a Moodle export, its columns and dialect.
+    pub schema: Option<Schema>,
+    /// Where its blocks may be cut.
+    pub framing: Framing,
+    /// Its bytes.
+    pub source: Source,
+}
+
+/// All of an input's bytes (see [`Source::into_bytes`]).
+pub enum Bytes {
+    /// The memory map.
+    Mapped(Mmap),
+    /// Read from a stream.
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => m,
+            Bytes::Read(v) => v,
+        }
+    }
+}
+
+impl Source {
+    /// All of the input: the map itself, or the stream read to its end.
+    pub fn into_bytes(self) -> io::Result<Bytes> {
+        match self {
+            Source::Mapped(m) => Ok(Bytes::Mapped(m)),
+            Source::Stream(mut s) => {
+                let mut all = std::mem::take(&mut s.carry);
+                s.reader.read_to_end(&mut all)?;
+                Ok(Bytes::Read(all))
+            }
+        }
+    }
+
+    /// The blocks of the input, in order, of about `size` bytes each (see
+    /// [`OpenOptions::block_size`]), cut by `framing`.
+    pub fn blocks(&mut self, size: usize, framing: Framing) -> Blocks<'_> {
+        match self {
+            Source::Mapped(m) => Blocks::Mapped(mapped_blocks(m, size, framing)),
+            Source::Stream(s) => {
+                s.set_framing(framing);
+                Blocks::Stream(s, false)
+            }
+        }
+    }
+}
+
+/// The blocks of a [`Detected`] input: borrowed from its map, or read from
+/// its stream. After a read error, which is the last item, there are none.
+pub enum Blocks<'a> {
+    /// Of a memory map.
+    Mapped(MappedBlocks<'a>),
+    /// Of a stream; `true` once it failed.
+    Stream(&'a mut StreamBlocks, bool),
+}
+
+impl<'a> Iterator for Blocks<'a> {
+    type Item = io::Result<Block<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Blocks::Mapped(m) => m.next().map(Ok),
+            Blocks::Stream(_, true) => None,
+            Blocks::Stream(s, failed) => match s.next_block() {
+                Ok(b) => b.map(Ok),
+                Err(e) => {
+                    *failed = true;
+                    Some(Err(e))
+                }
+            },
+        }
+    }
+}
+
+/// Opens `input` and decides its format: `opts.format`, or detected from
+/// its first bytes (for a stream, from what it holds once a meaningful line
+/// has arrived, so that a pipe is detected like the same bytes in a file).
+/// With `opts.mmap`, regular non-empty files are mapped; when mapping fails
+/// the file is streamed instead. Errors are of kind `Input` and name the
+/// input.
+pub fn open(input: &Input, opts: &OpenOptions) -> Result<Detected, Error> {
+    let name = input.display();
+    let source = match input {
+        Input::Stdin => Source::Stream(StreamBlocks::new(
+            Box::new(io::stdin()),
+            Some(0),
+            opts.block_size,
+        )),
+        Input::Path(p) => open_path(p, opts).map_err(|e| Error::input(&name, &e))?,
+    };
+    let mut source = source;
+    let sample: &[u8] = match &mut source {
+        Source::Mapped(m) => &m[..m.len().min(format::SAMPLE_LEN)],
+        Source::Stream(s) => s
+            .peek()
+            .map_err(|e| Error::input(&name, &format!("read error: {e}")))?,
+    };
+    let (format, schema) = format::detect_with_schema(sample, opts.format);
+    if format.moodle_kind().is_some() && schema.is_none() {
+        return Err(Error::input(
+            &name,
+            &format!(
+                "not a {} export: its first line is not a header anonlog can map to columns",
+                format.name()
+            ),
+        ));
+    }
+    let framing = schema
+        .as_ref()
+        .map_or(Framing::Lines, |s| Framing::Csv(s.dialect));
+    Ok(Detected {
+        name,
+        format,
+        schema,
+        framing,
+        source,
+    })
+}
+
+fn open_path(p: &Path, opts: &OpenOptions) -> io::Result<Source> {
     let f = File::open(p)?;
     let meta = f.metadata()?;
     if meta.is_dir() {
@@ -126,7 +275,7 @@ fn open_path(p: &Path, mmap: bool) -> io::Result<Opened> {
             "is a directory",
         ));
     }
-    if mmap && meta.is_file() && meta.len() > 0 {
+    if opts.mmap && meta.is_file() && meta.len() > 0 {
         // SAFETY: the map is read-only and lives only as long as this run. If
         // another process truncates the file meanwhile, reads past the new end
         // raise SIGBUS; log files are appended to or rotated by rename, not
@@ -134,7 +283,7 @@ fn open_path(p: &Path, mmap: bool) -> io::Result<Opened> {
         if let Ok(m) = unsafe { Mmap::map(&f) } {
             #[cfg(unix)]
             let _ = m.advise(memmap2::Advice::Sequential);
-            return Ok(Opened::Mapped(m));
+            return Ok(Source::Mapped(m));
         }
     }
     #[cfg(unix)]
@@ -144,33 +293,51 @@ fn open_path(p: &Path, mmap: bool) -> io::Result<Opened> {
     };
     #[cfg(not(unix))]
     let fd = None;
-    Ok(Opened::Stream(Box::new(f), fd))
+    Ok(Source::Stream(StreamBlocks::new(
+        Box::new(f),
+        fd,
+        opts.block_size,
+    )))
 }
 
-/// Cuts a mapped file into blocks of about `size` bytes of whole units.
-pub fn mapped_blocks(
-    data: &[u8],
+/// The blocks of a memory map (see [`mapped_blocks`]).
+pub struct MappedBlocks<'a> {
+    data: &'a [u8],
     size: usize,
     framing: Framing,
-) -> impl Iterator<Item = Block<'_>> {
-    let mut pos = 0;
-    std::iter::from_fn(move || {
+    pos: usize,
+}
+
+impl<'a> Iterator for MappedBlocks<'a> {
+    type Item = Block<'a>;
+
+    fn next(&mut self) -> Option<Block<'a>> {
+        let (data, pos) = (self.data, self.pos);
         if pos >= data.len() {
             return None;
         }
-        let target = (pos + size.max(1)).min(data.len());
+        let target = (pos + self.size.max(1)).min(data.len());
         let end = if target == data.len() {
             target
         } else {
-            framing.cut(data, pos, target)
+            self.framing.cut(data, pos, target)
         };
-        let b = Block {
+        self.pos = end;
+        Some(Block {
             data: Cow::Borrowed(&data[pos..end]),
             flush: end == data.len(),
-        };
-        pos = end;
-        Some(b)
-    })
+        })
+    }
+}
+
+/// Cuts a mapped file into blocks of about `size` bytes of whole units.
+pub fn mapped_blocks(data: &[u8], size: usize, framing: Framing) -> MappedBlocks<'_> {
+    MappedBlocks {
+        data,
+        size,
+        framing,
+        pos: 0,
+    }
 }
 
 /// Reads a stream in blocks of whole units (lines or records).
@@ -214,7 +381,8 @@ impl StreamBlocks {
     /// detection; the next block starts with it. Detection thus sees the same
     /// bytes whether the input is mapped or streamed.
     pub fn peek(&mut self) -> io::Result<&[u8]> {
-        while !self.eof && !has_meaningful_line(&self.carry[..Framing::Lines.complete(&self.carry)])
+        while !self.eof
+            && !format::has_meaningful_line(&self.carry[..Framing::Lines.complete(&self.carry)])
         {
             self.read_more()?;
         }
@@ -297,12 +465,77 @@ impl StreamBlocks {
     }
 }
 
-/// Does `data` contain a line that format detection can go by
-/// ([`crate::format::is_meaningful`])?
-pub fn has_meaningful_line(data: &[u8]) -> bool {
-    data.split(|&b| b == b'\n')
-        .map(crate::format::strip_bom)
-        .any(crate::format::is_meaningful)
+/// One record of a block, as [`units`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit<'a> {
+    /// A byte-order mark in front of the first record of an input (empty
+    /// everywhere else).
+    pub bom: &'a [u8],
+    /// The record without its terminator.
+    pub body: &'a [u8],
+    /// Its terminator as written: `\n`, `\r\n`, or nothing (or a lone `\r`)
+    /// at the end of the input.
+    pub end: &'a [u8],
+    /// The record with its terminator, without the byte-order mark.
+    pub raw: &'a [u8],
+    /// It is the first record of its input.
+    pub first: bool,
+}
+
+/// The units of a block (see [`units`]).
+#[derive(Debug, Clone)]
+pub struct Units<'a> {
+    data: &'a [u8],
+    pos: usize,
+    framing: Framing,
+    first: bool,
+}
+
+impl<'a> Iterator for Units<'a> {
+    type Item = Unit<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Unit<'a>> {
+        let (data, pos) = (self.data, self.pos);
+        if pos >= data.len() {
+            return None;
+        }
+        let (end, next) = match self.framing.unit_end(&data[pos..]) {
+            Some(n) => (pos + n - 1, pos + n),
+            None => (data.len(), data.len()),
+        };
+        self.pos = next;
+        let mut start = pos;
+        let first = std::mem::take(&mut self.first);
+        if first && data[pos..end].starts_with(BOM) {
+            start += BOM.len();
+        }
+        let body_end = if end > start && data[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        Some(Unit {
+            bom: &data[pos..start],
+            body: &data[start..body_end],
+            end: &data[body_end..next],
+            raw: &data[start..next],
+            first,
+        })
+    }
+}
+
+/// The records of `block` cut by `framing`: lines, or CSV records (whose
+/// quoted fields may hold line feeds). `first_block`: the block starts its
+/// input, so its first record may carry a byte-order mark and may be a
+/// header.
+pub fn units(block: &[u8], framing: Framing, first_block: bool) -> Units<'_> {
+    Units {
+        data: block,
+        pos: 0,
+        framing,
+        first: first_block,
+    }
 }
 
 #[cfg(test)]
@@ -344,12 +577,12 @@ mod tests {
         for step in 1..8 {
             for size in 1..12 {
                 let mut s = StreamBlocks::new(Box::new(Trickle(data.clone(), step, 0)), None, size);
-                assert!(has_meaningful_line(s.peek().unwrap()));
+                assert!(format::has_meaningful_line(s.peek().unwrap()));
                 let mut got = Vec::new();
                 let mut first = true;
                 while let Some(b) = s.next_block().unwrap() {
                     if first {
-                        assert!(has_meaningful_line(&b.data));
+                        assert!(format::has_meaningful_line(&b.data));
                         first = false;
                     }
                     let last = b.data.last().copied();

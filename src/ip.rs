@@ -311,7 +311,7 @@ fn parse_ipv6_exact(s: &[u8]) -> Option<Ipv6Addr> {
 
 /// The value of a hex digit.
 #[inline]
-pub(crate) fn hexval(b: u8) -> Option<u8> {
+pub fn hexval(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),

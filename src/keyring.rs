@@ -69,13 +69,12 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind};
-use crate::format::combinator::civil_from_days;
 use crate::pseudonym::{Key, KEY_LEN};
+use crate::time::{civil_from_days, parse_duration, DAY};
 
 /// 1970-01-05T00:00:00Z, a Monday: epochs of any length are aligned to it.
 pub const ORIGIN: i64 = 345_600;
 
-const DAY: u64 = 86_400;
 const CONFIG_FILE: &str = "keyring.json";
 const CONFIG_VERSION: u32 = 1;
 const KEY_SUFFIX: &str = ".key";
@@ -193,42 +192,6 @@ impl fmt::Display for EpochLen {
             EpochLen::Secs(n) => write!(f, "{n}s"),
         }
     }
-}
-
-/// Parses a duration like "30d", "7d", "12h", "90m", "2w", "6mo", "3y",
-/// "3600s" into seconds: a whole number followed by one unit (`s`, `m`, `h`,
-/// `d` = 86400 s, `w` = 7 d, `mo` = 30 d, `y` = 365 d). Zero is accepted; the
-/// result is at most `i64::MAX`. Errors are of kind [`ErrorKind::Usage`].
-pub fn parse_duration(s: &str) -> Result<u64, Error> {
-    let bad = |why: &str| {
-        Error::new(
-            ErrorKind::Usage,
-            format!(
-                "invalid duration `{s}`: {why} (write a whole number and a unit \
-                 s, m, h, d, w, mo or y, e.g. 30d, 12h, 2w, 6mo, 1y)"
-            ),
-        )
-    };
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    if num.is_empty() {
-        return Err(bad("it does not start with a number"));
-    }
-    let mult: u64 = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => DAY,
-        "w" => 7 * DAY,
-        "mo" => 30 * DAY,
-        "y" => 365 * DAY,
-        "" => return Err(bad("the unit is missing")),
-        _ => return Err(bad("unknown unit")),
-    };
-    let n: u64 = num.parse().map_err(|_| bad("the number is too large"))?;
-    n.checked_mul(mult)
-        .filter(|v| i64::try_from(*v).is_ok())
-        .ok_or_else(|| bad("the duration is too long"))
 }
 
 /// An epoch number (see the module docs for the rule). Negative before
@@ -1017,8 +980,8 @@ fn create_temp(dir: &Path) -> Result<(PathBuf, File), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::combinator::{civil_from_days, days_from_civil};
     use crate::pseudonym::{Namespace, Pseudonymizer};
+    use crate::time::{civil_from_days, days_from_civil};
     use std::os::unix::fs::PermissionsExt;
 
     const D: i64 = 86_400;

@@ -1,10 +1,14 @@
 //! anonlog: anonymize and pseudonymize the logs of learning platforms.
 //!
 //! The library behind the `anonlog` command. Data flows one way:
-//! [`input`] cuts inputs into blocks of lines, [`format`](mod@format) parses lines into
-//! byte ranges, [`rewrite`] replaces the sensitive ranges (using [`ip`],
-//! [`pseudonym`] and [`scrub`]), and [`pipeline`] runs that on all cores and
-//! writes the results in input order, counting everything in [`stats`].
+//! [`input`] opens inputs, detects their [`format`](mod@format) and cuts them
+//! into blocks of records; the parsers in `format` find the byte ranges that
+//! matter; [`rewrite`] replaces the sensitive ones (using [`ip`],
+//! [`pseudonym`] and [`keyring`]); [`pipeline`] runs that on all cores and
+//! writes the results in input order to an [`output`], counting everything.
+//! [`check`] looks at output for what survived, [`retention`] ages and
+//! removes files on schedule (with [`config`]), and [`stats`] turns records
+//! into de-identified statistics.
 //!
 //! ```
 //! use anonlog::format::Format;
@@ -15,7 +19,7 @@
 //! let mut w = Worker::default();
 //! let mut out = Vec::new();
 //! let line = br#"192.0.2.77 - jdoe [10/Oct/2000:13:55:36 -0700] "GET /?sesskey=abc HTTP/1.0" 200 5"#;
-//! rw.rewrite_line(&mut w, Format::Access, line, &mut out);
+//! rw.rewrite_line(&mut w, Format::Access, line, &mut None, &mut out);
 //! let out = String::from_utf8(out).unwrap();
 //! assert!(out.starts_with("192.0.2.0 - n_"));
 //! assert!(out.contains("sesskey=REDACTED"));
@@ -33,12 +37,8 @@ pub mod keyring;
 pub mod output;
 pub mod pipeline;
 pub mod pseudonym;
-pub mod research;
 pub mod retention;
 pub mod rewrite;
-pub mod scrub;
 pub mod stats;
 pub mod time;
 pub mod useragent;
-
-pub use error::{Error, ErrorKind};

@@ -24,13 +24,14 @@ use crate::check::Checker;
 use crate::config::{Action, Config, Source};
 use crate::error::{Error, ErrorKind};
 use crate::format::moodle::Schema;
-use crate::format::{self, access, bbb, Format};
-use crate::input::Framing;
-use crate::keyring::{parse_duration, EpochState, Keyring};
+use crate::format::{self, record_time, Format, TimeScratch};
+use crate::input::{self, Framing, Unit};
+use crate::keyring::{EpochState, Keyring};
 use crate::output::{create_dirs, open_append, AtomicFile};
+use crate::pipeline::counts::Counts;
 use crate::pipeline::{self, RunConfig};
 use crate::rewrite::Rewriter;
-use crate::time::{iso, mtime, wall_clock};
+use crate::time::{before, iso, mtime, parse_duration, wall_clock};
 
 /// The time span of a file's records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,33 +44,8 @@ pub struct Span {
     pub records: u64,
 }
 
-/// A file's bytes: memory-mapped, or empty.
-enum Data {
-    Mapped(memmap2::Mmap),
-    Empty,
-}
-
-impl std::ops::Deref for Data {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Data::Mapped(m) => m,
-            Data::Empty => &[],
-        }
-    }
-}
-
-fn read(path: &Path) -> io::Result<Data> {
-    let f = File::open(path)?;
-    if f.metadata()?.len() == 0 {
-        return Ok(Data::Empty);
-    }
-    // SAFETY: read-only; the files `rotate` handles are closed logs
-    // (rotated or exported), not ones being truncated.
-    Ok(Data::Mapped(unsafe { memmap2::Mmap::map(&f)? }))
-}
-
-/// How to read one file's records.
+/// How to read one file's records: its format, schema and framing, from
+/// [`input::open`].
 struct Reader {
     format: Format,
     schema: Option<Schema>,
@@ -77,75 +53,51 @@ struct Reader {
 }
 
 impl Reader {
-    fn new(data: &[u8], forced: Option<Format>) -> Reader {
-        let (format, schema) = format::detect_with_schema(data, forced);
-        let framing = schema
-            .as_ref()
-            .map_or(Framing::Lines, |s| Framing::Csv(s.dialect));
-        Reader {
+    /// Opens `path` (in `format`, or detected) and reads all of it.
+    fn open(path: &Path, format: Option<Format>) -> Result<(Reader, input::Bytes), Error> {
+        let opts = input::OpenOptions {
             format,
-            schema,
-            framing,
-        }
+            ..input::OpenOptions::default()
+        };
+        let cannot = |e: Error| Error::new(e.kind(), format!("cannot read {e}"));
+        let d = input::open(&input::Input::Path(path.to_path_buf()), &opts).map_err(cannot)?;
+        let r = Reader {
+            format: d.format,
+            schema: d.schema,
+            framing: d.framing,
+        };
+        let bytes = d
+            .source
+            .into_bytes()
+            .map_err(|e| cannot(Error::input(&path.display().to_string(), &e)))?;
+        Ok((r, bytes))
     }
 
-    /// Calls `f(unit with its terminator, own time, is header)` for every
-    /// record of `data` (after a BOM).
-    fn each(&self, data: &[u8], mut f: impl FnMut(&[u8], Option<i64>, bool) -> bool) {
-        let mut fields = Vec::new();
-        let mut dec = Vec::new();
-        let mut pos = 0;
-        let mut first = true;
-        while pos < data.len() {
-            let n = self
-                .framing
-                .unit_end(&data[pos..])
-                .unwrap_or(data.len() - pos);
-            let unit = &data[pos..pos + n];
-            let body = crate::format::csv::trim_terminator(unit);
-            let header = first && self.schema.as_ref().is_some_and(|s| s.header);
-            first = false;
+    /// Calls `f(unit, own time, is header)` for every record of `data` (a
+    /// whole file), until `f` says stop.
+    fn each(&self, data: &[u8], mut f: impl FnMut(&Unit<'_>, Option<i64>, bool) -> bool) {
+        let mut scratch = TimeScratch::default();
+        let has_header = self.schema.as_ref().is_some_and(|s| s.header);
+        for unit in input::units(data, self.framing, true) {
+            let header = unit.first && has_header;
             let t = if header {
                 None
             } else {
-                match (&self.schema, self.format) {
-                    (Some(s), _) => {
-                        s.dialect.split(body, &mut fields);
-                        s.record_time(body, &fields, &mut dec)
-                    }
-                    (None, Format::Access) => access::find_time(body).and_then(|(_, t)| t),
-                    (None, Format::Bbb) => bbb::parse(body)
-                        .ok()
-                        .and_then(|b| b.timestamp)
-                        .or_else(|| format::line_timestamp(body)),
-                    (None, _) => format::line_timestamp(body),
-                }
+                record_time(self.format, self.schema.as_ref(), unit.body, &mut scratch)
             };
-            if !f(unit, t, header) {
+            if !f(&unit, t, header) {
                 return;
             }
-            pos += n;
         }
-    }
-}
-
-/// Splits a leading UTF-8 BOM off.
-fn bom(data: &[u8]) -> (&[u8], &[u8]) {
-    if data.starts_with(format::BOM) {
-        data.split_at(format::BOM.len())
-    } else {
-        (&[], data)
     }
 }
 
 /// The span of the file at `path`, read in `format` (`None`: detected).
-pub fn span(path: &Path, format: Option<Format>) -> io::Result<Span> {
-    let data = read(path)?;
-    let (_, body) = bom(&data);
-    let r = Reader::new(body, format);
+pub fn span(path: &Path, format: Option<Format>) -> Result<Span, Error> {
+    let (r, data) = Reader::open(path, format)?;
     let mut s = Span::default();
-    r.each(body, |unit, t, header| {
-        if !header && !unit.iter().all(u8::is_ascii_whitespace) {
+    r.each(&data, |unit, t, header| {
+        if !header && !unit.raw.iter().all(u8::is_ascii_whitespace) {
             s.records += 1;
         }
         if let Some(t) = t {
@@ -180,13 +132,10 @@ pub fn prune(
     cutoff: i64,
     dry_run: bool,
 ) -> Result<Pruned, Error> {
-    let io_err = |what: &str, e: &io::Error| Error::io(&format!("{what} {}", path.display()), e);
-    let data = read(path).map_err(|e| io_err("cannot read", &e))?;
-    let (b, body) = bom(&data);
-    let r = Reader::new(body, format);
+    let (r, data) = Reader::open(path, format)?;
     // Records before the first timed one go with it.
     let mut lead_keep = true;
-    r.each(body, |_, t, _| match t {
+    r.each(&data, |_, t, _| match t {
         Some(t) => {
             lead_keep = t >= cutoff;
             false
@@ -198,15 +147,17 @@ pub fn prune(
         ..Pruned::default()
     };
     let mut out = Vec::with_capacity(data.len());
-    out.extend_from_slice(b);
+    if data.starts_with(format::BOM) {
+        out.extend_from_slice(format::BOM);
+    }
     let mut keep = lead_keep;
-    r.each(body, |unit, t, header| {
+    r.each(&data, |unit, t, header| {
         if let Some(t) = t {
             keep = t >= cutoff;
         }
-        let blank = unit.iter().all(u8::is_ascii_whitespace);
+        let blank = unit.raw.iter().all(u8::is_ascii_whitespace);
         if header || keep {
-            out.extend_from_slice(unit);
+            out.extend_from_slice(unit.raw);
             res.kept += u64::from(!header && !blank);
         } else {
             res.removed += u64::from(!blank);
@@ -335,7 +286,7 @@ pub fn survey(src: &Source, now: i64) -> (Vec<Step>, Vec<String>) {
         let span = match span(&file, src.kind.format()) {
             Ok(s) => s,
             Err(e) => {
-                errors.push(format!("{}: cannot read: {e}", file.display()));
+                errors.push(e.to_string());
                 continue;
             }
         };
@@ -564,8 +515,7 @@ fn expired_keys(dir: &Path, destroy_after: &str, now: i64) -> Result<Vec<(i64, i
 }
 
 fn key_cutoff(destroy_after: &str, now: i64) -> Result<i64, Error> {
-    let d = parse_duration(destroy_after)?;
-    Ok(now.saturating_sub(i64::try_from(d).unwrap_or(i64::MAX)))
+    Ok(before(now, parse_duration(destroy_after)?))
 }
 
 /// What one `rotate` run did.
@@ -741,16 +691,49 @@ fn do_anonymize(
     let Some(rw) = rw.filter(|_| !dry_run) else {
         return Ok((line, stamp(e)));
     };
-    let fail = |what: &str, err: &dyn std::fmt::Display| {
-        Error::new(
-            ErrorKind::Io,
-            format!("{}: {what}: {err}; the raw file was kept", s.file.display()),
+    let fail = |what: &str, err: &dyn std::fmt::Display| kept(s, what, err);
+    let (out, counts) = verified_copy(s, src, rw, checker, &dest)?;
+    out.commit()
+        .map_err(|err| fail(&format!("cannot write {}", dest.display()), &err))?;
+    fs::remove_file(&s.file).map_err(|err| {
+        Error::io(
+            &format!(
+                "{} was anonymized to {} but cannot be deleted",
+                s.file.display(),
+                dest.display()
+            ),
+            &err,
         )
-    };
+    })?;
+    e.records = Some(counts.lines_read);
+    Ok((line, stamp(e)))
+}
+
+/// The error of an anonymize-then-delete that failed before anything was
+/// deleted.
+fn kept(s: &Step, what: &str, err: &dyn std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("{}: {what}: {err}; the raw file was kept", s.file.display()),
+    )
+}
+
+/// Writes the anonymized copy of `s.file` beside `dest` (not yet in its
+/// place), checks that every record was written and that the copy read
+/// back from disk passes `checker`, and returns it uncommitted with the
+/// run's counts.
+fn verified_copy(
+    s: &Step,
+    src: &Source,
+    rw: &Rewriter,
+    checker: &Checker,
+    dest: &Path,
+) -> Result<(AtomicFile, Counts), Error> {
+    let fail = |what: &str, err: &dyn std::fmt::Display| kept(s, what, err);
     if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_dirs(dir).map_err(|err| fail(&format!("cannot create {}", dir.display()), &err))?;
     }
-    let mut out = AtomicFile::create(&dest)
+    let mut out = AtomicFile::create(dest)
         .map_err(|err| fail(&format!("cannot create {}", dest.display()), &err))?;
     let cfg = RunConfig {
         inputs: vec![crate::input::Input::Path(s.file.clone())],
@@ -761,7 +744,7 @@ fn do_anonymize(
     };
     let summary = pipeline::run(rw, &cfg, &mut out, &mut |_| {})
         .map_err(|err| fail("cannot anonymize", &err))?;
-    let t = &summary.total;
+    let t = summary.total;
     if let Some(err) = summary.inputs.iter().find_map(|i| i.error.clone()) {
         return Err(fail("cannot anonymize", &err));
     }
@@ -790,20 +773,7 @@ fn do_anonymize(
             ),
         ));
     }
-    out.commit()
-        .map_err(|err| fail(&format!("cannot write {}", dest.display()), &err))?;
-    fs::remove_file(&s.file).map_err(|err| {
-        Error::io(
-            &format!(
-                "{} was anonymized to {} but cannot be deleted",
-                s.file.display(),
-                dest.display()
-            ),
-            &err,
-        )
-    })?;
-    e.records = Some(t.lines_read);
-    Ok((line, stamp(e)))
+    Ok((out, t))
 }
 
 type Record<'a> = dyn FnMut(AuditEntry) -> Result<(), Error> + 'a;

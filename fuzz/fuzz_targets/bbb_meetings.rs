@@ -11,7 +11,7 @@
 
 #![no_main]
 
-use anonlog::research::meetings::{self, Meeting, MeetingEvent};
+use anonlog::stats::meetings::{self, Meeting, MeetingEvent};
 use libfuzzer_sys::fuzz_target;
 
 fn within(outer: &[u8], inner: &[u8]) -> bool {

@@ -6,13 +6,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use anonlog::config::{self, Config};
+use anonlog::error::{Error, EXIT_ERROR, EXIT_LOST, EXIT_OK};
 use anonlog::retention;
-use anonlog::Error;
-
 use anonlog::time::iso;
 
-use super::keys::NowArg;
-use super::{EXIT_ERROR, EXIT_LOST, EXIT_OK};
+use super::common::NowArg;
 
 /// Extra help text.
 pub const HELP: &str = "\

@@ -1,6 +1,6 @@
 //! `anonlog stats` and `anonlog stats merge`: reads inputs (or partial
 //! states), and writes the tables, the metadata and optionally a partial
-//! state (the counting and the privacy rules are [`anonlog::research`]).
+//! state (the counting and the privacy rules are [`anonlog::stats`]).
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use anonlog::keyring::parse_duration;
+use anonlog::error::{Error, ErrorKind, EXIT_OK};
 use anonlog::pseudonym::Key;
-use anonlog::research::{self, privacy, Partial, ReadConfig, State, UserHasher};
-use anonlog::{Error, ErrorKind};
+use anonlog::stats::{self, privacy, Partial, ReadConfig, State, UserHasher};
+use anonlog::time::parse_duration;
 
-use super::{FormatArg, EXIT_OK};
+use super::common::{self, FormatArg};
 
 /// Extra help text.
 pub const HELP: &str = "\
@@ -130,7 +130,7 @@ impl RunArgs {
         } else {
             let mut v = Vec::new();
             for n in &self.dimensions {
-                v.push(research::Dim::from_name(n.trim()).ok_or_else(|| {
+                v.push(stats::Dim::from_name(n.trim()).ok_or_else(|| {
                     Error::new(
                         ErrorKind::Usage,
                         format!("--dimensions: unknown dimension {n:?} (see --help)"),
@@ -174,18 +174,13 @@ pub fn run(a: StatsArgs) -> Result<u8, Error> {
     let hasher = UserHasher::new(&key);
     let cfg = ReadConfig {
         format: a.format.format(),
-        threads: a
-            .threads
-            .map(NonZeroUsize::get)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get)),
+        threads: common::threads(a.threads),
         block_size: 1 << 20,
     };
     let mut state = State::new(window);
-    let inputs = super::inputs_of(&a.files);
+    let inputs = common::inputs_of(&a.files);
     for input in &inputs {
-        state
-            .add_input(input, &cfg, &hasher)
-            .map_err(|e| Error::io(&input.display(), &e))?;
+        state.add_input(input, &cfg, &hasher)?;
     }
     finish(state, &a.run, &opts, &hasher.fingerprint())
 }
@@ -254,7 +249,7 @@ struct Metadata<'a> {
     epsilon: Option<f64>,
     max_cells_per_user: Option<usize>,
     max_events_per_user_and_cell: Option<u64>,
-    inputs: &'a [research::InputInfo],
+    inputs: &'a [stats::InputInfo],
     rows: u64,
     privacy: &'a privacy::Report,
     columns: [&'static str; 9],
@@ -276,7 +271,7 @@ fn finish(
         return Ok(EXIT_OK);
     };
     state.close_meetings();
-    let (rows, report) = research::tables(&state, opts);
+    let (rows, report) = stats::tables(&state, opts);
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(&format!("cannot create {}", dir.display()), &e))?;
     let mut w = csv::Writer::from_writer(Vec::new());

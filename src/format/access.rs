@@ -1,5 +1,5 @@
 //! The Apache/nginx access-log family (CLF): common, combined, combinedio,
-//! vhost_combined, nginx `main`, and the variants of FORMATS.md §1.
+//! vhost_combined, nginx `main`, and the variants in docs/formats.md.
 //!
 //! The parser anchors on the bracketed timestamp, which every member of the
 //! family has, and splits the line there:
@@ -24,18 +24,8 @@ use std::ops::Range;
 use nom::bytes::complete::take_while1;
 use nom::{IResult, Parser};
 
-use super::combinator::{bracketed, clf_time_body, quoted};
+use super::combinator::{bracketed, clf_time_body, quoted, syslog_header, ParseError};
 use crate::ip;
-
-/// Why a line is not an access-log line: the field that failed and the byte
-/// offset where it failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ParseError {
-    /// The grammar element that did not match.
-    pub field: &'static str,
-    /// Byte offset in the line.
-    pub offset: usize,
-}
 
 /// A parsed access line: byte ranges into the line it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -303,7 +293,7 @@ fn is_host_port(tok: &[u8]) -> bool {
 /// Assigns roles to the head of a line, filling `parts` in line order (empty
 /// for an empty head). `toks` is scratch space, reused across lines.
 ///
-/// The rules, in order (see FORMATS.md §1.5 for the real lines behind them):
+/// The rules, in order (see docs/formats.md, "Access logs" for the real lines behind them):
 /// 1. moosh's `H: vhost U: user T: ... | ` prefix is taken off first;
 /// 2. a first token that is not an address is a vhost when the second one is,
 ///    or when it is `name:port` and at least three tokens follow;
@@ -323,7 +313,7 @@ pub fn parse_head(
     let mut head = head;
     // Access lines sent through syslog: `Mar 24 14:02:50 web1 nginx: ` is
     // the relay's header (time, server, program), kept as it is.
-    if let Some(h) = super::bbb::syslog_header(&line[head.clone()]) {
+    if let Some(h) = syslog_header(&line[head.clone()]) {
         parts.push((Role::Other, head.start..head.start + h));
         head = head.start + h..head.end;
     }

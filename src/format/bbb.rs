@@ -15,13 +15,13 @@
 //! The parser finds where the free-form part of a line starts (the message
 //! after ` - `, the request body, the trace text). The message is rewritten
 //! by the scrubber in free-text mode: JSON keys, parameter maps, query
-//! strings, addresses, e-mail addresses (FORMATS.md §3); the part before it
+//! strings, addresses, e-mail addresses (docs/formats.md, "BigBlueButton"); the part before it
 //! (time, level, logger, thread, identifier) is scrubbed as well, fail-closed.
 
 use nom::bytes::complete::{tag, take_while1, take_while_m_n};
 use nom::{IResult, Parser};
 
-use super::access::ParseError;
+use super::combinator::{syslog_header, ParseError};
 
 /// What kind of line it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +86,7 @@ fn level_logger(line: &[u8], at: usize) -> Option<usize> {
 
 /// The ISO 8601 / logback time at `at` and the offset after it.
 fn time_at(line: &[u8], at: usize) -> Option<(i64, usize)> {
-    let t = super::line_time_prefix(&line[at..])?;
+    let t = crate::time::iso8601_prefix(&line[at..])?;
     Some((t.0, at + t.1))
 }
 
@@ -100,35 +100,6 @@ pub fn parse(line: &[u8]) -> Result<BbbLine, ParseError> {
         }
     }
     parse_bare(line)
-}
-
-/// The length of a BSD syslog header `Mmm dd HH:MM:SS host ident[pid]: `.
-pub(crate) fn syslog_header(line: &[u8]) -> Option<usize> {
-    const MONTHS: [&[u8]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
-    if line.len() < 16 || !MONTHS.contains(&&line[..3]) || line[3] != b' ' {
-        return None;
-    }
-    let day_ok = (line[4] == b' ' || line[4].is_ascii_digit()) && line[5].is_ascii_digit();
-    let time_ok = line[6] == b' '
-        && line[9] == b':'
-        && line[12] == b':'
-        && line[15] == b' '
-        && [7, 8, 10, 11, 13, 14]
-            .iter()
-            .all(|&i| line[i].is_ascii_digit());
-    if !(day_ok && time_ok) {
-        return None;
-    }
-    let host_end = 16 + memchr::memchr(b' ', &line[16..])?;
-    let tag = memchr::memmem::find(&line[host_end..], b": ")? + host_end;
-    // The tag is one word (`ident` or `ident[pid]`).
-    if line[host_end + 1..tag].contains(&b' ') {
-        return None;
-    }
-    Some(tag + 2)
 }
 
 fn parse_bare(line: &[u8]) -> Result<BbbLine, ParseError> {

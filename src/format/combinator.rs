@@ -1,13 +1,68 @@
-//! Small nom parsers shared by the log formats: quoted fields with Apache and
-//! nginx escaping, bracketed CLF timestamps, digits.
+//! What the log formats share: the [`ParseError`] they report, small nom
+//! parsers (quoted fields with Apache and nginx escaping, bracketed CLF
+//! timestamps, digits), the BSD syslog header a relay puts in front of any
+//! line, and the UTF-8 byte-order mark.
 //!
 //! Every parser works on bytes and borrows from its input; none allocates.
+//! Nothing here depends on another part of [`crate::format`].
 
 use nom::bytes::complete::{tag, take_while_m_n};
 use nom::character::complete::{char, one_of};
 use nom::combinator::{opt, recognize};
 use nom::sequence::preceded;
 use nom::{IResult, Parser};
+
+use crate::time::days_from_civil;
+
+/// Why a line is not a line of a format: the grammar element that failed
+/// and the byte offset where it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseError {
+    /// The grammar element that did not match (`time`, `request`, `status`,
+    /// `bbb line`...).
+    pub field: &'static str,
+    /// Byte offset in the line.
+    pub offset: usize,
+}
+
+/// The UTF-8 byte-order mark some tools (Moodle's CSV download, Windows
+/// editors) write at the start of a file.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `s` without a leading [`BOM`].
+pub fn strip_bom(s: &[u8]) -> &[u8] {
+    s.strip_prefix(BOM).unwrap_or(s)
+}
+
+/// The length of a BSD syslog header `Mmm dd HH:MM:SS host ident[pid]: `
+/// at the start of `line`, as rsyslog and journald relays write it.
+pub fn syslog_header(line: &[u8]) -> Option<usize> {
+    const MONTHS: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    if line.len() < 16 || !MONTHS.contains(&&line[..3]) || line[3] != b' ' {
+        return None;
+    }
+    let day_ok = (line[4] == b' ' || line[4].is_ascii_digit()) && line[5].is_ascii_digit();
+    let time_ok = line[6] == b' '
+        && line[9] == b':'
+        && line[12] == b':'
+        && line[15] == b' '
+        && [7, 8, 10, 11, 13, 14]
+            .iter()
+            .all(|&i| line[i].is_ascii_digit());
+    if !(day_ok && time_ok) {
+        return None;
+    }
+    let host_end = 16 + memchr::memchr(b' ', &line[16..])?;
+    let tag = memchr::memmem::find(&line[host_end..], b": ")? + host_end;
+    // The tag is one word (`ident` or `ident[pid]`).
+    if line[host_end + 1..tag].contains(&b' ') {
+        return None;
+    }
+    Some(tag + 2)
+}
 
 /// The body of a double-quoted field, up to (not including) the closing quote.
 ///
@@ -175,32 +230,6 @@ fn clf_time_general(i: &[u8]) -> IResult<&[u8], Option<i64>> {
     Ok((i, t))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The proleptic Gregorian date (year, month, day) of a day number since
-/// 1970-01-01; the inverse of [`days_from_civil`] (H. Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,15 +274,6 @@ mod tests {
             let got = clf_time_body(input).ok().map(|(_, t)| t);
             assert_eq!(got, *want, "{}", String::from_utf8_lossy(input));
         }
-    }
-
-    #[test]
-    fn civil_round_trip() {
-        for days in [-800_000, -1, 0, 1, 59, 60, 10_957, 20_417, 2_932_896] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
-        }
-        assert_eq!(civil_from_days(20_417), (2025, 11, 25));
     }
 
     #[test]

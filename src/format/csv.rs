@@ -185,7 +185,7 @@ impl Dialect {
     /// unless a field is MySQL's `\N` or the file is tab-separated without
     /// quotes).
     pub fn sniff(sample: &[u8]) -> Dialect {
-        let sample = super::strip_bom(sample);
+        let sample = super::combinator::strip_bom(sample);
         let first = &sample[..memchr::memchr(b'\n', sample).unwrap_or(sample.len())];
         let mut counts = [0usize; 4];
         let mut quoted = false;

@@ -1,14 +1,22 @@
-//! Log formats: the closed set anonlog understands, and detection.
+//! Log formats: the closed set anonlog understands, detection, and the one
+//! definition of a record's own time.
 //!
 //! Each submodule knows the syntax of one family and nothing about keys or
 //! policies; it returns byte ranges that the rewriter acts on. Detection looks
-//! at the first line of an input (and, for CSV, at its header and first row).
+//! at the first meaningful line of an input (and, for CSV, at its header and
+//! first row). The submodules never refer back to this one: it composes them.
+//! The format notes the parsers rely on are in `docs/formats.md`.
 
 pub mod access;
 pub mod bbb;
 pub mod combinator;
 pub mod csv;
+pub mod escape;
 pub mod moodle;
+
+use std::ops::Range;
+
+pub use combinator::{strip_bom, ParseError, BOM};
 
 /// A log format, as given to `--format` or detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,15 +55,6 @@ impl Format {
     }
 }
 
-/// The UTF-8 byte-order mark some tools (Moodle's CSV download, Windows
-/// editors) write at the start of a file.
-pub const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// `s` without a leading [`BOM`].
-pub fn strip_bom(s: &[u8]) -> &[u8] {
-    s.strip_prefix(BOM).unwrap_or(s)
-}
-
 /// The sample of an input that detection and CSV dialect sniffing look at.
 pub const SAMPLE_LEN: usize = 64 * 1024;
 
@@ -64,6 +63,14 @@ pub const SAMPLE_LEN: usize = 64 * 1024;
 /// block, so detection sees the same bytes for a file and a pipe.)
 pub fn is_meaningful(line: &[u8]) -> bool {
     !line.starts_with(b"#") && !line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Does `data` contain a line that format detection can go by
+/// ([`is_meaningful`])?
+pub fn has_meaningful_line(data: &[u8]) -> bool {
+    data.split(|&b| b == b'\n')
+        .map(strip_bom)
+        .any(is_meaningful)
 }
 
 /// Detects the format of an input from its first line that is neither blank
@@ -112,12 +119,75 @@ pub fn detect_with_schema(
     (format, schema)
 }
 
+/// A line parsed in one of the line formats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    /// An access line.
+    Access(access::AccessLine),
+    /// A BigBlueButton line.
+    Bbb(bbb::BbbLine),
+}
+
+/// Parses `line` (without its terminator) in `format`. Lines of the CSV
+/// formats are records and go through their schema; here they are not
+/// understood, like every line of `generic`.
+pub fn parse_line(format: Format, line: &[u8]) -> Result<Parsed, ParseError> {
+    match format {
+        Format::Access => access::parse(line).map(Parsed::Access),
+        Format::Bbb => bbb::parse(line).map(Parsed::Bbb),
+        Format::Generic | Format::MoodleLogstore | Format::MoodleReport => Err(ParseError {
+            field: "line",
+            offset: 0,
+        }),
+    }
+}
+
+/// The own time of a line, given what parsing it gave: the parsed line's
+/// time (none when it has no time of its own, like a stack-trace line), or
+/// for a line not understood the first timestamp [`unparsed_line_time`]
+/// finds in it. This is the time that chooses a line's epoch key, that
+/// `--since`/`--until` and dated outputs go by, and that retention ages a
+/// record by.
+pub fn line_time(parsed: &Result<Parsed, ParseError>, line: &[u8]) -> Option<i64> {
+    match parsed {
+        Ok(Parsed::Access(a)) => a.timestamp,
+        Ok(Parsed::Bbb(b)) => b.timestamp,
+        Err(_) => unparsed_line_time(line),
+    }
+}
+
+/// Scratch space for [`record_time`]: the fields of a CSV record and a
+/// decoded value, reused from record to record.
+#[derive(Debug, Default)]
+pub struct TimeScratch {
+    fields: Vec<Range<usize>>,
+    dec: Vec<u8>,
+}
+
+/// The own time of one record (a line, or with a `schema` a CSV record,
+/// without its terminator) of an input in `format`: [`line_time`] of the
+/// parsed line, or the record's `timecreated` / report Time.
+pub fn record_time(
+    format: Format,
+    schema: Option<&moodle::Schema>,
+    rec: &[u8],
+    scratch: &mut TimeScratch,
+) -> Option<i64> {
+    match schema {
+        Some(s) => {
+            s.dialect.split(rec, &mut scratch.fields);
+            s.record_time(rec, &scratch.fields, &mut scratch.dec)
+        }
+        None => line_time(&parse_line(format, rec), rec),
+    }
+}
+
 /// The time of a line that no parser understood, when it starts with (or
 /// has after one leading word) a timestamp anonlog knows: a CLF `[...]` time
 /// anywhere, ISO 8601 (`2020-04-14T15:57:14.463-04:00`, `... 17:33:24,165Z`),
 /// or nginx's error-log `2012/04/09 11:53:29`. Times without a zone count as
-/// UTC. Used to choose the epoch key of such lines.
-pub fn line_timestamp(line: &[u8]) -> Option<i64> {
+/// UTC.
+pub fn unparsed_line_time(line: &[u8]) -> Option<i64> {
     if let Some((_, Some(t))) = access::find_time(line) {
         return Some(t);
     }
@@ -126,90 +196,8 @@ pub fn line_timestamp(line: &[u8]) -> Option<i64> {
         .position(|&b| b == b' ')
         .map(|p| &line[p + 1..])
         .unwrap_or(&[]);
-    iso_time(line).or_else(|| iso_time(after_word))
-}
-
-/// An ISO 8601 / logback time at the start of `s`: its value and length.
-pub fn line_time_prefix(s: &[u8]) -> Option<(i64, usize)> {
-    iso_time_len(s)
-}
-
-fn iso_time(s: &[u8]) -> Option<i64> {
-    iso_time_len(s).map(|(t, _)| t)
-}
-
-/// A time given on the command line: `YYYY-MM-DD` (midnight UTC) or an ISO
-/// date-time as [`line_timestamp`] reads them, the whole of `s`.
-pub fn parse_iso(s: &[u8]) -> Option<i64> {
-    if s.len() == 10 {
-        let mut t = s.to_vec();
-        t.extend_from_slice(b"T00:00:00Z");
-        return iso_time(&t);
-    }
-    iso_time(s)
-}
-
-/// `YYYY-MM-DD[T ]HH:MM:SS[.frac|,frac][Z|±hh:mm|±hhmm]` or
-/// `YYYY/MM/DD HH:MM:SS` at the start of `s`, and its length.
-fn iso_time_len(s: &[u8]) -> Option<(i64, usize)> {
-    let d = |i: usize, n: usize| -> Option<i64> {
-        let b = s.get(i..i + n)?;
-        b.iter().try_fold(0i64, |a, &c| {
-            c.is_ascii_digit().then(|| a * 10 + i64::from(c - b'0'))
-        })
-    };
-    let sep = *s.get(4)?;
-    if !(sep == b'-' || sep == b'/') || s.get(7) != Some(&sep) {
-        return None;
-    }
-    if !matches!(s.get(10), Some(b'T' | b' '))
-        || s.get(13) != Some(&b':')
-        || s.get(16) != Some(&b':')
-    {
-        return None;
-    }
-    let (y, mo, da, h, mi, se) = (
-        d(0, 4)?,
-        d(5, 2)?,
-        d(8, 2)?,
-        d(11, 2)?,
-        d(14, 2)?,
-        d(17, 2)?,
-    );
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    let mut i = 19;
-    if matches!(s.get(i), Some(b'.' | b',')) {
-        i += 1;
-        while s.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-    }
-    let off = match s.get(i) {
-        Some(&c @ (b'+' | b'-')) => {
-            let oh = d(i + 1, 2)?;
-            let (om, len) = if s.get(i + 3) == Some(&b':') {
-                (d(i + 4, 2)?, 6)
-            } else {
-                (d(i + 3, 2)?, 5)
-            };
-            i += len;
-            let o = oh * 3600 + om * 60;
-            if c == b'-' {
-                -o
-            } else {
-                o
-            }
-        }
-        Some(b'Z') => {
-            i += 1;
-            0
-        }
-        _ => 0,
-    };
-    let days = combinator::days_from_civil(y, mo as u32, da as u32);
-    Some((days * 86_400 + h * 3600 + mi * 60 + se - off, i))
+    let iso = |s: &[u8]| crate::time::iso8601_prefix(s).map(|(t, _)| t);
+    iso(line).or_else(|| iso(after_word))
 }
 
 #[cfg(test)]
@@ -230,5 +218,22 @@ mod tests {
         assert_eq!(detect(bom), Format::Access);
         assert_eq!(detect(b""), Format::Access);
         assert_eq!(detect(b"# only a comment\n\n"), Format::Access);
+    }
+
+    #[test]
+    fn record_times_see_past_a_syslog_header() {
+        let mut s = TimeScratch::default();
+        let wrapped = b"Nov 10 10:00:00 bbb1 bbb-web[812]: 2026-11-10T10:00:00.000+00:00 ERROR o.b.api.MeetingService - x";
+        assert_eq!(
+            record_time(Format::Bbb, None, wrapped, &mut s),
+            Some(1_794_304_800)
+        );
+        let trace = b"Nov 10 10:00:00 bbb1 bbb-web[812]: \tat a.B.c(B.java:0)";
+        assert_eq!(record_time(Format::Bbb, None, trace, &mut s), None);
+        let error = b"2012/04/09 11:53:29 [error] 2865#0: x";
+        assert_eq!(
+            record_time(Format::Access, None, error, &mut s),
+            Some(1_333_972_409)
+        );
     }
 }

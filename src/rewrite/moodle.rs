@@ -8,13 +8,19 @@
 //! reported; a row with the wrong number of fields becomes a row of
 //! `REDACTED` fields (`--on-unparsed drop|fail` leave it out or stop).
 
-use super::*;
+use std::ops::Range;
+
+use super::replace::Replacer;
+use super::rules::{is_placeholder, ParamKind, REDACTED};
+use super::scrub;
 use crate::format::csv::unquote;
 use crate::format::moodle::{self as m, other, Column, Schema};
+use crate::ip;
+use crate::pseudonym::Namespace;
 
 /// Reusable buffers for one row.
 #[derive(Debug, Default)]
-pub(super) struct Scratch {
+pub struct RowScratch {
     dec: Vec<u8>,
     val: Vec<u8>,
     tmp: Vec<u8>,
@@ -24,149 +30,88 @@ pub(super) struct Scratch {
     fields: Vec<Range<usize>>,
 }
 
-/// The "field" of a row whose number of fields differs from the header's.
-pub const ROW_SHAPE: &str = "number of fields";
-
 /// What a row says about itself, read before its fields are written.
-#[derive(Default)]
-struct RowFacts {
-    ts: Option<i64>,
+#[derive(Debug, Default)]
+pub struct RowFacts {
+    /// The row has as many fields as the header.
+    pub shape_ok: bool,
+    /// The row's own time (`timecreated`, the report's Time).
+    pub time: Option<i64>,
     object_is_user: bool,
     context_is_user: bool,
     event: other::Event,
 }
 
-impl Rewriter {
-    /// Rewrites one CSV record of a Moodle export (without its line
-    /// terminator) into `out`. `header`: the first record of the input,
-    /// copied as it is.
-    pub fn rewrite_record(
-        &self,
-        w: &mut Worker,
-        schema: &Schema,
-        rec: &[u8],
-        header: bool,
-        out: &mut Vec<u8>,
-    ) -> Outcome {
-        if header {
-            out.extend_from_slice(rec);
-            return Outcome::Header;
-        }
-        if rec.iter().all(|&b| b == b' ' || b == b'\t') {
-            out.extend_from_slice(rec);
-            return Outcome::Blank;
-        }
-        let mut s = std::mem::take(&mut w.csv);
-        let outcome = self.record(w, &mut s, schema, rec, out);
-        w.csv = s;
-        outcome
-    }
+/// A field that could not be read: its column's name and its offset in
+/// the row.
+pub type Unreadable = (&'static str, usize);
 
-    fn record(
-        &self,
-        w: &mut Worker,
-        s: &mut Scratch,
-        schema: &Schema,
-        rec: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Outcome {
-        let d = schema.dialect;
-        d.split(rec, &mut s.fields);
-        let shape_ok = s.fields.len() == schema.columns.len();
-        let facts = if shape_ok {
-            row_facts(schema, rec, &s.fields, &mut s.dec)
-        } else {
-            RowFacts::default()
-        };
-        w.line_time = facts.ts;
-        if self.opts.outside_window(facts.ts) {
-            return Outcome::OutOfWindow;
+/// Splits a record (without its terminator) into fields and reads its
+/// facts; the fields stay in `s` for [`write_row`].
+pub fn read_row(schema: &Schema, rec: &[u8], s: &mut RowScratch) -> RowFacts {
+    schema.dialect.split(rec, &mut s.fields);
+    if s.fields.len() != schema.columns.len() {
+        return RowFacts::default();
+    }
+    row_facts(schema, rec, &s.fields, &mut s.dec)
+}
+
+/// The replacement of a row with the wrong number of fields: one
+/// `REDACTED` per column of the header. Returns how many fields that is.
+pub fn write_misshapen(schema: &Schema, out: &mut Vec<u8>) -> u64 {
+    for i in 0..schema.columns.len() {
+        if i > 0 {
+            out.push(schema.dialect.delimiter);
         }
-        let keyed = self.select_epoch(w, facts.ts);
-        let unparsed = self.opts.on_unparsed;
-        if !shape_ok {
-            let e = ParseError {
-                field: ROW_SHAPE,
-                offset: 0,
-            };
-            return match unparsed {
-                OnUnparsed::Scrub => {
-                    for i in 0..schema.columns.len() {
-                        if i > 0 {
-                            out.push(d.delimiter);
-                        }
-                        out.extend_from_slice(REDACTED);
-                    }
-                    w.fields_redacted += schema.columns.len() as u64;
-                    Outcome::Scrubbed(e)
-                }
-                OnUnparsed::Drop => Outcome::Dropped(e),
-                OnUnparsed::Fail => Outcome::Failed(e),
-            };
+        out.extend_from_slice(REDACTED);
+    }
+    schema.columns.len() as u64
+}
+
+/// Rewrites a row read by [`read_row`] (of the right shape) field by field
+/// into `out`. A field that cannot be read is written as `REDACTED` when
+/// `redact_unreadable`; otherwise the row stops there (the caller drops
+/// it). Returns the first unreadable field and how many there were.
+pub fn write_row(
+    ctx: &mut Replacer<'_>,
+    s: &mut RowScratch,
+    schema: &Schema,
+    facts: &RowFacts,
+    rec: &[u8],
+    redact_unreadable: bool,
+    out: &mut Vec<u8>,
+) -> (Option<Unreadable>, u64) {
+    let d = schema.dialect;
+    let mut redacted = 0;
+    let mut first_err = None;
+    collect_names(schema, rec, &s.fields, &mut s.names, &mut s.name_ends);
+    for (i, r) in s.fields.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(&rec[s.fields[i - 1].end..r.start]);
         }
-        if !keyed && unparsed != OnUnparsed::Scrub {
-            let e = ParseError {
-                field: DESTROYED,
-                offset: 0,
-            };
-            return if unparsed == OnUnparsed::Drop {
-                Outcome::Dropped(e)
-            } else {
-                Outcome::Failed(e)
-            };
-        }
-        let mut redacted = 0;
-        let mut first_err = None;
-        {
-            let (mut ctx, _, _) = self.ctx(w);
-            collect_names(schema, rec, &s.fields, &mut s.names, &mut s.name_ends);
-            for (i, r) in s.fields.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(&rec[s.fields[i - 1].end..r.start]);
-                }
-                let raw = &rec[r.clone()];
-                let mark = out.len();
-                let col = schema.columns[i];
-                let bufs = (&mut s.dec, &mut s.val, &mut s.tmp);
-                let names = (&s.names[..], &s.name_ends[..]);
-                if let Err(field) =
-                    write_field(&mut ctx, schema, &facts, col, raw, bufs, names, out)
-                {
-                    out.truncate(mark);
-                    redacted += 1;
-                    first_err.get_or_insert(ParseError {
-                        field,
-                        offset: r.start,
-                    });
-                    if unparsed != OnUnparsed::Scrub {
-                        break;
-                    }
-                    d.encode(REDACTED, d.is_quoted(raw), out);
-                }
+        let raw = &rec[r.clone()];
+        let mark = out.len();
+        let col = schema.columns[i];
+        let bufs = (&mut s.dec, &mut s.val, &mut s.tmp);
+        let names = (&s.names[..], &s.name_ends[..]);
+        if let Err(field) = write_field(ctx, schema, facts, col, raw, bufs, names, out) {
+            out.truncate(mark);
+            redacted += 1;
+            first_err.get_or_insert((field, r.start));
+            if !redact_unreadable {
+                break;
             }
-        }
-        match (first_err, keyed) {
-            (None, true) => Outcome::Rewritten,
-            (None, false) => Outcome::Scrubbed(ParseError {
-                field: DESTROYED,
-                offset: 0,
-            }),
-            (Some(e), _) => {
-                w.fields_redacted += redacted;
-                match unparsed {
-                    OnUnparsed::Scrub => Outcome::Scrubbed(e),
-                    OnUnparsed::Drop => Outcome::Dropped(e),
-                    OnUnparsed::Fail => Outcome::Failed(e),
-                }
-            }
+            d.encode(REDACTED, d.is_quoted(raw), out);
         }
     }
+    (first_err, redacted)
 }
 
 /// Reads the row's time and the columns other columns depend on.
 fn row_facts(schema: &Schema, rec: &[u8], fields: &[Range<usize>], dec: &mut Vec<u8>) -> RowFacts {
     let mut f = RowFacts {
-        ts: schema.record_time(rec, fields, dec),
+        shape_ok: true,
+        time: schema.record_time(rec, fields, dec),
         ..RowFacts::default()
     };
     for (c, r) in schema.columns.iter().zip(fields) {
@@ -213,11 +158,22 @@ fn collect_names(
 
 type Bufs<'b> = (&'b mut Vec<u8>, &'b mut Vec<u8>, &'b mut Vec<u8>);
 
-/// Writes one field; `Err(column name)` when it cannot be read (nothing
-/// useful was written; the caller truncates).
+/// A field's rewritten value: encoded in place of the field, or the field
+/// kept as it is (a placeholder such as `-`).
+type Value = Result<Keep, &'static str>;
+
+/// Whether the rewriter keeps the raw field after all.
+#[derive(PartialEq, Eq)]
+enum Keep {
+    Raw,
+    Rewritten,
+}
+
+/// Writes one field by its column's role; `Err(column name)` when it cannot
+/// be read (nothing useful was written; the caller truncates).
 #[allow(clippy::too_many_arguments)]
 fn write_field(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Replacer<'_>,
     schema: &Schema,
     facts: &RowFacts,
     col: Column,
@@ -246,85 +202,124 @@ fn write_field(
     dec.clear();
     d.decode(raw, dec);
     val.clear();
-    match col {
+    let kept = match col {
         Column::UserId(_) | Column::ObjectId | Column::ContextInstanceId => {
             if dec.is_empty() || !dec.iter().all(u8::is_ascii_digit) {
                 return Err(col.name());
             }
             write_user_id(ctx, dec, val);
+            Keep::Rewritten
         }
-        Column::Ip => {
-            let v = dec.trim_ascii();
-            if v.is_empty() || v == b"-" {
-                out.extend_from_slice(raw);
-                return Ok(());
-            }
-            match ip::parse_client(v) {
-                Some((a, 0, e)) if e == v.len() => ctx.write_addr(a, val),
-                _ => return Err(col.name()),
-            }
-        }
+        Column::Ip => ip_field(ctx, col, dec, val)?,
         Column::Other => {
             let mut sink = OtherSink(ctx);
-            if other::rewrite(dec, facts.event, &mut sink, val).is_err() {
-                return Err(col.name());
-            }
+            other::rewrite(dec, facts.event, &mut sink, val).map_err(|_| col.name())?;
+            Keep::Rewritten
         }
         Column::FullName | Column::RelatedFullName | Column::Name(_) | Column::Email => {
-            if is_placeholder(dec) {
-                out.extend_from_slice(raw);
-                return Ok(());
-            }
-            let sep = schema.lang.as_separator();
-            match memchr::memmem::find(dec, sep) {
-                Some(p) if col == Column::FullName && p > 0 && p + sep.len() < dec.len() => {
-                    ctx.token(Namespace::Name, &dec[..p], val);
-                    val.extend_from_slice(sep);
-                    ctx.token(Namespace::Name, &dec[p + sep.len()..], val);
-                }
-                _ if col == Column::Email => {
-                    dec.make_ascii_lowercase();
-                    ctx.token(Namespace::Email, dec, val);
-                }
-                _ => ctx.token(Namespace::Name, dec, val),
-            }
+            name_field(ctx, schema, col, dec, val)
         }
-        Column::Context => match user_context(schema, dec, names, name_ends) {
-            Some(p) => {
-                val.extend_from_slice(&dec[..p]);
-                ctx.token(Namespace::Name, &dec[p..], val);
+        Column::Context => {
+            match user_context(schema, dec, names, name_ends) {
+                Some(p) => {
+                    val.extend_from_slice(&dec[..p]);
+                    ctx.token(Namespace::Name, &dec[p..], val);
+                }
+                None => scrub::scrub(ctx, dec, val),
             }
-            None => scrub::scrub(ctx, dec, val),
-        },
+            Keep::Rewritten
+        }
         Column::Description => {
-            tmp.clear();
-            let mut i = 0;
-            if facts.event == other::Event::FailedLogin
-                || dec.starts_with(b"Login failed for the username '")
-            {
-                if let Some(r) = m::failed_login_name(dec) {
-                    tmp.extend_from_slice(&dec[..r.start]);
-                    tmp.extend_from_slice(REDACTED);
-                    i = r.end;
-                }
-            }
-            while let Some(r) = m::find_user_ids(dec, i) {
-                tmp.extend_from_slice(&dec[i..r.start]);
-                write_user_id(ctx, &dec[r.clone()], tmp);
-                i = r.end;
-            }
-            tmp.extend_from_slice(&dec[i..]);
-            scrub::scrub(ctx, tmp, val);
+            description_field(ctx, facts, dec, tmp, val);
+            Keep::Rewritten
         }
-        _ => scrub::scrub(ctx, dec, val),
+        _ => {
+            scrub::scrub(ctx, dec, val);
+            Keep::Rewritten
+        }
+    };
+    match kept {
+        Keep::Raw => out.extend_from_slice(raw),
+        Keep::Rewritten => d.encode(val, d.is_quoted(raw), out),
     }
-    d.encode(val, d.is_quoted(raw), out);
     Ok(())
+}
+
+/// An address column: truncated (or encrypted); empty and `-` stay.
+fn ip_field(ctx: &mut Replacer<'_>, col: Column, dec: &[u8], val: &mut Vec<u8>) -> Value {
+    let v = dec.trim_ascii();
+    if v.is_empty() || v == b"-" {
+        return Ok(Keep::Raw);
+    }
+    match ip::parse_client(v) {
+        Some((a, 0, e)) if e == v.len() => {
+            ctx.write_addr(a, val);
+            Ok(Keep::Rewritten)
+        }
+        _ => Err(col.name()),
+    }
+}
+
+/// A name or e-mail column: a pseudonym, both sides of "X as Y" in the
+/// header's language; placeholders (`-`) stay.
+fn name_field(
+    ctx: &mut Replacer<'_>,
+    schema: &Schema,
+    col: Column,
+    dec: &mut [u8],
+    val: &mut Vec<u8>,
+) -> Keep {
+    if is_placeholder(dec) {
+        return Keep::Raw;
+    }
+    let sep = schema.lang.as_separator();
+    match memchr::memmem::find(dec, sep) {
+        Some(p) if col == Column::FullName && p > 0 && p + sep.len() < dec.len() => {
+            ctx.token(Namespace::Name, &dec[..p], val);
+            val.extend_from_slice(sep);
+            ctx.token(Namespace::Name, &dec[p + sep.len()..], val);
+        }
+        _ if col == Column::Email => {
+            dec.make_ascii_lowercase();
+            ctx.token(Namespace::Email, dec, val);
+        }
+        _ => ctx.token(Namespace::Name, dec, val),
+    }
+    Keep::Rewritten
+}
+
+/// A description: a failed login's typed name redacted, `user with id 'N'`
+/// pseudonymized, the rest through the scrubber.
+fn description_field(
+    ctx: &mut Replacer<'_>,
+    facts: &RowFacts,
+    dec: &[u8],
+    tmp: &mut Vec<u8>,
+    val: &mut Vec<u8>,
+) {
+    tmp.clear();
+    let mut i = 0;
+    if facts.event == other::Event::FailedLogin
+        || dec.starts_with(b"Login failed for the username '")
+    {
+        if let Some(r) = m::failed_login_name(dec) {
+            tmp.extend_from_slice(&dec[..r.start]);
+            tmp.extend_from_slice(REDACTED);
+            i = r.end;
+        }
+    }
+    while let Some(r) = m::find_user_ids(dec, i) {
+        tmp.extend_from_slice(&dec[i..r.start]);
+        write_user_id(ctx, &dec[r.clone()], tmp);
+        i = r.end;
+    }
+    tmp.extend_from_slice(&dec[i..]);
+    scrub::scrub(ctx, tmp, val);
 }
 
 /// A Moodle user id: 0 (not logged in) and 1 (the guest user) are kept, any
 /// other id becomes its pseudonym, the same as in access logs.
-fn write_user_id(ctx: &mut Ctx<'_>, digits: &[u8], out: &mut Vec<u8>) {
+fn write_user_id(ctx: &mut Replacer<'_>, digits: &[u8], out: &mut Vec<u8>) {
     if digits == b"0" || digits == b"1" {
         out.extend_from_slice(digits);
     } else {
@@ -356,7 +351,7 @@ fn user_context(schema: &Schema, v: &[u8], names: &[u8], ends: &[usize]) -> Opti
 }
 
 /// The pseudonyms and the scrubber, for the `other` rewriter.
-struct OtherSink<'c, 'a>(&'c mut Ctx<'a>);
+struct OtherSink<'c, 'a>(&'c mut Replacer<'a>);
 
 impl other::Sink for OtherSink<'_, '_> {
     fn is_secret(&self, key: &[u8]) -> bool {
@@ -381,7 +376,8 @@ impl other::Sink for OtherSink<'_, '_> {
 mod tests {
     use super::*;
     use crate::format::csv::{Dialect, Escape};
-    use crate::pseudonym::Key;
+    use crate::pseudonym::{Key, Pseudonymizer};
+    use crate::rewrite::{Options, Outcome, Rewriter, Worker};
     use proptest::prelude::*;
 
     fn rewriter() -> Rewriter {
@@ -443,7 +439,7 @@ mod tests {
                     }
                 }
                 let mut out = Vec::new();
-                let o = rw.rewrite_record(&mut w, &schema, &rec, false, &mut out);
+                let o = rw.rewrite_record(&mut w, &schema, &rec, false, &mut None, &mut out).outcome;
                 prop_assert_eq!(o, Outcome::Rewritten);
                 let mut r = Vec::new();
                 d.split(&out, &mut r);

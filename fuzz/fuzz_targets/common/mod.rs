@@ -21,7 +21,7 @@ pub fn rewriter(byte: u8) -> Rewriter {
 /// `line` rewritten in `format` by a fresh worker.
 pub fn rewrite(rw: &Rewriter, format: Format, line: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(line.len() * 2);
-    rw.rewrite_line(&mut Worker::default(), format, line, &mut out);
+    rw.rewrite_line(&mut Worker::default(), format, line, &mut None, &mut out);
     out
 }
 

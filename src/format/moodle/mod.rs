@@ -374,7 +374,7 @@ fn is_index_name(n: &str) -> bool {
 /// The decoded fields of the first two records of `sample` (header and first
 /// row, when present).
 fn first_records(d: &Dialect, sample: &[u8]) -> (Vec<String>, Option<Vec<Vec<u8>>>) {
-    let sample = super::strip_bom(sample);
+    let sample = super::combinator::strip_bom(sample);
     let mut ranges = Vec::new();
     let decode_all = |rec: &[u8], ranges: &mut Vec<_>| -> Vec<Vec<u8>> {
         d.split(rec, ranges);
@@ -431,7 +431,7 @@ impl Schema {
         let Some(col) = self.position(Column::ReportTime) else {
             return false;
         };
-        let sample = super::strip_bom(sample);
+        let sample = super::combinator::strip_bom(sample);
         let d = self.dialect;
         let (mut day_first, mut month_first) = (false, false);
         let mut fields = Vec::new();
@@ -700,7 +700,7 @@ pub fn report_time(s: &[u8], month_first: bool) -> Option<i64> {
     if !(1..=31).contains(&d) || !(1..=12).contains(&mo) || h > 23 || mi > 59 || se > 60 {
         return None;
     }
-    let days = super::combinator::days_from_civil(y, mo as u32, d as u32);
+    let days = crate::time::days_from_civil(y, mo as u32, d as u32);
     Some(days * 86_400 + h * 3600 + mi * 60 + se)
 }
 

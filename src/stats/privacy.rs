@@ -37,7 +37,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use super::{Cell, Dim, State};
+use super::state::{Cell, Dim, State};
 
 /// How cells are protected.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,7 +123,6 @@ pub fn decide(state: &State, opts: &Options) -> Decided {
         .into_iter()
         .filter(|k| opts.dims.as_ref().is_none_or(|d| d.contains(&k.1)))
         .collect();
-    let cell = |k: &Key<'_>| state.cell(k.0, k.1, k.2).expect("a listed cell");
     let mut tables: BTreeMap<(i64, Dim), Vec<Key<'_>>> = BTreeMap::new();
     for k in &keys {
         tables.entry((k.0, k.1)).or_default().push(*k);
@@ -136,116 +135,141 @@ pub fn decide(state: &State, opts: &Options) -> Decided {
     if let Some(eps) = opts.epsilon {
         return noisy(state, opts, eps, &tables, report);
     }
-    let k_min = opts.min_users;
-    let users = |k: &Key<'_>| cell(k).users.len() as u64;
-    let mut suppressed: HashSet<Key<'_>> =
-        keys.iter().filter(|k| users(k) < k_min).copied().collect();
-    report.suppressed_primary = suppressed.len() as u64;
-    let union = |set: &[Key<'_>]| -> u64 {
-        let mut u: HashSet<u64> = HashSet::new();
-        for k in set {
-            u.extend(cell(k).users.keys());
-        }
-        u.len() as u64
+    let mut sup = Suppressor {
+        state,
+        k_min: opts.min_users,
+        suppressed: HashSet::new(),
     };
-    fn smallest<'a>(cands: &[Key<'a>], rank: impl Fn(&Key<'a>) -> (u64, u64)) -> Option<Key<'a>> {
-        cands.iter().min_by_key(|k| (rank(k), k.2)).copied()
-    }
-    let rank = |k: &Key<'_>| (users(k), cell(k).events);
-    // Parent groups: (parent key, exclusive children) where the parent is
-    // exactly the sum of the children.
-    let mut groups: Vec<(Key<'_>, Vec<Key<'_>>)> = Vec::new();
-    for (&(w, dim), cells) in &tables {
+    sup.suppressed = keys
+        .iter()
+        .filter(|k| sup.users(k) < sup.k_min)
+        .copied()
+        .collect();
+    report.suppressed_primary = sup.suppressed.len() as u64;
+    let groups = parent_groups(state, &tables);
+    while sup.complement_tables(&tables) | sup.complement_groups(&groups) {}
+    report.suppressed_complementary = sup.suppressed.len() as u64 - report.suppressed_primary;
+    let published: Vec<Published> = keys
+        .iter()
+        .filter(|k| !sup.suppressed.contains(*k))
+        .map(|k| exact(k, sup.cell(k)))
+        .collect();
+    report.published = published.len() as u64;
+    Decided { published, report }
+}
+
+/// Parent groups: (parent key, exclusive children) where the parent (an
+/// activity, CRUD letter or education level) is exactly the sum of its
+/// event cells, checked on the data.
+fn parent_groups<'a>(
+    state: &'a State,
+    tables: &BTreeMap<(i64, Dim), Vec<Key<'a>>>,
+) -> Vec<(Key<'a>, Vec<Key<'a>>)> {
+    let cell = |k: &Key<'_>| state.cell(k.0, k.1, k.2).expect("a listed cell");
+    let mut groups = Vec::new();
+    for (&(w, dim), cells) in tables {
         let idx = match dim {
             Dim::Activity => 0,
             Dim::Crud => 1,
             Dim::Edulevel => 2,
             _ => continue,
         };
+        let events = tables.get(&(w, Dim::Event));
         for p in cells {
-            let children: Vec<Key<'_>> = tables
-                .get(&(w, Dim::Event))
-                .map(|evs| {
-                    evs.iter()
-                        .filter(|e| {
-                            state
-                                .parents
-                                .get(&w)
-                                .and_then(|evs| evs.get(e.2))
-                                .is_some_and(|ps| ps[idx].as_deref() == Some(p.2))
-                        })
-                        .copied()
-                        .collect()
+            let children: Vec<Key<'_>> = events
+                .into_iter()
+                .flatten()
+                .filter(|e| {
+                    state
+                        .parents
+                        .get(&w)
+                        .and_then(|evs| evs.get(e.2))
+                        .is_some_and(|ps| ps[idx].as_deref() == Some(p.2))
                 })
-                .unwrap_or_default();
+                .copied()
+                .collect();
             let sum: u64 = children.iter().map(|c| cell(c).events).sum();
             if !children.is_empty() && sum == cell(p).events {
                 groups.push((*p, children));
             }
         }
     }
-    loop {
+    groups
+}
+
+/// The suppression rules' state: which cells are suppressed so far.
+struct Suppressor<'a> {
+    state: &'a State,
+    k_min: u64,
+    suppressed: HashSet<Key<'a>>,
+}
+
+impl<'a> Suppressor<'a> {
+    fn cell(&self, k: &Key<'_>) -> &'a Cell {
+        self.state.cell(k.0, k.1, k.2).expect("a listed cell")
+    }
+
+    fn users(&self, k: &Key<'_>) -> u64 {
+        self.cell(k).users.len() as u64
+    }
+
+    /// Distinct users of a set of cells together.
+    fn union(&self, set: &[Key<'_>]) -> u64 {
+        let mut u: HashSet<u64> = HashSet::new();
+        for k in set {
+            u.extend(self.cell(k).users.keys());
+        }
+        u.len() as u64
+    }
+
+    /// `cells` split into (suppressed, published).
+    fn split(&self, cells: &[Key<'a>]) -> (Vec<Key<'a>>, Vec<Key<'a>>) {
+        cells.iter().partition(|k| self.suppressed.contains(*k))
+    }
+
+    /// The cell to suppress next among `open`: fewest users, then events,
+    /// then value.
+    fn smallest(&self, open: &[Key<'a>]) -> Option<Key<'a>> {
+        open.iter()
+            .min_by_key(|k| ((self.users(k), self.cell(k).events), k.2))
+            .copied()
+    }
+
+    /// Rule 2 on every table; returns whether anything changed.
+    fn complement_tables(&mut self, tables: &BTreeMap<(i64, Dim), Vec<Key<'a>>>) -> bool {
         let mut changed = false;
         for cells in tables.values() {
-            let sup: Vec<Key<'_>> = cells
-                .iter()
-                .filter(|k| suppressed.contains(*k))
-                .copied()
-                .collect();
-            let open: Vec<Key<'_>> = cells
-                .iter()
-                .filter(|k| !suppressed.contains(*k))
-                .copied()
-                .collect();
-            if !sup.is_empty() && !open.is_empty() && union(&sup) < k_min {
-                if let Some(k) = smallest(&open, rank) {
-                    suppressed.insert(k);
+            let (sup, open) = self.split(cells);
+            if !sup.is_empty() && !open.is_empty() && self.union(&sup) < self.k_min {
+                if let Some(k) = self.smallest(&open) {
+                    self.suppressed.insert(k);
                     changed = true;
                 }
             }
         }
-        for (p, children) in &groups {
-            let sup: Vec<Key<'_>> = children
-                .iter()
-                .filter(|k| suppressed.contains(*k))
-                .copied()
-                .collect();
-            let open: Vec<Key<'_>> = children
-                .iter()
-                .filter(|k| !suppressed.contains(*k))
-                .copied()
-                .collect();
-            if suppressed.contains(p) {
+        changed
+    }
+
+    /// Rule 3 on every parent group; returns whether anything changed.
+    fn complement_groups(&mut self, groups: &[(Key<'a>, Vec<Key<'a>>)]) -> bool {
+        let mut changed = false;
+        for (p, children) in groups {
+            let (sup, open) = self.split(children);
+            if self.suppressed.contains(p) {
                 if sup.is_empty() {
-                    if let Some(k) = smallest(&open, rank) {
-                        suppressed.insert(k);
+                    if let Some(k) = self.smallest(&open) {
+                        self.suppressed.insert(k);
                         changed = true;
                     }
                 }
-            } else if !sup.is_empty() && union(&sup) < k_min {
-                match smallest(&open, rank) {
-                    Some(k) => {
-                        suppressed.insert(k);
-                    }
-                    None => {
-                        suppressed.insert(*p);
-                    }
-                }
+            } else if !sup.is_empty() && self.union(&sup) < self.k_min {
+                let k = self.smallest(&open).unwrap_or(*p);
+                self.suppressed.insert(k);
                 changed = true;
             }
         }
-        if !changed {
-            break;
-        }
+        changed
     }
-    report.suppressed_complementary = suppressed.len() as u64 - report.suppressed_primary;
-    let published: Vec<Published> = keys
-        .iter()
-        .filter(|k| !suppressed.contains(*k))
-        .map(|k| exact(k, cell(k)))
-        .collect();
-    report.published = published.len() as u64;
-    Decided { published, report }
 }
 
 fn exact(k: &Key<'_>, c: &Cell) -> Published {
@@ -363,7 +387,7 @@ fn foldhash_mix(u: u64, v: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::research::{State, DIMS};
+    use crate::stats::state::{State, DIMS};
     use proptest::prelude::*;
 
     /// A state from (window, dim index, value, users, anonymous events).

@@ -1,6 +1,6 @@
-//! Run statistics: plain counters that add up.
+//! A run's counters: plain numbers that add up.
 //!
-//! Each worker fills its own [`Stats`] for the block it processed; the
+//! Each worker fills its own [`Counts`] for the block it processed; the
 //! pipeline adds them up in input order. Nothing here is shared or locked.
 
 use std::ops::{Add, AddAssign};
@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// Counters for one block, one input, or a whole run.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Stats {
+pub struct Counts {
     /// Lines read (a final line without a newline counts).
     pub lines_read: u64,
     /// Lines written to the output.
@@ -41,8 +41,8 @@ pub struct Stats {
     pub bytes_out: u64,
 }
 
-impl AddAssign<&Stats> for Stats {
-    fn add_assign(&mut self, o: &Stats) {
+impl AddAssign<&Counts> for Counts {
+    fn add_assign(&mut self, o: &Counts) {
         self.lines_read += o.lines_read;
         self.lines_written += o.lines_written;
         self.lines_rewritten += o.lines_rewritten;
@@ -59,21 +59,21 @@ impl AddAssign<&Stats> for Stats {
     }
 }
 
-impl AddAssign for Stats {
-    fn add_assign(&mut self, o: Stats) {
+impl AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
         *self += &o;
     }
 }
 
-impl Add for Stats {
-    type Output = Stats;
-    fn add(mut self, o: Stats) -> Stats {
+impl Add for Counts {
+    type Output = Counts;
+    fn add(mut self, o: Counts) -> Counts {
         self += &o;
         self
     }
 }
 
-impl Stats {
+impl Counts {
     /// Every line read is accounted for exactly once.
     pub fn balanced(&self) -> bool {
         self.lines_read
@@ -101,18 +101,18 @@ mod tests {
 
     #[test]
     fn adds_field_by_field() {
-        let a = Stats {
+        let a = Counts {
             lines_read: 3,
             lines_rewritten: 2,
             lines_scrubbed: 1,
             bytes_in: 10,
-            ..Stats::default()
+            ..Counts::default()
         };
-        let b = Stats {
+        let b = Counts {
             lines_read: 1,
             lines_dropped: 1,
             bytes_in: 5,
-            ..Stats::default()
+            ..Counts::default()
         };
         let s = a + b;
         assert_eq!(s.lines_read, 4);

@@ -10,7 +10,7 @@
 //! - every e-mail address, raw or with `%40` (pseudonymized, namespace e-mail);
 //! - `key=value` parameters, raw or percent-encoded (`%3D`, `%26`, `%3F`, so a
 //!   URL nested in `returnurl=` is covered too), whose key is a known secret
-//!   (value replaced by [`REDACTED`]) or a known identity (value pseudonymized);
+//!   (value replaced by [`REDACTED`](super::rules::REDACTED)) or a known identity (value pseudonymized);
 //! - `"key": "value"` pairs of JSON-like text with the same key lists;
 //! - `user "name"` and `user name: ...` / `user name not found` in error logs.
 //!
@@ -19,199 +19,9 @@
 //! parameter also at `%26`. A secret's value is taken greedily so that no part
 //! of it can survive.
 
-use crate::ip::{self, hexval};
-use crate::rewrite::{Ctx, UaAction};
-
-/// The marker written in place of a secret parameter's value.
-pub const REDACTED: &[u8] = b"REDACTED";
-
-/// What a parameter key says about its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
-    /// A secret: the value is replaced by [`REDACTED`].
-    Secret,
-    /// A user identity: digits are a user id, values with `@` an e-mail
-    /// address, anything else a name.
-    Identity,
-    /// An e-mail address.
-    Email,
-}
-
-/// Secret parameter names recognised by default (lowercase).
-pub const DEFAULT_SECRETS: &[&str] = &[
-    "sesskey",
-    "wstoken",
-    "token",
-    "password",
-    "passwd",
-    "pass",
-    "pw",
-    "pwd",
-    "authtoken",
-    "auth_token",
-    "checksum",
-    "sessiontoken",
-    "session_token",
-    "moderatorpw",
-    "attendeepw",
-    "moderator_pass",
-    "attendee_pass",
-    "moderatorpass",
-    "attendeepass",
-    "secret",
-    "apikey",
-    "api_key",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "logintoken",
-    "ticket",
-    "samlresponse",
-    "samlrequest",
-    "sid",
-    "sessid",
-    "sessionid",
-    "phpsessid",
-    "jsessionid",
-    "moodlesession",
-    "csrf",
-    "csrf_token",
-    "_token",
-    "nsp",
-];
-
-/// Identity parameter names recognised by default (lowercase). `id` is an
-/// identity only on the user pages listed in [`USER_ID_PATHS`].
-pub const DEFAULT_IDENTITIES: &[&str] = &[
-    "userid",
-    "user_id",
-    "user",
-    "username",
-    "realuserid",
-    "relateduserid",
-    "externaluserid",
-    "fullname",
-    "firstname",
-    "lastname",
-    "avatarurl",
-    "remote_user",
-    "uid",
-    "cid",
-    "_id",
-];
-
-/// Keys that name a person only in structured text — JSON objects and
-/// BigBlueButton's parameter-map dumps (`[name:[Jane], ...]`), where `name`
-/// is a user's or a meeting's name, `intId`/`extId` are user ids and
-/// `filename` is an uploaded document's name (which can carry its author's).
-/// As URL parameters they are too common to mean a person (`name=file.pdf`).
-pub const STRUCTURED_IDENTITIES: &[&str] =
-    &["name", "intid", "extid", "internaluserid", "filename"];
-
-/// E-mail parameter names recognised by default (lowercase).
-pub const DEFAULT_EMAILS: &[&str] = &["email", "mail", "e-mail", "emailaddress"];
-
-/// Paths (suffixes) on which the `id` parameter is a user id.
-pub const USER_ID_PATHS: &[&[u8]] = &[
-    b"/user/profile.php",
-    b"/user/view.php",
-    b"/message/index.php",
-];
-
-/// Longest parameter name that can match.
-const MAX_KEY: usize = 32;
-
-/// The parameter-name lists in force, bucketed by length so that a look-up
-/// compares against a handful of names at most.
-#[derive(Debug, Clone)]
-pub struct ParamRules {
-    by_len: Vec<Vec<(Vec<u8>, ParamKind)>>,
-}
-
-impl Default for ParamRules {
-    fn default() -> Self {
-        ParamRules::new(&[], &[])
-    }
-}
-
-impl ParamRules {
-    /// The default lists extended with `extra_secrets` and `extra_identities`
-    /// (matched case-insensitively).
-    pub fn new(extra_secrets: &[String], extra_identities: &[String]) -> ParamRules {
-        let mut names = Vec::new();
-        let mut add = |n: &[u8], k: ParamKind| {
-            let n = n.to_ascii_lowercase();
-            names.retain(|(m, _): &(Vec<u8>, ParamKind)| *m != n);
-            names.push((n, k));
-        };
-        for n in DEFAULT_IDENTITIES {
-            add(n.as_bytes(), ParamKind::Identity);
-        }
-        for n in DEFAULT_EMAILS {
-            add(n.as_bytes(), ParamKind::Email);
-        }
-        for n in extra_identities {
-            add(n.as_bytes(), ParamKind::Identity);
-        }
-        // Secrets last: a name in both lists is treated as a secret.
-        for n in DEFAULT_SECRETS {
-            add(n.as_bytes(), ParamKind::Secret);
-        }
-        for n in extra_secrets {
-            add(n.as_bytes(), ParamKind::Secret);
-        }
-        let mut by_len = vec![Vec::new(); MAX_KEY + 1];
-        for (n, k) in names {
-            if (1..=MAX_KEY).contains(&n.len()) {
-                by_len[n.len()].push((n, k));
-            }
-        }
-        ParamRules { by_len }
-    }
-
-    /// The kind of key `key` in structured text (JSON, parameter maps):
-    /// [`classify`](Self::classify) plus [`STRUCTURED_IDENTITIES`].
-    pub fn classify_structured(&self, key: &[u8]) -> Option<ParamKind> {
-        self.classify(key).or_else(|| {
-            STRUCTURED_IDENTITIES
-                .iter()
-                .any(|n| n.as_bytes().eq_ignore_ascii_case(key))
-                .then_some(ParamKind::Identity)
-        })
-    }
-
-    /// The kind of parameter `key`, if it is sensitive. Besides the lists,
-    /// BigBlueButton's `userdata-*` join parameters (free-form data an LMS
-    /// attaches to a user) are identities.
-    #[inline]
-    pub fn classify(&self, key: &[u8]) -> Option<ParamKind> {
-        let listed = self.by_len.get(key.len()).and_then(|names| {
-            names
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(key))
-                .map(|(_, k)| *k)
-        });
-        listed.or_else(|| {
-            (key.len() > 9 && key[..9].eq_ignore_ascii_case(b"userdata-"))
-                .then_some(ParamKind::Identity)
-        })
-    }
-}
-
-/// Values under identity keys that name no one: BigBlueButton message types
-/// (`"name":"UserJoinedMeetingEvtMsg"` in akka envelopes and headers) and
-/// meeting ids (`"intId":"<40 hex>-<13 digits>"` of a meeting's props).
-pub fn names_no_one(v: &[u8]) -> bool {
-    let message_type = v.len() <= 64
-        && v.first().is_some_and(u8::is_ascii_uppercase)
-        && v.ends_with(b"Msg")
-        && v.iter().all(u8::is_ascii_alphanumeric);
-    let meeting_id = v.len() == 54
-        && v[40] == b'-'
-        && v[..40].iter().all(u8::is_ascii_hexdigit)
-        && v[41..].iter().all(u8::is_ascii_digit);
-    message_type || meeting_id
-}
+use super::replace::Replacer;
+use super::rules::{ParamKind, ParamRules, UaAction, USER_ID_PATHS};
+use crate::ip;
 
 #[inline]
 fn is_key_byte(b: u8) -> bool {
@@ -353,67 +163,8 @@ fn ends_with_path(path: &[u8], suffix: &[u8]) -> bool {
     true
 }
 
-/// Undoes Apache and nginx log escaping: `\xHH`, `\"`, `\\`, `\n`, `\t`, `\r`.
-pub fn log_unescape_into(s: &[u8], out: &mut Vec<u8>) {
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'\\' && i + 1 < s.len() {
-            match s[i + 1] {
-                b'x' if i + 3 < s.len() => {
-                    if let (Some(h), Some(l)) = (hexval(s[i + 2]), hexval(s[i + 3])) {
-                        out.push(h << 4 | l);
-                        i += 4;
-                        continue;
-                    }
-                }
-                b'"' | b'\\' => {
-                    out.push(s[i + 1]);
-                    i += 2;
-                    continue;
-                }
-                b'n' => {
-                    out.push(b'\n');
-                    i += 2;
-                    continue;
-                }
-                b't' => {
-                    out.push(b'\t');
-                    i += 2;
-                    continue;
-                }
-                b'r' => {
-                    out.push(b'\r');
-                    i += 2;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        out.push(s[i]);
-        i += 1;
-    }
-}
-
-/// Percent-decodes `s` into `out`; with `plus`, `+` becomes a space (query
-/// strings). Invalid escapes are copied as they are.
-pub fn percent_decode_into(s: &[u8], plus: bool, out: &mut Vec<u8>) {
-    let mut i = 0;
-    while i < s.len() {
-        let b = s[i];
-        if b == b'%' && i + 2 < s.len() {
-            if let (Some(h), Some(l)) = (hexval(s[i + 1]), hexval(s[i + 2])) {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if plus && b == b'+' { b' ' } else { b });
-        i += 1;
-    }
-}
-
 /// Rewrites free text `s` into `out`. See the module docs for what is found.
-pub fn scrub(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
+pub fn scrub(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
     scrub_inner(ctx, s, out, true);
 }
 
@@ -421,7 +172,7 @@ pub fn scrub(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
 /// cannot occur there (both servers escape quotes inside fields) and error-log
 /// phrases (`user "x" was not found`) do not either, so those two are not
 /// looked for.
-pub fn scrub_fields(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
+pub fn scrub_fields(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
     scrub_inner(ctx, s, out, false);
 }
 
@@ -577,10 +328,20 @@ pub fn sensitive_values(rules: &ParamRules, s: &[u8]) -> Vec<Sensitive> {
     found
 }
 
+/// Writes a user agent according to the line's policy (`ctx.ua`): kept (and
+/// scrubbed like any field), reduced to its family, or dropped.
+pub fn write_user_agent(ctx: &mut Replacer<'_>, raw: &[u8], out: &mut Vec<u8>) {
+    match ctx.ua {
+        UaAction::Keep => scrub_fields(ctx, raw, out),
+        UaAction::Family => out.extend_from_slice(crate::useragent::family(raw).as_bytes()),
+        UaAction::Drop => out.push(b'-'),
+    }
+}
+
 /// Addresses and e-mail addresses only, for the fixed-format prefix of a
 /// line (time, level, logger, thread): no parameter or JSON rule, whose
 /// values could run across the prefix's structure.
-pub fn scrub_addresses(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
+pub fn scrub_addresses(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
     let mut pos = 0;
     loop {
         let addr = ip::find_next(s, pos);
@@ -610,7 +371,7 @@ pub fn scrub_addresses(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>) {
 /// One pass, left to right. `emitted` is how far `s` has been written to
 /// `out`; every finder looks back no further than it, so replacements never
 /// overlap and bytes between them are copied verbatim.
-fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
+fn scrub_inner(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
     let mut emitted = 0;
     let mut i = 0;
     let n = s.len();
@@ -658,7 +419,7 @@ fn scrub_inner(ctx: &mut Ctx<'_>, s: &[u8], out: &mut Vec<u8>, free: bool) {
             }
             Hit::UserAgent => {
                 out.extend_from_slice(&s[copy_to..vs]);
-                ctx.write_user_agent(v, out);
+                write_user_agent(ctx, v, out);
             }
             Hit::Email => ctx.write_email(v, out),
             Hit::User => ctx.write_user_single(v, out),
@@ -891,7 +652,7 @@ pub fn array_items(q: &[u8], inner: &[u8]) -> Vec<std::ops::Range<usize>> {
 
 /// Rewrites the inside of a JSON array value: every element gets the
 /// treatment of `kind`; quotes, separators and white space stay.
-fn write_array(ctx: &mut Ctx<'_>, kind: ParamKind, q: &[u8], inner: &[u8], out: &mut Vec<u8>) {
+fn write_array(ctx: &mut Replacer<'_>, kind: ParamKind, q: &[u8], inner: &[u8], out: &mut Vec<u8>) {
     let mut pos = 0;
     for r in array_items(q, inner) {
         out.extend_from_slice(&inner[pos..r.start]);

@@ -1,123 +1,18 @@
-//! Output destinations: standard output, a file replaced atomically, or
-//! dated files.
-//!
-//! A file output is written to a temporary file in the same directory and
-//! renamed over the target only when the run succeeded, after the data is
-//! synced to disk. A failed run, a full disk or a crash leaves the previous
-//! file untouched (at worst a stray `.anonlog-*.tmp` file beside it).
-//!
-//! A dated output ([`DatedPath`], [`DatedOutput`]) is a pattern such as
-//! `dir/access.%Y-%m-%d.log`: every line goes to the file its own time (in
-//! UTC) names, opened for appending like Apache's `rotatelogs` does, so a
-//! restarted pipe continues the day's file.
+//! Dated outputs: a pattern such as `dir/access.%Y-%m-%d.log` ([`DatedPath`])
+//! and the writer that appends every line to the file its own time (in UTC)
+//! names ([`DatedOutput`]), opened for appending like Apache's `rotatelogs`
+//! does, so a restarted pipe continues the day's file.
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fmt::Write as _;
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use super::atomic::open_append;
 use crate::error::{Error, ErrorKind};
-use crate::format::combinator::{civil_from_days, days_from_civil};
-use crate::time::iso_weekday;
-
-/// A file that appears at its path only when [`AtomicFile::commit`] is called.
-#[derive(Debug)]
-pub struct AtomicFile {
-    target: PathBuf,
-    tmp: PathBuf,
-    file: Option<BufWriter<File>>,
-}
-
-impl AtomicFile {
-    /// Creates the temporary file beside `target`. New files get mode 0640
-    /// (less the umask); an existing target's permissions are kept.
-    pub fn create(target: &Path) -> io::Result<AtomicFile> {
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = target
-            .file_name()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-        let mut n = 0u32;
-        loop {
-            let tmp = dir.join(format!(
-                ".{}.anonlog-{}-{n}.tmp",
-                name.to_string_lossy(),
-                std::process::id()
-            ));
-            let mut opts = OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o640);
-            }
-            match opts.open(&tmp) {
-                Ok(f) => {
-                    if let Ok(meta) = fs::metadata(target) {
-                        let _ = f.set_permissions(meta.permissions());
-                    }
-                    return Ok(AtomicFile {
-                        target: target.to_path_buf(),
-                        tmp,
-                        file: Some(BufWriter::with_capacity(1 << 20, f)),
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// The temporary file's path (removed on drop unless committed).
-    pub fn temp_path(&self) -> &Path {
-        &self.tmp
-    }
-
-    /// Flushes, syncs and renames the file into place.
-    pub fn commit(mut self) -> io::Result<()> {
-        let f = self.file.take().expect("not committed twice");
-        let f = f.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&self.tmp, &self.target)?;
-        #[cfg(unix)]
-        if let Some(dir) = self.target.parent() {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Write for AtomicFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.as_mut().expect("open").write(buf)
-    }
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.file.as_mut().expect("open").write_all(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.file.as_mut().expect("open").flush()
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.file.take().is_some() {
-            let _ = fs::remove_file(&self.tmp);
-        }
-    }
-}
+use crate::time::{civil, civil_from_days, days_from_civil, iso_week1_monday, iso_weekday, Civil};
 
 /// A field of a dated output pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,48 +84,6 @@ impl Field {
 
 /// The fields a dated pattern understands, as shown in messages.
 pub const DATED_FIELDS: &str = "%Y %m %d %H %M %j %G %V %u %%";
-
-/// The UTC calendar fields of a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Civil {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    yday: u32,
-    iso_year: i64,
-    iso_week: u32,
-    iso_wday: u32,
-}
-
-/// The day number of the Monday of ISO week 1 of `iso_year` (the week that
-/// holds 4 January).
-fn iso_week1_monday(iso_year: i64) -> i64 {
-    let jan4 = days_from_civil(iso_year, 1, 4);
-    jan4 - i64::from(iso_weekday(jan4) - 1)
-}
-
-fn civil(t: i64) -> Civil {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let iso_wday = iso_weekday(days);
-    // The ISO week, and its year, are those of the week's Thursday.
-    let thursday = days - i64::from(iso_wday) + 4;
-    let (iso_year, _, _) = civil_from_days(thursday);
-    Civil {
-        year,
-        month,
-        day,
-        hour: (secs / 3600) as u32,
-        minute: (secs % 3600 / 60) as u32,
-        yday: (days - days_from_civil(year, 1, 1) + 1) as u32,
-        iso_year,
-        iso_week: ((thursday - days_from_civil(iso_year, 1, 1)) / 7 + 1) as u32,
-        iso_wday,
-    }
-}
 
 /// The span of time one file of a pattern covers, when its files cover
 /// contiguous spans.
@@ -762,40 +615,6 @@ impl DatedOutput {
     }
 }
 
-/// Creates directory `dir` and its missing parents (new ones with mode
-/// 0750, less the umask).
-pub fn create_dirs(dir: &Path) -> io::Result<()> {
-    let mut b = fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o750);
-    }
-    b.create(dir)
-}
-
-/// Opens `path` for appending; a missing file is created with mode 0640
-/// (less the umask), and missing directories above it with [`create_dirs`].
-pub fn open_append(path: &Path) -> io::Result<File> {
-    let mut opts = OpenOptions::new();
-    opts.append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o640);
-    }
-    match opts.open(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                create_dirs(dir)?;
-            }
-            opts.open(path)
-        }
-        r => r,
-    }
-}
-
 /// Opens (creating it and its directories as needed) a dated file for
 /// appending; a new or empty file gets `prelude` first. Returns whether it
 /// was new or empty.
@@ -812,6 +631,7 @@ fn open_dated(path: &Path, prelude: &[u8]) -> io::Result<(BufWriter<File>, bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     /// Unix seconds of a UTC date and time.
     fn at(y: i64, m: u32, d: u32, hh: i64, mm: i64) -> i64 {
@@ -840,43 +660,6 @@ mod tests {
                 PathBuf::from(want),
                 "{y}-{m}-{d}"
             );
-        }
-    }
-
-    /// Checks the ISO week of every day from 1900 to 2100 against the
-    /// standard's own rules, independently of how `civil` computes it:
-    /// weekdays step 1..7, weeks step by one within a year, week 1 holds
-    /// 4 January and the last week holds 28 December.
-    #[test]
-    fn iso_weeks_follow_the_rules_every_day() {
-        let first = days_from_civil(1900, 1, 1);
-        let last = days_from_civil(2100, 12, 31);
-        let mut prev = civil(first * 86_400);
-        for day in first + 1..=last {
-            let c = civil(day * 86_400 + 43_210);
-            if prev.iso_wday < 7 {
-                assert_eq!(
-                    (c.iso_year, c.iso_week, c.iso_wday),
-                    (prev.iso_year, prev.iso_week, prev.iso_wday + 1)
-                );
-            } else if c.iso_week == 1 {
-                assert_eq!((c.iso_year, c.iso_wday), (prev.iso_year + 1, 1));
-                assert!(prev.iso_week == 52 || prev.iso_week == 53);
-            } else {
-                assert_eq!(
-                    (c.iso_year, c.iso_week, c.iso_wday),
-                    (prev.iso_year, prev.iso_week + 1, 1)
-                );
-            }
-            if (c.month, c.day) == (1, 4) {
-                assert_eq!((c.iso_year, c.iso_week), (c.year, 1));
-            }
-            if (c.month, c.day) == (12, 28) {
-                let next = civil((day + 7) * 86_400);
-                assert_eq!((c.iso_year, next.iso_week), (c.year, 1));
-            }
-            assert_eq!(c.yday as i64, day - days_from_civil(c.year, 1, 1) + 1);
-            prev = c;
         }
     }
 
@@ -1159,32 +942,5 @@ mod tests {
         };
         let e = out.write_block(&b).unwrap_err();
         assert!(e.to_string().contains("plain/1970.log"), "{e}");
-    }
-
-    #[test]
-    fn appears_only_on_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("out.log");
-        fs::write(&target, b"old\n").unwrap();
-        let mut f = AtomicFile::create(&target).unwrap();
-        f.write_all(b"new\n").unwrap();
-        f.flush().unwrap();
-        assert_eq!(fs::read(&target).unwrap(), b"old\n");
-        f.commit().unwrap();
-        assert_eq!(fs::read(&target).unwrap(), b"new\n");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn dropped_without_commit_leaves_old_file_and_no_temp() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("out.log");
-        fs::write(&target, b"old\n").unwrap();
-        {
-            let mut f = AtomicFile::create(&target).unwrap();
-            f.write_all(b"partial").unwrap();
-        }
-        assert_eq!(fs::read(&target).unwrap(), b"old\n");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

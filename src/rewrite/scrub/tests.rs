@@ -159,16 +159,6 @@ fn fallback_keeps_the_access_head_roles() {
 }
 
 #[test]
-fn decoding_helpers() {
-    let mut v = Vec::new();
-    log_unescape_into(br#"J\xC3\xBCrgen \"x\" \\ \n"#, &mut v);
-    assert_eq!(v, "Jürgen \"x\" \\ \n".as_bytes());
-    v.clear();
-    percent_decode_into(b"a+b%20c%zz%4", true, &mut v);
-    assert_eq!(v, b"a b c%zz%4");
-}
-
-#[test]
 fn rules_are_extensible_and_case_insensitive() {
     let r = ParamRules::new(&["MyToken".to_string()], &["Matrikel".to_string()]);
     assert_eq!(r.classify(b"mytoken"), Some(ParamKind::Secret));

@@ -1,47 +1,19 @@
-//! The key-lifecycle commands: `key init | rotate | list | purge`, and the
-//! data-subject commands `lookup` and `erase`.
-//!
-//! Everything here works on a keyring directory (see `anonlog::keyring`);
-//! none of it ever prints key bytes.
+//! The data-subject commands: `anonlog lookup` (a person's pseudonyms in
+//! every epoch whose key still exists) and `anonlog erase` (their lines
+//! removed from pseudonymized files). Neither prints key bytes.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use anonlog::keyring::{parse_duration, Epoch, EpochLen, EpochState, KeyState, Keyring};
+use anonlog::error::{Error, ErrorKind, EXIT_ERROR, EXIT_OK};
+use anonlog::keyring::{KeyState, Keyring};
 use anonlog::output::AtomicFile;
-use anonlog::pseudonym::{Key, Namespace, Pseudonymizer};
-use anonlog::time::{iso, wall_clock};
-use anonlog::{Error, ErrorKind};
+use anonlog::pseudonym::{Namespace, Pseudonymizer};
+use anonlog::time::{iso, parse_time, wall_clock};
 
-use super::{EXIT_ERROR, EXIT_OK};
-
-/// Where the keyring is.
-#[derive(Debug, Args)]
-pub struct KeyDirArg {
-    /// The keyring directory (mode 0700).
-    #[arg(long, value_name = "DIR", env = "ANONLOG_KEY_DIR")]
-    key_dir: PathBuf,
-}
-
-/// `--now`, for cron jobs that must act on a given time, and for tests.
-#[derive(Debug, Args)]
-pub struct NowArg {
-    /// Act as if it were TIME (`@UNIX-SECONDS`, `2026-11-25`,
-    /// `2026-11-25T10:00:00Z`) [default: the current time].
-    #[arg(long, value_name = "TIME")]
-    now: Option<String>,
-}
-
-impl NowArg {
-    pub fn get(&self) -> Result<i64, Error> {
-        match &self.now {
-            None => Ok(wall_clock()),
-            Some(s) => parse_time(s, wall_clock()),
-        }
-    }
-}
+use super::key::KeyDirArg;
 
 /// Who: the identifiers of one person.
 #[derive(Debug, Args)]
@@ -93,70 +65,6 @@ impl PersonArgs {
         }
         Ok(ids)
     }
-}
-
-/// `anonlog key init --key-dir DIR`.
-pub fn init_ring(dir: &Path, epoch: &str) -> Result<u8, Error> {
-    let len = EpochLen::parse(epoch)?;
-    let ring = Keyring::init(dir, len)?;
-    let created = ring.rotate(wall_clock())?;
-    eprintln!(
-        "anonlog: keyring {} ready (epochs of {len}); {} key(s) created",
-        dir.display(),
-        created.len()
-    );
-    Ok(EXIT_OK)
-}
-
-/// `anonlog key rotate`.
-pub fn rotate(dir: &KeyDirArg, now: &NowArg) -> Result<u8, Error> {
-    let ring = Keyring::open(&dir.key_dir)?;
-    let created = ring.rotate(now.get()?)?;
-    for e in &created {
-        eprintln!("anonlog: created the key of epoch {}", describe(&ring, *e));
-    }
-    Ok(EXIT_OK)
-}
-
-/// `anonlog key list`: one line per epoch, never a key byte.
-pub fn list(dir: &KeyDirArg) -> Result<u8, Error> {
-    let ring = Keyring::open(&dir.key_dir)?;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "epoch\tstart\tend\tstate\tsince");
-    for info in ring.list()? {
-        let (state, when) = match info.state {
-            EpochState::Present { created } => ("present", created),
-            EpochState::Destroyed { destroyed_at } => ("destroyed", destroyed_at),
-        };
-        let _ = writeln!(
-            out,
-            "{}\t{}\t{}\t{state}\t{}",
-            info.epoch.0,
-            info.start.map_or("-".into(), iso),
-            info.end.map_or("-".into(), iso),
-            iso(when)
-        );
-    }
-    Ok(EXIT_OK)
-}
-
-/// `anonlog key purge --older-than D`.
-pub fn purge(dir: &KeyDirArg, older_than: &str, now: &NowArg) -> Result<u8, Error> {
-    let ring = Keyring::open(&dir.key_dir)?;
-    let now = now.get()?;
-    let age = parse_duration(older_than)?;
-    let cutoff = now - i64::try_from(age).unwrap_or(i64::MAX);
-    let gone = ring.purge(cutoff, now)?;
-    for e in &gone {
-        eprintln!(
-            "anonlog: destroyed the key of epoch {}: its pseudonyms can no longer be linked to anyone",
-            describe(&ring, *e)
-        );
-    }
-    if gone.is_empty() {
-        eprintln!("anonlog: no epoch ended before {}", iso(cutoff));
-    }
-    Ok(EXIT_OK)
 }
 
 /// The options of `anonlog lookup`.
@@ -301,43 +209,4 @@ fn has_token(line: &[u8], f: &memchr::memmem::Finder<'_>) -> bool {
         let word = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
         !word(before) && !word(after)
     })
-}
-
-/// A short description of an epoch for messages.
-fn describe(ring: &Keyring, e: Epoch) -> String {
-    let len = ring.epoch_len();
-    match (len.start(e), len.end(e)) {
-        (Some(s), Some(t)) => format!("{} ({} to {})", e.0, iso(s), iso(t)),
-        _ => "static".to_string(),
-    }
-}
-
-/// `@UNIX-SECONDS`, an ISO date or date-time, or a duration back from `now`.
-pub fn parse_time(s: &str, now: i64) -> Result<i64, Error> {
-    if let Some(n) = s.strip_prefix('@') {
-        return n.parse().map_err(|_| bad_time(s));
-    }
-    if let Some(t) = anonlog::format::parse_iso(s.as_bytes()) {
-        return Ok(t);
-    }
-    match parse_duration(s) {
-        Ok(d) => Ok(now - i64::try_from(d).map_err(|_| bad_time(s))?),
-        Err(_) => Err(bad_time(s)),
-    }
-}
-
-fn bad_time(s: &str) -> Error {
-    Error::new(
-        ErrorKind::Usage,
-        format!(
-            "cannot read the time {s:?}: use @UNIX-SECONDS, 2026-11-25, \
-             2026-11-25T10:00:00Z or a duration such as 30d"
-        ),
-    )
-}
-
-/// Loads a single key file (for `--key-file`).
-pub fn load_static(path: &Path) -> Result<Pseudonymizer, Error> {
-    let key = Key::load(path)?;
-    Ok(Pseudonymizer::new(&key))
 }

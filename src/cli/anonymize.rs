@@ -1,0 +1,477 @@
+//! `anonlog anonymize`: the options, the rewriter and run they make, the
+//! output (standard output, an atomic file, dated files), and the run's
+//! summary and exit status.
+
+use std::io::Write;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use anonlog::config::{self, AnonymizeDefaults, Config};
+use anonlog::error::{Error, ErrorKind, EXIT_ERROR, EXIT_LOST, EXIT_OK};
+use anonlog::ip::IpMode;
+use anonlog::keyring::Keyring;
+use anonlog::output::{AtomicFile, DatedOutput, DatedPath};
+use anonlog::pipeline::block::Action;
+use anonlog::pipeline::{self, Diagnostic, RunConfig, RunSummary};
+use anonlog::pseudonym::{Key, Pseudonymizer};
+use anonlog::rewrite::rules::{ParamRules, UaPolicy};
+use anonlog::rewrite::{Keys, OnUnparsed, Options, Rewriter};
+use anonlog::time::parse_time;
+
+use super::common::{self, FormatArg, NowArg, ParamArgs, PrefixArgs};
+use super::signals;
+
+pub const HELP: &str = "\
+Examples:
+  anonlog key init /etc/anonlog/key
+  anonlog anonymize -k /etc/anonlog/key access.log -o access.anon.log
+  tail -F access.log | anonlog anonymize -k /etc/anonlog/key -q >> access.anon.log
+
+  Apache:  CustomLog \"|/usr/local/bin/anonlog anonymize -q -k /etc/anonlog/key -o /var/log/anonlog/access.%Y-%m-%d.log\" combined
+           (one file per UTC day; \"|$...\" runs the command through a shell)
+
+Exit status:
+  0  every line read was written (rewritten, scrubbed or blank), or left out
+     by --since/--until
+  1  the run finished but lost data: lines left out (--on-unparsed drop) or
+     CSV fields that could not be read written as REDACTED
+  2  usage, key or I/O error (an unreadable input is skipped, the others are
+     processed), or a line stopped the run (--on-unparsed fail)
+  128+N  terminated by signal N; with -o the previous file is left as it was";
+
+/// The options of `anonlog anonymize`.
+#[derive(Debug, Args)]
+pub struct AnonymizeArgs {
+    /// Input files, read in order; `-` or none means standard input.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Write to FILE instead of standard output. The file is replaced
+    /// atomically when the run succeeds and left untouched when it fails.
+    /// With a date field, FILE is a pattern (`dir/access.%Y-%m-%d.log`): each
+    /// line is appended to the file named by its own time in UTC, created
+    /// (mode 0640, directories 0750) as needed; a CSV header row starts every
+    /// new file. Fields: %Y %m %d %H %M, %j (day of the year), %G-W%V
+    /// (ISO week-based year and week), %u (ISO weekday), %% (a '%').
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// A static key (32 bytes, mode 0600), made by `anonlog key init PATH`:
+    /// one key for every line.
+    #[arg(short = 'k', long, value_name = "PATH", env = "ANONLOG_KEY_FILE")]
+    key_file: Option<PathBuf>,
+
+    /// A keyring made by `anonlog key init --key-dir`: each line is
+    /// pseudonymized with the key of the epoch that contains its own
+    /// timestamp (a line without one takes the epoch of the line before it;
+    /// lines before the first timestamp of an input take that of the first).
+    /// A missing key of an epoch that was never destroyed is created; lines
+    /// of destroyed epochs are handled like lines not understood, with every
+    /// identity replaced by REDACTED.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "ANONLOG_KEY_DIR",
+        conflicts_with = "key_file"
+    )]
+    key_dir: Option<PathBuf>,
+
+    /// How addresses are rewritten [default: truncate, or the config's
+    /// ip_mode].
+    #[arg(long, value_enum)]
+    ip_mode: Option<IpModeArg>,
+
+    /// What to do with user agents (browser identification) [default:
+    /// auto, or the config's user_agent].
+    #[arg(long, value_enum)]
+    user_agent: Option<UaArg>,
+
+    /// Defaults for the options above (key, prefixes, IP mode, user agents,
+    /// parameter lists, trailing user) from the [anonymize] table of a config
+    /// file; options given here win, parameter lists are added up. Without
+    /// this option /etc/anonlog/anonlog.toml is read when it exists.
+    #[arg(long, value_name = "FILE", env = "ANONLOG_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// Input format. `auto` decides per input from its first line.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    format: FormatArg,
+
+    #[command(flatten)]
+    prefixes: PrefixArgs,
+
+    #[command(flatten)]
+    params: ParamArgs,
+
+    /// What to do with a line no parser understands. It is never written raw.
+    /// In CSV input, `scrub` writes a field that cannot be read (a user id
+    /// that is not a number, a broken `other`) as REDACTED, and a row with
+    /// the wrong number of fields as a row of REDACTED fields.
+    #[arg(long, value_enum, default_value_t = OnUnparsedArg::Scrub)]
+    on_unparsed: OnUnparsedArg,
+
+    /// Leave out lines and rows older than TIME: `@UNIX-SECONDS`,
+    /// `2026-11-25`, `2026-11-25T10:00:00Z`, or a duration back from now
+    /// such as 30d. Applies to each record's own time (Moodle's timecreated
+    /// or Time, an access line's [time], a BBB line's time); records without
+    /// one are kept. Rows left out are counted, not lost: exit status 0.
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+
+    /// Leave out lines and rows at or after TIME (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+
+    #[command(flatten)]
+    now: NowArg,
+
+    /// The last field of each access line (after the user agent) is a user
+    /// field, e.g. `%{MOODLEUSER}n` or `$sent_http_x_moodleuser` appended to
+    /// the combined format. It may contain spaces and "X as Y".
+    #[arg(long)]
+    trailing_user: bool,
+
+    /// Worker threads [default: number of cores].
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<NonZeroUsize>,
+
+    /// Read files as streams instead of memory-mapping them.
+    #[arg(long)]
+    no_mmap: bool,
+
+    /// Also write the run summary as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
+
+    /// Print at most N messages about lines not understood (counts are
+    /// always complete).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    max_messages: u64,
+
+    /// Do not print the run summary (errors and data loss are still reported).
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// Block size in bytes for parallel work (testing and tuning).
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, hide = true)]
+    block_size: usize,
+}
+
+/// Choices for `--user-agent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum UaArg {
+    /// `family` in BigBlueButton logs (the policy deletes browser
+    /// identification after 7 days), `keep` in web-server access logs.
+    Auto,
+    /// Keep user agents as they are.
+    Keep,
+    /// Replace them by a coarse family: Firefox, Chrome, Safari, Edge, Bot...
+    Family,
+    /// Replace them by `-`.
+    Drop,
+}
+
+/// Choices for `--ip-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum IpModeArg {
+    /// Keep only the --ipv4-prefix / --ipv6-prefix leading bits.
+    Truncate,
+    /// Encrypt with ipcrypt-pfx under the key: prefix-preserving and
+    /// one-to-one, so clients stay distinct (abuse analysis) without raw
+    /// addresses; unlinkable once the epoch's key is destroyed.
+    Pfx,
+}
+
+/// Choices for `--on-unparsed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnUnparsedArg {
+    /// Rewrite the line with the generic scrubber and keep it.
+    Scrub,
+    /// Leave the line out (exit status 1).
+    Drop,
+    /// Stop at the line (exit status 2).
+    Fail,
+}
+
+/// Runs `anonlog anonymize`.
+pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
+    // Validate everything before opening any output, so a usage error never
+    // leaves a partial file.
+    let dated = match &a.output {
+        Some(p) => DatedPath::parse(p.as_os_str())?,
+        None => None,
+    };
+    let defaults = match &a.config {
+        Some(p) => Config::load(p)?.anonymize,
+        None if Path::new(config::DEFAULT_PATH).exists() => {
+            Config::load(Path::new(config::DEFAULT_PATH))?.anonymize
+        }
+        None => AnonymizeDefaults::default(),
+    };
+    let keys = keys(&a, &defaults)?;
+    let now = a.now.get()?;
+    let rw = Rewriter::with_keys(options(&a, &defaults, now)?, keys);
+    let cfg = RunConfig {
+        inputs: common::inputs_of(&a.files),
+        format: a.format.format(),
+        threads: common::threads(a.threads),
+        mmap: !a.no_mmap,
+        block_size: a.block_size.max(1),
+    };
+    let mut shown = 0u64;
+    let max = a.max_messages;
+    let mut report = |d: &Diagnostic| {
+        if shown < max || d.action == Action::Stopped {
+            eprintln!("anonlog: {d}");
+        }
+        shown += 1;
+    };
+    let (summary, dated_files) = write_output(&a, dated, &rw, &cfg, now, &mut report)?;
+    if shown > max {
+        eprintln!(
+            "anonlog: further lines not understood were not shown \
+             (--max-messages {max}); the summary counts them all"
+        );
+    }
+    finish(&a, &rw, &summary, dated_files)
+}
+
+/// The key: `--key-file` or `--key-dir`, else the config's.
+fn keys(a: &AnonymizeArgs, defaults: &AnonymizeDefaults) -> Result<Keys, Error> {
+    let (key_file, key_dir) = match (&a.key_file, &a.key_dir) {
+        (None, None) => (&defaults.key_file, &defaults.key_dir),
+        given => given,
+    };
+    match (key_file, key_dir) {
+        (Some(f), _) => Ok(Keys::Static(Box::new(Pseudonymizer::new(&Key::load(f)?)))),
+        (None, Some(d)) => Ok(Keys::Ring(Keyring::open(d)?)),
+        (None, None) => Err(Error::new(
+            ErrorKind::Usage,
+            "no key given: use --key-file PATH (ANONLOG_KEY_FILE) or --key-dir DIR \
+             (ANONLOG_KEY_DIR), or key_file / key_dir in the config's [anonymize]; \
+             create one with `anonlog key init PATH` or `anonlog key init --key-dir DIR`",
+        )),
+    }
+}
+
+/// The rewriting options: the command line over the config's defaults.
+fn options(a: &AnonymizeArgs, defaults: &AnonymizeDefaults, now: i64) -> Result<Options, Error> {
+    let base = defaults.options(now);
+    let mut policy = a.prefixes.apply(base.policy);
+    if let Some(m) = a.ip_mode {
+        policy.mode = match m {
+            IpModeArg::Truncate => IpMode::Truncate,
+            IpModeArg::Pfx => IpMode::Pfx,
+        };
+    }
+    let time = |t: &Option<String>| t.as_deref().map(|s| parse_time(s, now)).transpose();
+    Ok(Options {
+        policy,
+        rules: ParamRules::new(
+            &[&defaults.secret_params[..], &a.params.secret_params[..]].concat(),
+            &[&defaults.identity_params[..], &a.params.identity_params[..]].concat(),
+        ),
+        on_unparsed: match a.on_unparsed {
+            OnUnparsedArg::Scrub => OnUnparsed::Scrub,
+            OnUnparsedArg::Drop => OnUnparsed::Drop,
+            OnUnparsedArg::Fail => OnUnparsed::Fail,
+        },
+        trailing_user: a.trailing_user || defaults.trailing_user,
+        user_agent: match a.user_agent {
+            None => base.user_agent,
+            Some(UaArg::Auto) => UaPolicy::Auto,
+            Some(UaArg::Keep) => UaPolicy::Keep,
+            Some(UaArg::Family) => UaPolicy::Family,
+            Some(UaArg::Drop) => UaPolicy::Drop,
+        },
+        now,
+        since: time(&a.since)?,
+        until: time(&a.until)?,
+    })
+}
+
+/// Runs into the output the options name: dated files, an atomic file, or
+/// standard output. Returns the summary and, for dated files, how many were
+/// written and how many of them are new.
+fn write_output(
+    a: &AnonymizeArgs,
+    dated: Option<DatedPath>,
+    rw: &Rewriter,
+    cfg: &RunConfig,
+    now: i64,
+    report: &mut dyn FnMut(&Diagnostic),
+) -> Result<(RunSummary, Option<(usize, usize)>), Error> {
+    match (&a.output, dated) {
+        (Some(_), Some(pattern)) => {
+            // Appended to as lines come, like rotatelogs: nothing to commit.
+            let mut d = DatedOutput::new(pattern, now);
+            let s = pipeline::run_to(rw, cfg, pipeline::Output::Dated(&mut d), report)?;
+            let files = (d.files_written(), d.files_started());
+            Ok((s, Some(files)))
+        }
+        (Some(path), None) => {
+            let mut f = AtomicFile::create(path)
+                .map_err(|e| Error::io(&format!("cannot create output {}", path.display()), &e))?;
+            signals::remove_on_termination(f.temp_path());
+            let s = pipeline::run(rw, cfg, &mut f, report)?;
+            if s.aborted.is_none() {
+                f.commit().map_err(|e| {
+                    Error::io(&format!("cannot write output {}", path.display()), &e)
+                })?;
+            }
+            Ok((s, None))
+        }
+        (None, _) => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            let s = pipeline::run(rw, cfg, &mut lock, report)?;
+            let _ = lock.flush();
+            Ok((s, None))
+        }
+    }
+}
+
+/// Reports the end of a run on standard error (and in `--summary-json`) and
+/// gives its exit status.
+fn finish(
+    a: &AnonymizeArgs,
+    rw: &Rewriter,
+    summary: &RunSummary,
+    dated_files: Option<(usize, usize)>,
+) -> Result<u8, Error> {
+    for i in &summary.inputs {
+        if let Some(e) = &i.error {
+            eprintln!("anonlog: error: {e}");
+        }
+    }
+    let key_errors = rw.key_errors();
+    for e in &key_errors {
+        eprintln!("anonlog: error: {e}");
+    }
+    let code = if key_errors.is_empty() {
+        exit_code(summary)
+    } else {
+        EXIT_ERROR
+    };
+    if let Some(path) = &a.summary_json {
+        let json = summary_json(summary, code);
+        std::fs::write(path, json + "\n")
+            .map_err(|e| Error::io(&format!("cannot write summary {}", path.display()), &e))?;
+    }
+    if !a.quiet || code != EXIT_OK {
+        eprintln!("anonlog: {}", summary_line(summary));
+        if let Some((files, new)) = dated_files {
+            eprintln!("anonlog: {files} dated files written ({new} new)");
+        }
+    }
+    if let Some(d) = &summary.aborted {
+        eprintln!(
+            "anonlog: error: stopped at {}:{} (--on-unparsed fail){}",
+            d.input,
+            d.line,
+            match (&a.output, dated_files) {
+                (Some(_), Some(_)) => "; the lines before it are in the dated files",
+                (Some(_), None) => "; the output file was not written",
+                (None, _) => "",
+            }
+        );
+    } else if summary.total.lines_dropped > 0 {
+        eprintln!(
+            "anonlog: warning: {} lines were dropped (--on-unparsed drop)",
+            summary.total.lines_dropped
+        );
+    }
+    if summary.total.fields_redacted > 0 && summary.aborted.is_none() {
+        eprintln!(
+            "anonlog: warning: {} CSV fields could not be read and were written as REDACTED",
+            summary.total.fields_redacted
+        );
+    }
+    Ok(code)
+}
+
+fn exit_code(s: &RunSummary) -> u8 {
+    if s.aborted.is_some() || s.inputs.iter().any(|i| i.error.is_some()) {
+        EXIT_ERROR
+    } else if s.total.lost_data() {
+        EXIT_LOST
+    } else {
+        EXIT_OK
+    }
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn summary_line(s: &RunSummary) -> String {
+    let t = &s.total;
+    let destroyed = if t.lines_key_destroyed > 0 {
+        format!(
+            " ({} of them in epochs whose key was destroyed: identities REDACTED)",
+            t.lines_key_destroyed
+        )
+    } else {
+        String::new()
+    };
+    let rate = if s.elapsed_secs > 0.0 {
+        mb(t.bytes_in) / s.elapsed_secs
+    } else {
+        0.0
+    };
+    let mut extra = String::new();
+    if t.lines_header > 0 {
+        extra += &format!(", {} header", t.lines_header);
+    }
+    if t.lines_out_of_window > 0 {
+        extra += &format!(", {} outside --since/--until", t.lines_out_of_window);
+    }
+    if t.fields_redacted > 0 {
+        extra += &format!(
+            " ({} unreadable CSV fields written as REDACTED)",
+            t.fields_redacted
+        );
+    }
+    format!(
+        "{} lines read, {} written: {} rewritten, {} scrubbed, {} blank, {} dropped, {} failed{extra}{destroyed}; \
+         {:.1} MB in, {:.1} MB out, {:.2} s, {:.0} MB/s",
+        t.lines_read,
+        t.lines_written,
+        t.lines_rewritten,
+        t.lines_scrubbed,
+        t.lines_blank,
+        t.lines_dropped,
+        t.lines_failed,
+        mb(t.bytes_in),
+        mb(t.bytes_out),
+        s.elapsed_secs,
+        rate
+    )
+}
+
+fn summary_json(s: &RunSummary, code: u8) -> String {
+    let inputs: Vec<_> = s
+        .inputs
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "input": i.input,
+                "format": i.format.name(),
+                "stats": i.counts,
+                "error": i.error.as_ref().map(|e| e.to_string()),
+            })
+        })
+        .collect();
+    let v = serde_json::json!({
+        "inputs": inputs,
+        "total": s.total,
+        "elapsed_secs": s.elapsed_secs,
+        "throughput_mb_per_s": if s.elapsed_secs > 0.0 { mb(s.total.bytes_in) / s.elapsed_secs } else { 0.0 },
+        "stopped_at": s.aborted.as_ref().map(|d| format!("{}:{}", d.input, d.line)),
+        "broken_pipe": s.broken_pipe,
+        "exit_status": code,
+    });
+    serde_json::to_string_pretty(&v).expect("plain values serialize")
+}

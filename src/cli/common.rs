@@ -1,0 +1,140 @@
+//! What several subcommands share: the argument groups for formats, address
+//! prefixes, parameter lists and `--now`, and the inputs named on a command
+//! line.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use anonlog::error::Error;
+use anonlog::format::Format;
+use anonlog::input::Input;
+use anonlog::ip::IpPolicy;
+use anonlog::rewrite::rules::ParamRules;
+use anonlog::time::{parse_time, wall_clock};
+
+/// Input formats for `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Detect per input.
+    Auto,
+    /// Apache/nginx access logs: common, combined, vhost_combined, nginx
+    /// main, X-Forwarded-For lists, Moodle user fields, trailing fields.
+    Access,
+    /// BigBlueButton logs: bbb-web, bbb-apps-akka (with or without a
+    /// journald prefix), the nginx html5-client log, stack traces.
+    Bbb,
+    /// Moodle's logstore_standard_log exported as CSV (PostgreSQL COPY,
+    /// MySQL INTO OUTFILE / mysqldump --tab, phpMyAdmin, Adminer, pandas):
+    /// any subset and order of its columns, named in the header.
+    MoodleLogstore,
+    /// Moodle's Logs report downloaded as CSV, header in English, German,
+    /// French, Spanish (or any language, recognised by its shape).
+    MoodleReport,
+    /// No structure: scrub every line (addresses, e-mail addresses, secret
+    /// and identity parameters).
+    Generic,
+}
+
+impl FormatArg {
+    /// The forced format, or `None` to detect.
+    pub fn format(self) -> Option<Format> {
+        match self {
+            FormatArg::Auto => None,
+            FormatArg::Access => Some(Format::Access),
+            FormatArg::Bbb => Some(Format::Bbb),
+            FormatArg::MoodleLogstore => Some(Format::MoodleLogstore),
+            FormatArg::MoodleReport => Some(Format::MoodleReport),
+            FormatArg::Generic => Some(Format::Generic),
+        }
+    }
+}
+
+/// Address prefixes, shared by `anonymize` and `check`.
+#[derive(Debug, Args)]
+pub struct PrefixArgs {
+    /// Leading bits of an IPv4 address to keep [default: 24, or the
+    /// config's ipv4_prefix].
+    #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u8).range(0..=32))]
+    ipv4_prefix: Option<u8>,
+
+    /// Leading bits of an IPv6 address to keep [default: 48, or the
+    /// config's ipv6_prefix].
+    #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u8).range(0..=128))]
+    ipv6_prefix: Option<u8>,
+}
+
+impl PrefixArgs {
+    /// `base` with the prefixes given on the command line.
+    pub fn apply(&self, base: IpPolicy) -> IpPolicy {
+        IpPolicy {
+            v4_prefix: self.ipv4_prefix.unwrap_or(base.v4_prefix),
+            v6_prefix: self.ipv6_prefix.unwrap_or(base.v6_prefix),
+            mode: base.mode,
+        }
+    }
+}
+
+/// Extra parameter names, shared by `anonymize` and `check`.
+#[derive(Debug, Args)]
+pub struct ParamArgs {
+    /// Also redact the value of query parameter NAME (case-insensitive;
+    /// repeat or separate with commas). Added to the built-in list.
+    #[arg(long = "secret-param", value_name = "NAME", value_delimiter = ',')]
+    pub secret_params: Vec<String>,
+
+    /// Also pseudonymize the value of query parameter NAME (case-insensitive;
+    /// repeat or separate with commas). Added to the built-in list.
+    #[arg(long = "identity-param", value_name = "NAME", value_delimiter = ',')]
+    pub identity_params: Vec<String>,
+}
+
+impl ParamArgs {
+    /// The built-in lists extended with these names.
+    pub fn rules(&self) -> ParamRules {
+        ParamRules::new(&self.secret_params, &self.identity_params)
+    }
+}
+
+/// `--now`, for cron jobs that must act on a given time, and for tests.
+#[derive(Debug, Args)]
+pub struct NowArg {
+    /// Act as if it were TIME (`@UNIX-SECONDS`, `2026-11-25`,
+    /// `2026-11-25T10:00:00Z`) [default: the current time].
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+}
+
+impl NowArg {
+    /// The time given, or the wall clock.
+    pub fn get(&self) -> Result<i64, Error> {
+        match &self.now {
+            None => Ok(wall_clock()),
+            Some(s) => parse_time(s, wall_clock()),
+        }
+    }
+}
+
+/// The inputs named on a command line: standard input for none or `-`.
+pub fn inputs_of(files: &[PathBuf]) -> Vec<Input> {
+    if files.is_empty() {
+        return vec![Input::Stdin];
+    }
+    files
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                Input::Stdin
+            } else {
+                Input::Path(p.clone())
+            }
+        })
+        .collect()
+}
+
+/// Worker threads: as given, or one per core.
+pub fn threads(given: Option<std::num::NonZeroUsize>) -> usize {
+    given
+        .map(std::num::NonZeroUsize::get)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}

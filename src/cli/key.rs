@@ -1,0 +1,193 @@
+//! `anonlog key init | rotate | list | purge`: a static key file, or a
+//! keyring of one key per epoch whose old keys are destroyed on schedule.
+//!
+//! Everything here works on a key file or a keyring directory (see
+//! `anonlog::keyring`); none of it ever prints key bytes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use anonlog::error::{Error, ErrorKind, EXIT_OK};
+use anonlog::keyring::{Epoch, EpochLen, EpochState, Keyring};
+use anonlog::pseudonym::Key;
+use anonlog::time::{before, iso, parse_duration, wall_clock};
+
+use super::common::NowArg;
+
+pub const HELP: &str = "\
+Key lifecycle (see README, \"Keys and epochs\"):
+  anonlog key init --key-dir /var/lib/anonlog/keys --epoch 7d   # once
+  anonlog key rotate --key-dir /var/lib/anonlog/keys            # daily, from cron
+  anonlog key purge --key-dir /var/lib/anonlog/keys --older-than 14d
+  anonlog key list --key-dir /var/lib/anonlog/keys";
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a static key file at PATH (32 random bytes, mode 0600; never
+    /// overwrites), or with --key-dir a keyring with keys for the current and
+    /// the next epoch.
+    Init {
+        /// Where to create a static key file.
+        #[arg(required_unless_present = "key_dir", conflicts_with = "key_dir")]
+        path: Option<PathBuf>,
+        /// Create (or check) a keyring directory instead.
+        #[arg(long, value_name = "DIR", env = "ANONLOG_KEY_DIR")]
+        key_dir: Option<PathBuf>,
+        /// Epoch length of a new keyring: 1d, 7d, 30d, any duration
+        /// (12h, 2w, 3600s), or `never` for one static key. Epochs start at
+        /// Monday 1970-01-05 00:00 UTC and follow each other without gaps, so
+        /// 7-day epochs run Monday to Monday.
+        #[arg(long, value_name = "LENGTH", default_value = "7d")]
+        epoch: String,
+        /// Succeed without changing anything when PATH already holds a valid
+        /// key (for provisioning scripts that run more than once).
+        #[arg(long)]
+        if_missing: bool,
+    },
+    /// Make sure the keys of the current and the next epoch exist (run it
+    /// from cron or a systemd timer).
+    Rotate {
+        #[command(flatten)]
+        dir: KeyDirArg,
+        #[command(flatten)]
+        now: NowArg,
+    },
+    /// List the epochs, their time spans, and which keys exist or were
+    /// destroyed (never key bytes).
+    List {
+        #[command(flatten)]
+        dir: KeyDirArg,
+    },
+    /// Destroy the keys of every epoch that ended more than DURATION ago:
+    /// the file is overwritten, removed, and a tombstone records the epoch as
+    /// destroyed. Pseudonyms of those epochs become unlinkable for everyone.
+    Purge {
+        #[command(flatten)]
+        dir: KeyDirArg,
+        /// E.g. 14d: keys of epochs that ended before now − 14 days go.
+        #[arg(long, value_name = "DURATION")]
+        older_than: String,
+        #[command(flatten)]
+        now: NowArg,
+    },
+}
+
+impl KeyCommand {
+    /// Runs the key command.
+    pub fn run(self) -> Result<u8, Error> {
+        match self {
+            KeyCommand::Init {
+                path,
+                key_dir,
+                epoch,
+                if_missing,
+            } => match (path, key_dir) {
+                (Some(p), _) => init_file(&p, if_missing),
+                (None, Some(d)) => init_ring(&d, &epoch),
+                (None, None) => Err(Error::new(ErrorKind::Usage, "give PATH or --key-dir")),
+            },
+            KeyCommand::Rotate { dir, now } => rotate(&dir, &now),
+            KeyCommand::List { dir } => list(&dir),
+            KeyCommand::Purge {
+                dir,
+                older_than,
+                now,
+            } => purge(&dir, &older_than, &now),
+        }
+    }
+}
+
+/// `anonlog key init PATH`.
+fn init_file(path: &Path, if_missing: bool) -> Result<u8, Error> {
+    if if_missing && path.exists() {
+        // Validate it, so a broken key is noticed now rather than at the
+        // first anonymize run.
+        Key::load(path)?;
+        return Ok(EXIT_OK);
+    }
+    Key::create_file(path)?;
+    eprintln!("anonlog: created key file {} (mode 0600)", path.display());
+    Ok(EXIT_OK)
+}
+
+/// Where the keyring is.
+#[derive(Debug, Args)]
+pub struct KeyDirArg {
+    /// The keyring directory (mode 0700).
+    #[arg(long, value_name = "DIR", env = "ANONLOG_KEY_DIR")]
+    pub key_dir: PathBuf,
+}
+
+/// `anonlog key init --key-dir DIR`.
+fn init_ring(dir: &Path, epoch: &str) -> Result<u8, Error> {
+    let len = EpochLen::parse(epoch)?;
+    let ring = Keyring::init(dir, len)?;
+    let created = ring.rotate(wall_clock())?;
+    eprintln!(
+        "anonlog: keyring {} ready (epochs of {len}); {} key(s) created",
+        dir.display(),
+        created.len()
+    );
+    Ok(EXIT_OK)
+}
+
+/// `anonlog key rotate`.
+fn rotate(dir: &KeyDirArg, now: &NowArg) -> Result<u8, Error> {
+    let ring = Keyring::open(&dir.key_dir)?;
+    let created = ring.rotate(now.get()?)?;
+    for e in &created {
+        eprintln!("anonlog: created the key of epoch {}", describe(&ring, *e));
+    }
+    Ok(EXIT_OK)
+}
+
+/// `anonlog key list`: one line per epoch, never a key byte.
+fn list(dir: &KeyDirArg) -> Result<u8, Error> {
+    let ring = Keyring::open(&dir.key_dir)?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "epoch\tstart\tend\tstate\tsince");
+    for info in ring.list()? {
+        let (state, when) = match info.state {
+            EpochState::Present { created } => ("present", created),
+            EpochState::Destroyed { destroyed_at } => ("destroyed", destroyed_at),
+        };
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{state}\t{}",
+            info.epoch.0,
+            info.start.map_or("-".into(), iso),
+            info.end.map_or("-".into(), iso),
+            iso(when)
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+/// `anonlog key purge --older-than D`.
+fn purge(dir: &KeyDirArg, older_than: &str, now: &NowArg) -> Result<u8, Error> {
+    let ring = Keyring::open(&dir.key_dir)?;
+    let now = now.get()?;
+    let cutoff = before(now, parse_duration(older_than)?);
+    let gone = ring.purge(cutoff, now)?;
+    for e in &gone {
+        eprintln!(
+            "anonlog: destroyed the key of epoch {}: its pseudonyms can no longer be linked to anyone",
+            describe(&ring, *e)
+        );
+    }
+    if gone.is_empty() {
+        eprintln!("anonlog: no epoch ended before {}", iso(cutoff));
+    }
+    Ok(EXIT_OK)
+}
+
+/// A short description of an epoch for messages.
+fn describe(ring: &Keyring, e: Epoch) -> String {
+    let len = ring.epoch_len();
+    match (len.start(e), len.end(e)) {
+        (Some(s), Some(t)) => format!("{} ({} to {})", e.0, iso(s), iso(t)),
+        _ => "static".to_string(),
+    }
+}

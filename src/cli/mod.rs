@@ -1,0 +1,115 @@
+//! The command line: the `anonlog` command and its subcommands, one file
+//! each (`anonymize`, `check`, `key`, `lookup` and `erase`, `rotate`,
+//! `stats`), the argument groups they share (`common`), and the signal
+//! handling of atomic outputs (`signals`).
+//!
+//! Each subcommand converts its clap arguments into library types once;
+//! nothing past that sees a clap type. An error ends the command with the
+//! exit status its kind decides.
+
+mod anonymize;
+mod check;
+mod common;
+mod key;
+mod lookup;
+mod rotate;
+mod signals;
+mod stats;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const EXIT_HELP: &str = "\
+Exit status of anonymize (each command's --help gives its own):
+  0      every line read was written (rewritten, scrubbed or blank), or left
+         out by --since/--until
+  1      the run finished but lost data: lines left out (--on-unparsed drop)
+         or CSV fields that could not be read written as REDACTED
+  2      usage, key or I/O error (an unreadable input is skipped, the others
+         are processed), or a line stopped the run (--on-unparsed fail)
+  128+N  terminated by signal N; with -o the previous file is left as it was";
+
+/// Anonymize and pseudonymize Moodle, BigBlueButton and web-server logs.
+#[derive(Debug, Parser)]
+#[command(name = "anonlog", version, about, long_about = None, after_help = EXIT_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Rewrite logs so that no client address, user or secret survives.
+    ///
+    /// Reads the FILEs in order (standard input when none is given or for
+    /// `-`) and writes every line to standard output or --output, with client
+    /// addresses truncated, user fields and identity parameters replaced by
+    /// keyed pseudonyms, and secret parameters redacted. Everything else is
+    /// copied byte for byte, so the output is a log of the same format.
+    #[command(after_help = anonymize::HELP)]
+    Anonymize(anonymize::AnonymizeArgs),
+    /// Manage pseudonym keys: a static key file, or a keyring of one key per
+    /// epoch whose old keys are destroyed on schedule.
+    #[command(subcommand, after_help = key::HELP)]
+    Key(key::KeyCommand),
+    /// Print the pseudonyms of one person in every epoch whose key still
+    /// exists (data-subject access requests), and say which epochs can no
+    /// longer be linked to anyone.
+    Lookup(lookup::LookupArgs),
+    /// Remove one person's lines from pseudonymized log files (erasure
+    /// requests). Each file is replaced atomically.
+    Erase(lookup::EraseArgs),
+    /// Scan anonymized output for personal data that survived: untruncated
+    /// addresses, e-mail addresses, unredacted secrets, identities and user
+    /// fields that are not pseudonyms (in Moodle CSV exports also user-id and
+    /// user-name columns). Prints FILE:LINE:COLUMN: finding (LINE is the row
+    /// in CSV), and exits with 1 when there is any.
+    #[command(after_help = check::HELP)]
+    Check(check::CheckArgs),
+    /// Enforce retention: delete, prune or anonymize-then-delete the log
+    /// files named in the config once they are older than their windows,
+    /// create and destroy epoch keys, and record every change in an audit
+    /// log. For cron and systemd timers; safe to run twice at once.
+    #[command(after_help = rotate::HELP)]
+    Rotate(rotate::RotateArgs),
+    /// De-identified statistics for researchers: counts per window,
+    /// dimension and value (courses, activities, events, hours, status,
+    /// origins, browsers, BigBlueButton meetings), with distinct users, small
+    /// cells suppressed and optional differential-privacy noise.
+    #[command(after_help = stats::HELP)]
+    Stats(stats::StatsArgs),
+}
+
+impl Cli {
+    /// Runs the parsed command and returns the exit status.
+    pub fn run(self) -> ExitCode {
+        let result = match self.command {
+            Command::Anonymize(a) => anonymize::run(a),
+            Command::Key(k) => k.run(),
+            Command::Lookup(a) => lookup::lookup(&a),
+            Command::Erase(a) => lookup::erase(&a),
+            Command::Check(a) => check::run(a),
+            Command::Rotate(a) => rotate::run(&a),
+            Command::Stats(a) => stats::run(a),
+        };
+        match result {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("anonlog: error: {e}");
+                ExitCode::from(e.exit_status())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

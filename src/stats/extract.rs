@@ -1,0 +1,344 @@
+//! Reading records into a counting state: the dimension values of an access
+//! line, a Moodle row and a BigBlueButton meeting event, and the parallel
+//! read of a whole input.
+
+use super::meetings;
+use super::state::{Dim, InputInfo, State, UserHasher};
+use crate::error::Error;
+use crate::format::moodle::{Column, Facet, Schema};
+use crate::format::{access, bbb, Format};
+use crate::input::{self, Input};
+
+/// Reads one record (line or CSV row) into `state`.
+pub struct Extractor<'a> {
+    format: Format,
+    schema: Option<&'a Schema>,
+    hasher: &'a UserHasher,
+    fields: Vec<std::ops::Range<usize>>,
+    dec: Vec<Vec<u8>>,
+    parts: Vec<access::Part>,
+    toks: Vec<std::ops::Range<usize>>,
+    scratch: Vec<u8>,
+}
+
+/// `Mon 13` for a time (UTC): one of 168 strings made once.
+fn hour_weekday(t: i64) -> &'static str {
+    static TABLE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        DAYS.iter()
+            .flat_map(|d| (0..24).map(move |h| format!("{d} {h:02}")))
+            .collect()
+    });
+    let wd = crate::time::iso_weekday(t.div_euclid(86_400)) as usize - 1;
+    &table[wd * 24 + (t.rem_euclid(86_400) / 3600) as usize]
+}
+
+/// Up to eight dimension values of one record, without allocating.
+struct Values<'a> {
+    v: [(Dim, &'a str); 8],
+    n: usize,
+}
+
+impl<'a> Values<'a> {
+    fn new(hw: &'a str) -> Values<'a> {
+        Values {
+            v: [(Dim::HourWeekday, hw); 8],
+            n: 1,
+        }
+    }
+    fn push(&mut self, d: Dim, v: &'a str) {
+        if self.n < self.v.len() {
+            self.v[self.n] = (d, v);
+            self.n += 1;
+        }
+    }
+    fn get(&self) -> &[(Dim, &'a str)] {
+        &self.v[..self.n]
+    }
+}
+
+/// The user a record is about: in "real as other" (an administrator logged
+/// in as someone), the other, as Moodle's `userid` is.
+fn acting_user<'v>(v: &'v [u8], sep: &[u8]) -> &'v [u8] {
+    match memchr::memmem::find(v, sep) {
+        Some(p) if p > 0 && p + sep.len() < v.len() => &v[p + sep.len()..],
+        _ => v,
+    }
+}
+
+/// A query parameter's value in a path (`name=value`).
+fn param<'p>(path: &'p [u8], name: &[u8]) -> Option<&'p [u8]> {
+    let q = memchr::memchr(b'?', path)?;
+    path[q + 1..].split(|&b| b == b'&').find_map(|kv| {
+        let eq = memchr::memchr(b'=', kv)?;
+        (kv[..eq].eq_ignore_ascii_case(name)).then_some(&kv[eq + 1..])
+    })
+}
+
+impl<'a> Extractor<'a> {
+    /// An extractor for records of `format` (with `schema` for Moodle).
+    pub fn new(format: Format, schema: Option<&'a Schema>, hasher: &'a UserHasher) -> Self {
+        Extractor {
+            format,
+            schema,
+            hasher,
+            fields: Vec::new(),
+            dec: Vec::new(),
+            parts: Vec::new(),
+            toks: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Counts one record (without its terminator) into `state`. Returns
+    /// whether it was counted (it has a time and is understood).
+    pub fn add(&mut self, state: &mut State, rec: &[u8]) -> bool {
+        match (self.schema, self.format) {
+            (Some(s), _) => self.moodle(state, s, rec),
+            (None, Format::Access) => self.access(state, rec),
+            (None, Format::Bbb) => self.bbb(state, rec),
+            _ => false,
+        }
+    }
+
+    fn access(&mut self, state: &mut State, line: &[u8]) -> bool {
+        let Ok(rec) = access::parse(line) else {
+            return false;
+        };
+        let Some(t) = rec.timestamp else {
+            return false;
+        };
+        access::parse_head(line, rec.head.clone(), &mut self.toks, &mut self.parts);
+        let user = self
+            .parts
+            .iter()
+            .find(|(role, _)| *role == access::Role::User)
+            .map(|(_, r)| acting_user(&line[r.clone()], b" as "))
+            .filter(|v| !v.iter().all(|&b| b == b'-' || b == b' '))
+            .map(|v| self.hasher.hash(v));
+        let req = &line[rec.request.clone()];
+        let path = req.split(|&b| b == b' ').nth(1).unwrap_or_default();
+        let course = if path.starts_with(b"/course/view.php") {
+            param(path, b"id")
+        } else {
+            param(path, b"courseid").or_else(|| param(path, b"course"))
+        }
+        .filter(|v| !v.is_empty() && v.iter().all(u8::is_ascii_digit));
+        let activity = path.strip_prefix(b"/mod/").and_then(|rest| {
+            let end = memchr::memchr(b'/', rest)?;
+            let t = &rest[..end];
+            (!t.is_empty() && t.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_'))
+                .then_some(t)
+        });
+        const CLASSES: [&str; 10] = [
+            "0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx",
+        ];
+        let status = rec.status.map(|s| CLASSES[usize::from(s / 100).min(9)]);
+        let origin: &str = if path.starts_with(b"/webservice/") {
+            "ws"
+        } else {
+            "web"
+        };
+        let ua = rec.quoted_after[1].clone().map(|r| &line[r]);
+        let mut values = Values::new(hour_weekday(t));
+        values.push(Dim::Origin, origin);
+        // Both were checked to be ASCII digits or word characters.
+        if let Some(c) = course.and_then(|c| std::str::from_utf8(c).ok()) {
+            values.push(Dim::Course, c);
+        }
+        if let Some(a) = activity.and_then(|a| std::str::from_utf8(a).ok()) {
+            values.push(Dim::Activity, a);
+        }
+        if let Some(s) = status {
+            values.push(Dim::Status, s);
+        }
+        if let Some(ua) = ua {
+            values.push(Dim::UaFamily, crate::useragent::family(ua));
+            values.push(Dim::Device, crate::useragent::device(ua));
+        }
+        state.add_record(t, user, values.get());
+        true
+    }
+
+    fn moodle(&mut self, state: &mut State, s: &Schema, rec: &[u8]) -> bool {
+        s.dialect.split(rec, &mut self.fields);
+        if self.fields.len() != s.columns.len() {
+            return false;
+        }
+        let Some(t) = s.record_time(rec, &self.fields, &mut self.scratch) else {
+            return false;
+        };
+        self.dec.resize_with(self.fields.len(), Vec::new);
+        for (d, r) in self.dec.iter_mut().zip(&self.fields) {
+            d.clear();
+            let raw = &rec[r.clone()];
+            if !s.dialect.is_null(raw) {
+                s.dialect.decode(raw, d);
+            }
+        }
+        let user = s
+            .columns
+            .iter()
+            .zip(&self.dec)
+            .find_map(|(c, v)| match (s.kind, c) {
+                (crate::format::moodle::Kind::Logstore, Column::UserId("userid")) => Some(&v[..]),
+                (crate::format::moodle::Kind::Report, Column::FullName) => {
+                    Some(acting_user(v, s.lang.as_separator()))
+                }
+                _ => None,
+            })
+            .filter(|v| !v.is_empty() && *v != b"0" && *v != b"1")
+            .filter(|v| !v.iter().all(|&b| b == b'-' || b == b' '))
+            .map(|v| self.hasher.hash(v));
+        // Decoded values that are not UTF-8 are made so in place, once.
+        for d in self.dec.iter_mut() {
+            if std::str::from_utf8(d).is_err() {
+                *d = String::from_utf8_lossy(d).into_owned().into_bytes();
+            }
+        }
+        let mut values = Values::new(hour_weekday(t));
+        for (f, v) in s.facets.iter().zip(&self.dec) {
+            let (Some(f), Ok(v)) = (f, std::str::from_utf8(v)) else {
+                continue;
+            };
+            let dim = match f {
+                _ if v.is_empty() => continue,
+                Facet::Course if v == "0" || v == "1" || v == "-" => continue,
+                Facet::Course => Dim::Course,
+                Facet::Component => {
+                    values.push(Dim::Activity, v.strip_prefix("mod_").unwrap_or(v));
+                    continue;
+                }
+                Facet::Event => Dim::Event,
+                Facet::Crud => Dim::Crud,
+                Facet::Edulevel => Dim::Edulevel,
+                Facet::Origin => Dim::Origin,
+            };
+            values.push(dim, v);
+        }
+        state.add_record(t, user, values.get());
+        true
+    }
+
+    fn bbb(&mut self, state: &mut State, line: &[u8]) -> bool {
+        let Ok(b) = bbb::parse(line) else {
+            return false;
+        };
+        let Some(t) = b.timestamp else {
+            return false;
+        };
+        let Some(found) = meetings::find(&line[b.message..]) else {
+            return false;
+        };
+        let m = state
+            .meetings
+            .entry(String::from_utf8_lossy(found.meeting).into_owned())
+            .or_default();
+        match found.event {
+            meetings::MeetingEvent::Started => m.add(t, 0, 0),
+            meetings::MeetingEvent::Ended => m.add(t, 0, 2),
+            meetings::MeetingEvent::Joined(u) => m.add(t, self.hasher.hash(u), 1),
+            meetings::MeetingEvent::Left(u) => m.add(t, self.hasher.hash(u), -1),
+        }
+        true
+    }
+}
+
+/// How to read inputs for statistics.
+#[derive(Debug, Clone)]
+pub struct ReadConfig {
+    /// A forced format, or detection per input.
+    pub format: Option<Format>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Block size.
+    pub block_size: usize,
+}
+
+impl State {
+    /// Reads `input` into this state, in parallel blocks: each worker folds
+    /// its blocks into one state of its own, merged at the end. Errors name
+    /// the input.
+    pub fn add_input(
+        &mut self,
+        input: &Input,
+        cfg: &ReadConfig,
+        hasher: &UserHasher,
+    ) -> Result<(), Error> {
+        use rayon::prelude::*;
+        let opts = input::OpenOptions {
+            mmap: true,
+            block_size: cfg.block_size,
+            format: cfg.format,
+        };
+        let input::Detected {
+            name,
+            format,
+            schema,
+            framing,
+            mut source,
+        } = input::open(input, &opts)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.threads.max(1))
+            .build()
+            .map_err(|e| Error::input(&name, &e))?;
+        let schema = schema.as_ref();
+        let header = schema.is_some_and(|s| s.header);
+        let window = self.window;
+        let count_block = |acc: Tally, data: &[u8], first: bool| -> Tally {
+            let (mut st, mut n, mut skipped) = acc;
+            let mut ex = Extractor::new(format, schema, hasher);
+            for unit in input::units(data, framing, first) {
+                if unit.first && header {
+                    continue;
+                }
+                if unit.body.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                if ex.add(&mut st, unit.body) {
+                    n += 1;
+                } else {
+                    skipped += 1;
+                }
+            }
+            (st, n, skipped)
+        };
+        let empty = || (State::new(window), 0u64, 0u64);
+        let join = |mut a: Tally, b: Tally| {
+            a.0.merge(b.0);
+            (a.0, a.1 + b.1, a.2 + b.2)
+        };
+        let mut read_error = None;
+        let blocks = source
+            .blocks(cfg.block_size, framing)
+            .enumerate()
+            .map_while(|(i, b)| match b {
+                Ok(b) => Some((i, b)),
+                Err(e) => {
+                    read_error = Some(e);
+                    None
+                }
+            });
+        let (st, records, skipped) = pool.install(|| {
+            blocks
+                .par_bridge()
+                .fold(empty, |acc, (i, b)| count_block(acc, &b.data, i == 0))
+                .reduce(empty, join)
+        });
+        if let Some(e) = read_error {
+            return Err(Error::input(&name, &format!("read error: {e}")));
+        }
+        self.merge(st);
+        self.inputs.push(InputInfo {
+            input: name,
+            format: format.name().to_string(),
+            records,
+            skipped,
+        });
+        Ok(())
+    }
+}
+
+/// A worker's fold: its state, records counted, records skipped.
+type Tally = (State, u64, u64);

@@ -1,0 +1,430 @@
+//! The counting state of `anonlog stats`: dimensions, cells (events and
+//! events per keyed user hash), the per-window tables, their exact merge,
+//! and the partial files that carry a state between hosts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::meetings;
+use crate::keyring::EpochLen;
+use crate::pseudonym::{Key, Namespace, Pseudonymizer};
+
+/// What the tables are broken down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dim {
+    /// Moodle course: an id (`/course/view.php?id=`, `courseid`), or the
+    /// report's course short name.
+    Course,
+    /// Activity type: `/mod/<type>/`, the component without `mod_`.
+    Activity,
+    /// Moodle event name.
+    Event,
+    /// Moodle CRUD letter.
+    Crud,
+    /// Moodle education level.
+    Edulevel,
+    /// Hour of day and weekday, UTC (`Mon 13`).
+    HourWeekday,
+    /// HTTP status class (`2xx`).
+    Status,
+    /// Origin: `web`, `ws`, `cli`, `restore`...
+    Origin,
+    /// User-agent family.
+    UaFamily,
+    /// Device class.
+    Device,
+    /// BBB meetings, all of them (`all`).
+    BbbMeetings,
+    /// BBB meetings by number of participants.
+    BbbMeetingSize,
+    /// BBB meetings by duration.
+    BbbMeetingDuration,
+}
+
+/// Every dimension, in output order.
+pub const DIMS: [Dim; 13] = [
+    Dim::Course,
+    Dim::Activity,
+    Dim::Event,
+    Dim::Crud,
+    Dim::Edulevel,
+    Dim::HourWeekday,
+    Dim::Status,
+    Dim::Origin,
+    Dim::UaFamily,
+    Dim::Device,
+    Dim::BbbMeetings,
+    Dim::BbbMeetingSize,
+    Dim::BbbMeetingDuration,
+];
+
+impl Dim {
+    /// The name in the output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dim::Course => "course",
+            Dim::Activity => "activity",
+            Dim::Event => "event",
+            Dim::Crud => "crud",
+            Dim::Edulevel => "edulevel",
+            Dim::HourWeekday => "hour_weekday",
+            Dim::Status => "status",
+            Dim::Origin => "origin",
+            Dim::UaFamily => "ua_family",
+            Dim::Device => "device",
+            Dim::BbbMeetings => "bbb_meetings",
+            Dim::BbbMeetingSize => "bbb_meeting_size",
+            Dim::BbbMeetingDuration => "bbb_meeting_duration",
+        }
+    }
+
+    /// The dimension called `name` in the output.
+    pub fn from_name(name: &str) -> Option<Dim> {
+        DIMS.into_iter().find(|d| d.name() == name)
+    }
+
+    /// Dimensions of meetings rather than of records.
+    pub fn is_meeting(self) -> bool {
+        matches!(
+            self,
+            Dim::BbbMeetings | Dim::BbbMeetingSize | Dim::BbbMeetingDuration
+        )
+    }
+}
+
+/// The value of a dimension that a record does not have.
+pub const NONE: &str = "(none)";
+
+/// Hashes identities into 64-bit user keys with a secret key, so that
+/// states hold no identity and the same person gets the same key in every
+/// run with the same key file.
+#[derive(Debug)]
+pub struct UserHasher {
+    p: Pseudonymizer,
+}
+
+impl UserHasher {
+    /// A hasher keyed with `key`.
+    pub fn new(key: &Key) -> UserHasher {
+        UserHasher {
+            p: Pseudonymizer::new(key),
+        }
+    }
+
+    /// The user key of identity `v` (as written: raw or a pseudonym).
+    pub fn hash(&self, v: &[u8]) -> u64 {
+        let t = self.p.pseudonym(Namespace::Name, v);
+        let b = t.as_bytes();
+        let mut h = 0u64;
+        for &c in &b[b.len().saturating_sub(12)..] {
+            h = h.wrapping_mul(32).wrapping_add(u64::from(c));
+        }
+        h
+    }
+
+    /// A fingerprint of the key, stored in partial states so that states
+    /// hashed with different keys are never merged.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{:016x}",
+            self.hash(b"anonlog stats key fingerprint") ^ 0x5a5a_5a5a_5a5a_5a5a
+        )
+    }
+}
+
+/// One cell's counts: events, and events per user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    /// Events (records) in the cell.
+    pub events: u64,
+    /// Events per user key.
+    pub users: BTreeMap<u64, u64>,
+    /// Meeting minutes (meeting dimensions).
+    #[serde(default)]
+    pub minutes: u64,
+    /// Sum of per-meeting participants (meeting dimensions).
+    #[serde(default)]
+    pub participants: u64,
+    /// Largest number of participants at once (meeting dimensions).
+    #[serde(default)]
+    pub peak: u64,
+}
+
+impl Cell {
+    fn merge(&mut self, o: &Cell) {
+        self.events += o.events;
+        for (u, n) in &o.users {
+            *self.users.entry(*u).or_default() += n;
+        }
+        self.minutes += o.minutes;
+        self.participants += o.participants;
+        self.peak = self.peak.max(o.peak);
+    }
+}
+
+/// Where a record came from, for the metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputInfo {
+    /// The input's name.
+    pub input: String,
+    /// Its format.
+    pub format: String,
+    /// Records counted.
+    pub records: u64,
+    /// Records left out (no time, or not understood).
+    pub skipped: u64,
+}
+
+/// One table's cells by value.
+pub type Table = HashMap<String, Cell, foldhash::fast::RandomState>;
+
+/// Everything counted so far: mergeable, serializable (a partial state).
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// Window length in seconds.
+    pub window: u64,
+    /// The cells, by (window start, dimension), then by value.
+    pub cells: HashMap<(i64, Dim), Table, foldhash::fast::RandomState>,
+    /// For each (window, event name), the activity, CRUD and education level
+    /// it was seen with (`None`: more than one), for nested suppression.
+    pub parents: HashMap<i64, HashMap<String, [Option<String>; 3]>>,
+    /// Meetings by id.
+    pub meetings: meetings::Meetings,
+    /// The inputs read.
+    pub inputs: Vec<InputInfo>,
+}
+
+/// The serialized form of a [`State`] (a partial file).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Partial {
+    /// Format marker.
+    pub anonlog_stats_partial: u32,
+    /// The user-hash key's fingerprint.
+    pub key: String,
+    /// Window length in seconds.
+    pub window: u64,
+    /// Cells.
+    pub cells: Vec<(i64, Dim, String, Cell)>,
+    /// Nesting facts.
+    pub parents: Vec<(i64, String, [Option<String>; 3])>,
+    /// Meetings.
+    pub meetings: meetings::Meetings,
+    /// Inputs.
+    pub inputs: Vec<InputInfo>,
+}
+
+impl State {
+    /// An empty state for windows of `window` seconds.
+    pub fn new(window: u64) -> State {
+        State {
+            window: window.max(1),
+            ..State::default()
+        }
+    }
+
+    /// The start of the window holding `t` (windows are aligned like key
+    /// epochs: from Monday 1970-01-05 00:00 UTC).
+    pub fn window_of(&self, t: i64) -> i64 {
+        let len = EpochLen::Secs(self.window);
+        len.start(len.epoch_of(t)).unwrap_or(0)
+    }
+
+    /// The cell of `value` in the table of window `w` and `dim`, created
+    /// empty when missing (no allocation when it exists).
+    pub fn cell_mut(&mut self, w: i64, dim: Dim, value: &str) -> &mut Cell {
+        let t = self.cells.entry((w, dim)).or_default();
+        if !t.contains_key(value) {
+            t.insert(value.to_string(), Cell::default());
+        }
+        t.get_mut(value).expect("just inserted")
+    }
+
+    /// A cell, if it exists.
+    pub fn cell(&self, w: i64, dim: Dim, value: &str) -> Option<&Cell> {
+        self.cells.get(&(w, dim))?.get(value)
+    }
+
+    /// Every cell's key, sorted by window, dimension and value.
+    pub fn keys(&self) -> Vec<(i64, Dim, &str)> {
+        let mut k: Vec<_> = self
+            .cells
+            .iter()
+            .flat_map(|(&(w, d), cells)| cells.keys().map(move |v| (w, d, v.as_str())))
+            .collect();
+        k.sort();
+        k
+    }
+
+    /// Adds `other` into this state.
+    pub fn merge(&mut self, other: State) {
+        for (t, cells) in other.cells {
+            let mine = self.cells.entry(t).or_default();
+            for (v, c) in cells {
+                match mine.get_mut(&v) {
+                    Some(m) => m.merge(&c),
+                    None => {
+                        mine.insert(v, c);
+                    }
+                }
+            }
+        }
+        for (w, events) in other.parents {
+            for (ev, p) in events {
+                self.note_parents(w, &ev, p.each_ref().map(|x| x.as_deref()));
+            }
+        }
+        for (id, m) in other.meetings {
+            self.meetings.entry(id).or_default().merge(m);
+        }
+        self.inputs.extend(other.inputs);
+    }
+
+    fn count(&mut self, w: i64, dim: Dim, value: &str, user: Option<u64>) {
+        let c = self.cell_mut(w, dim, value);
+        c.events += 1;
+        if let Some(u) = user {
+            *c.users.entry(u).or_default() += 1;
+        }
+    }
+
+    /// Counts one record at time `t` with `user` and its dimension values
+    /// (dimensions not given count as [`NONE`]).
+    pub fn add_record(&mut self, t: i64, user: Option<u64>, values: &[(Dim, &str)]) {
+        let w = self.window_of(t);
+        for dim in DIMS {
+            if dim.is_meeting() {
+                continue;
+            }
+            let v = values
+                .iter()
+                .find(|(d, _)| *d == dim)
+                .map_or(NONE, |(_, v)| *v);
+            self.count(w, dim, v, user);
+        }
+        if let Some((_, ev)) = values.iter().find(|(d, _)| *d == Dim::Event) {
+            let get = |d: Dim| {
+                Some(
+                    values
+                        .iter()
+                        .find(|(x, _)| *x == d)
+                        .map_or(NONE, |(_, v)| *v),
+                )
+            };
+            self.note_parents(
+                w,
+                ev,
+                [get(Dim::Activity), get(Dim::Crud), get(Dim::Edulevel)],
+            );
+        }
+    }
+
+    /// Notes that event `ev` was seen in window `w` with these activity,
+    /// CRUD and education-level values; a value seen differently before
+    /// becomes `None` (the event does not determine it).
+    fn note_parents(&mut self, w: i64, ev: &str, seen: [Option<&str>; 3]) {
+        let events = self.parents.entry(w).or_default();
+        match events.get_mut(ev) {
+            Some(mine) => {
+                for (m, s) in mine.iter_mut().zip(seen) {
+                    if m.as_deref() != s {
+                        *m = None;
+                    }
+                }
+            }
+            None => {
+                events.insert(ev.to_string(), seen.map(|s| s.map(str::to_string)));
+            }
+        }
+    }
+
+    /// The serializable form, stamped with the user-hash key's
+    /// `fingerprint` ([`UserHasher::fingerprint`]).
+    pub fn to_partial(&self, fingerprint: &str) -> Partial {
+        let cells: Vec<_> = self
+            .keys()
+            .into_iter()
+            .map(|(w, d, v)| {
+                let c = self.cell(w, d, v).expect("a listed cell").clone();
+                (w, d, v.to_string(), c)
+            })
+            .collect();
+        let mut parents: Vec<_> = self
+            .parents
+            .iter()
+            .flat_map(|(w, events)| events.iter().map(move |(e, p)| (*w, e.clone(), p.clone())))
+            .collect();
+        parents.sort();
+        Partial {
+            anonlog_stats_partial: 1,
+            key: fingerprint.to_string(),
+            window: self.window,
+            cells,
+            parents,
+            meetings: self.meetings.clone(),
+            inputs: self.inputs.clone(),
+        }
+    }
+
+    /// A state from its serialized form.
+    pub fn from_partial(p: Partial) -> State {
+        let mut cells: HashMap<(i64, Dim), Table, foldhash::fast::RandomState> = HashMap::default();
+        for (w, d, v, c) in p.cells {
+            cells.entry((w, d)).or_default().insert(v, c);
+        }
+        State {
+            window: p.window,
+            cells,
+            parents: {
+                let mut m: HashMap<i64, HashMap<String, [Option<String>; 3]>> = HashMap::new();
+                for (w, e, ps) in p.parents {
+                    m.entry(w).or_default().insert(e, ps);
+                }
+                m
+            },
+            meetings: p.meetings,
+            inputs: p.inputs,
+        }
+    }
+
+    /// Turns the meetings into cells of the meeting dimensions (by each
+    /// meeting's start). Done once, before the tables are made.
+    pub fn close_meetings(&mut self) {
+        let meetings = std::mem::take(&mut self.meetings);
+        for m in meetings.values() {
+            let Some(s) = m.summary() else { continue };
+            let w = self.window_of(s.start);
+            let minutes = ((s.end - s.start).max(0) as u64).div_ceil(60);
+            let users: Vec<u64> = m.events.iter().filter(|e| e.2 == 1).map(|e| e.1).collect();
+            let size = match s.participants {
+                0 | 1 => "1",
+                2..=5 => "2-5",
+                6..=20 => "6-20",
+                21..=50 => "21-50",
+                51..=200 => "51-200",
+                _ => "201+",
+            };
+            let duration = match minutes {
+                0..=14 => "<15 min",
+                15..=44 => "15-44 min",
+                45..=89 => "45-89 min",
+                _ => "90+ min",
+            };
+            for (dim, v) in [
+                (Dim::BbbMeetings, "all"),
+                (Dim::BbbMeetingSize, size),
+                (Dim::BbbMeetingDuration, duration),
+            ] {
+                let c = self.cell_mut(w, dim, v);
+                c.events += 1;
+                for u in &users {
+                    *c.users.entry(*u).or_default() += 1;
+                }
+                c.minutes += minutes;
+                c.participants += s.participants;
+                c.peak = c.peak.max(s.peak);
+            }
+        }
+    }
+}
