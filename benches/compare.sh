@@ -25,6 +25,9 @@
 # Usage: benches/compare.sh                  (1000 MB, seed 1)
 #        SIZE_MB=100 SEED=2 RUNS=3 benches/compare.sh
 #        ANONLOG=path/to/anonlog benches/compare.sh   (time a given build)
+#        BASELINE=path/to/old/anonlog benches/compare.sh
+#            (also time another build, interleaved with this one in the
+#            same run, for before/after figures on a noisy machine)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -78,9 +81,15 @@ case_mawk() { mawk '{ sub(/\.[0-9]+$/, ".0", $1); $3 = "u"; print }' "$file" >/d
 case_sed() { LC_ALL=C sed -E 's/^([0-9]+\.[0-9]+\.[0-9]+)\.[0-9]+ /\1.0 /' "$file" >/dev/null; }
 case_anonip() { anonip -4 8 -6 80 -c 1 <"$file" >/dev/null; }
 
+base() { "$BASELINE" anonymize -q -k "$key" "$@"; }
+case_base_j1() { base -j1 "$file" >/dev/null; }
+case_base_j2() { base -j2 "$file" >/dev/null; }
+
 echo "timing (best of $runs) ..." >&2
 time_case "anonlog -j1 FILE" case_file_j1
+[ -n "${BASELINE:-}" ] && time_case "baseline -j1 FILE" case_base_j1
 time_case "anonlog -j2 FILE" case_file_j2
+[ -n "${BASELINE:-}" ] && time_case "baseline -j2 FILE" case_base_j2
 time_case "cat FILE | anonlog -j2" case_cat_pipe
 time_case "anonlog -j2 < FILE" case_stdin
 if command -v mawk >/dev/null; then

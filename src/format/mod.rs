@@ -131,6 +131,7 @@ pub enum Parsed {
 /// Parses `line` (without its terminator) in `format`. Lines of the CSV
 /// formats are records and go through their schema; here they are not
 /// understood, like every line of `generic`.
+#[inline(always)]
 pub fn parse_line(format: Format, line: &[u8]) -> Result<Parsed, ParseError> {
     match format {
         Format::Access => access::parse(line).map(Parsed::Access),
@@ -148,6 +149,7 @@ pub fn parse_line(format: Format, line: &[u8]) -> Result<Parsed, ParseError> {
 /// finds in it. This is the time that chooses a line's epoch key, that
 /// `--since`/`--until` and dated outputs go by, and that retention ages a
 /// record by.
+#[inline]
 pub fn line_time(parsed: &Result<Parsed, ParseError>, line: &[u8]) -> Option<i64> {
     match parsed {
         Ok(Parsed::Access(a)) => a.timestamp,

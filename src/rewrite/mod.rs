@@ -365,19 +365,19 @@ impl Rewriter {
             return Produced::of(Outcome::OutOfWindow, ts);
         }
         let keyed = self.select_epoch(w, ts, carry);
-        let reason = match parsed {
+        let reason = match &parsed {
             Ok(Parsed::Access(rec)) if keyed => {
                 let (mut ctx, head, _) = self.replacer(w, self.opts.user_agent.action(format));
                 let trailing = self.opts.trailing_user;
-                access::write_access(&mut ctx, head, trailing, line, &rec, out);
+                access::write_access(&mut ctx, head, trailing, line, rec, out);
                 return Produced::of(Outcome::Rewritten, ts);
             }
             Ok(Parsed::Bbb(b)) if keyed => {
                 let (mut ctx, _, _) = self.replacer(w, self.opts.user_agent.action(format));
-                bbb::write_bbb(&mut ctx, line, &b, out);
+                bbb::write_bbb(&mut ctx, line, b, out);
                 return Produced::of(Outcome::Rewritten, ts);
             }
-            Err(e) if keyed => Reason::Unparsed(e),
+            Err(e) if keyed => Reason::Unparsed(*e),
             _ => Reason::NoKey,
         };
         let outcome = self.fallback(reason, || self.scrub_line(w, line, out));
