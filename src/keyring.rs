@@ -714,9 +714,9 @@ fn stamp(ts: i64, len: u64) -> String {
     } else {
         format!("-{:04}-{m:02}-{d:02}", -y)
     };
-    if len % DAY != 0 {
+    if !len.is_multiple_of(DAY) {
         s.push_str(&format!("T{:02}-{:02}", secs / 3600, secs % 3600 / 60));
-        if len % 60 != 0 {
+        if !len.is_multiple_of(60) {
             s.push_str(&format!("-{:02}", secs % 60));
         }
     }

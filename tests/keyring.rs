@@ -297,3 +297,71 @@ fn pfx_mode_keeps_prefixes_and_distinct_clients() {
         "the shared /24 prefix is kept"
     );
 }
+
+/// Regression (re-cut issue): syslog-wrapped BigBlueButton lines followed by
+/// untimed lines (stack traces) were pseudonymized with different epochs
+/// for different `-j`/`--block-size`, because the epoch carry between
+/// blocks was read by a timestamp reader that could not see past the
+/// syslog header. Every untimed line must take the epoch of the timed line
+/// before it, however the input is cut.
+#[test]
+fn untimed_lines_behind_a_syslog_header_keep_their_epoch_across_blocks() {
+    let w = Work::new();
+    anonlog()
+        .args(["key", "init", "--epoch", "1d", "--key-dir"])
+        .arg(w.path("ring"))
+        .assert()
+        .success();
+    let mut input = String::new();
+    for i in 0..120 {
+        let day = 10 + i / 40;
+        input.push_str(&format!(
+            "Nov {day} 10:00:00 bbb1 bbb-web[812]: 2026-11-{day}T10:00:00.000+00:00 ERROR \
+             o.b.api.MeetingService - data={{\"externalUserId\":\"4711\"}}\n"
+        ));
+        input.push_str(&format!(
+            "Nov {day} 10:00:00 bbb1 bbb-web[812]: \tat org.bigbluebutton.api.MeetingService.x(MeetingService.java:0) userID=4711\n"
+        ));
+    }
+    let f = w.write("in.log", input.as_bytes());
+    let run = |extra: &[&str]| {
+        let out = anonlog()
+            .args([
+                "anonymize",
+                "-q",
+                "--format",
+                "bbb",
+                "--now",
+                "2026-11-20",
+                "--key-dir",
+            ])
+            .arg(w.path("ring"))
+            .args(extra)
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let whole = run(&["-j1"]);
+    for extra in [
+        &["-j3", "--block-size", "1"][..],
+        &["-j2", "--block-size", "300"],
+        &["-j3", "--block-size", "1", "--no-mmap"],
+    ] {
+        assert_eq!(run(extra), whole, "{extra:?}");
+    }
+    // Each day's trace line carries the pseudonym of that day's timed line.
+    let lines: Vec<&str> = whole.lines().collect();
+    assert_eq!(lines.len(), 240);
+    for pair in lines.chunks(2) {
+        let timed = pair[0].split("externalUserId\":\"").nth(1).unwrap();
+        let id = &timed[..timed.find('"').unwrap()];
+        assert!(pair[1].ends_with(&format!("userID={id}")), "{pair:?}");
+    }
+    assert!(!whole.contains("4711"));
+}

@@ -14,3 +14,4 @@ mod moodle;
 mod paths;
 mod rotate;
 mod stats;
+mod structure;

@@ -184,7 +184,11 @@ impl Generator {
         self.time(out);
         out.extend_from_slice(b" \"");
         let (status, size, referer) = self.request(&v, out);
-        let proto = if v.h % 3 == 0 { "HTTP/1.1" } else { "HTTP/2.0" };
+        let proto = if v.h.is_multiple_of(3) {
+            "HTTP/1.1"
+        } else {
+            "HTTP/2.0"
+        };
         let _ = write!(out, " {proto}\" {status} {size} \"");
         out.extend_from_slice(referer.as_bytes());
         out.extend_from_slice(b"\" \"");
@@ -199,7 +203,7 @@ impl Generator {
 
     fn client(&mut self, v: &Visitor, out: &mut Vec<u8>) {
         let a = mix(v.h);
-        if a % 8 == 0 {
+        if a.is_multiple_of(8) {
             let g = |i: u32| (a >> (16 * i)) & 0xffff;
             let _ = write!(
                 out,
@@ -225,7 +229,7 @@ impl Generator {
         if self.rng.chance(8) {
             // Session not established yet (login page, expired session).
             out.push(b'-');
-        } else if v.h % 97 == 0 && self.rng.chance(60) {
+        } else if v.h.is_multiple_of(97) && self.rng.chance(60) {
             // An administrator logged in as this user.
             let first = FIRST[((v.h >> 20) % FIRST.len() as u64) as usize];
             let last = LAST[((v.h >> 28) % LAST.len() as u64) as usize];

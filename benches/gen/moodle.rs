@@ -243,7 +243,7 @@ impl User {
 /// A public-looking address from the bits of `a`: IPv6 (compressed, as
 /// Moodle's `getremoteaddr()` stores it) when `a % 8 == 0`.
 fn write_ip(a: u64, out: &mut Vec<u8>) {
-    if a % 8 == 0 {
+    if a.is_multiple_of(8) {
         let prefixes: [[u16; 2]; 4] = [
             [0x2a02, 0x8108],
             [0x2001, 0x16b8],
@@ -949,7 +949,7 @@ impl Generator {
         }
         // A session of an administrator logged in as a user (one user in 97
         // is helped that way, in a third of their events).
-        if u.h % 97 == 0 && row.userid == u.id && self.rng.chance(30) {
+        if u.h.is_multiple_of(97) && row.userid == u.id && self.rng.chance(30) {
             row.realuserid = Some(ADMIN);
             row.ip = Ip::Of(User::admin(self.seed));
         }

@@ -1,5 +1,5 @@
 //! The Apache/nginx access-log family (CLF): common, combined, combinedio,
-//! vhost_combined, nginx `main`, and the variants in docs/formats.md.
+//! vhost_combined, nginx `main`, and the variants of docs/formats.md §1.
 //!
 //! The parser anchors on the bracketed timestamp, which every member of the
 //! family has, and splits the line there:
@@ -293,7 +293,7 @@ fn is_host_port(tok: &[u8]) -> bool {
 /// Assigns roles to the head of a line, filling `parts` in line order (empty
 /// for an empty head). `toks` is scratch space, reused across lines.
 ///
-/// The rules, in order (see docs/formats.md, "Access logs" for the real lines behind them):
+/// The rules, in order (see docs/formats.md §1.5 for the real lines behind them):
 /// 1. moosh's `H: vhost U: user T: ... | ` prefix is taken off first;
 /// 2. a first token that is not an address is a vhost when the second one is,
 ///    or when it is `name:port` and at least three tokens follow;

@@ -15,7 +15,7 @@
 //! The parser finds where the free-form part of a line starts (the message
 //! after ` - `, the request body, the trace text). The message is rewritten
 //! by the scrubber in free-text mode: JSON keys, parameter maps, query
-//! strings, addresses, e-mail addresses (docs/formats.md, "BigBlueButton"); the part before it
+//! strings, addresses, e-mail addresses (docs/formats.md §3); the part before it
 //! (time, level, logger, thread, identifier) is scrubbed as well, fail-closed.
 
 use nom::bytes::complete::{tag, take_while1, take_while_m_n};

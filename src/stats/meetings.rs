@@ -12,7 +12,7 @@
 //!
 //! The lines recognised, raw or already anonymized (user ids may be
 //! pseudonyms such as `b_…`, `n_…` or 16 digits; JSON quotes may be `"`, `\"`
-//! or nginx's `\x22`); see FORMATS.md §3 and the BBB sources cited at each
+//! or nginx's `\x22`); see docs/formats.md §3 and the BBB sources cited at each
 //! function:
 //!
 //! ```text
@@ -867,7 +867,7 @@ mod tests {
     #[test]
     fn akka_3_envelopes() {
         // Shapes from bbb-common-message msgs/*.scala, as AnalyticsActor logs
-        // them (FORMATS.md §3.2; PR #23910's line has the same body keys).
+        // them (docs/formats.md §3.2; PR #23910's line has the same body keys).
         let joined_line = r#"bbbAppsAkka 2025-09-16T14:57:22.286Z INFO  o.b.core2.AnalyticsActor - -- analytics -- {"envelope":{"name":"UserJoinedMeetingEvtMsg","routing":{"sender":"bbb-apps-akka"},"timestamp":1758034642286},"core":{"header":{"name":"UserJoinedMeetingEvtMsg","meetingId":"2fd4cacadbe53b582b2a2a910d617cd6365d27ce-1758034000000","userId":"w_4tbvct7hw0r8"},"body":{"intId":"w_4tbvct7hw0r8","extId":"w_4tbvct7hw0r8","name":"User 4599924","role":"MODERATOR","sessionToken":["luu9hawec7fr6ict"],"ipAddress":"2804:1b2:9443:9388:8df5:201c:ecbb:a21c","userAgent":"Mozilla/5.0","referer":"https://mconf.github.io/","userMetadata":{}}}}"#;
         check(joined_line, joined(MID25, b"w_4tbvct7hw0r8"));
         check(

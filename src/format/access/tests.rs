@@ -1,5 +1,5 @@
 //! Table-driven tests of the access-log grammar, on the real lines quoted in
-//! FORMATS.md §1 and the corpus.
+//! docs/formats.md §1 and the corpus.
 
 use super::*;
 
