@@ -1,201 +1,333 @@
-//! The rules that decide what a value is: which parameter and JSON keys
-//! name secrets, identities and e-mail addresses, which values name no one,
-//! and what the user-agent policy does in each format.
+//! Small rules that decide what a value is by its shape — the marker of a
+//! secret, values that name no one (message types, meeting ids), BBB
+//! internal user ids, placeholders — and the policies for user agents and
+//! free text. The per-key value policy is [`super::policy`].
 //!
-//! This is data and small predicates only; [`super::replace`] and
-//! [`super::scrub`] act on what these rules say.
+//! This is data and small predicates only; [`super::replace`],
+//! [`super::url`] and [`super::text`] act on what these rules say.
 
+use super::vocab;
 use crate::format::Format;
 
 /// The marker written in place of a secret parameter's value.
 pub const REDACTED: &[u8] = b"REDACTED";
 
-/// What a parameter key says about its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
-    /// A secret: the value is replaced by [`REDACTED`].
-    Secret,
-    /// A user identity: digits are a user id, values with `@` an e-mail
-    /// address, anything else a name.
-    Identity,
-    /// An e-mail address.
-    Email,
-}
-
-/// Secret parameter names recognised by default (lowercase).
-pub const DEFAULT_SECRETS: &[&str] = &[
-    "sesskey",
-    "wstoken",
-    "token",
-    "password",
-    "passwd",
-    "pass",
-    "pw",
-    "pwd",
-    "authtoken",
-    "auth_token",
-    "checksum",
-    "sessiontoken",
-    "session_token",
-    "moderatorpw",
-    "attendeepw",
-    "moderator_pass",
-    "attendee_pass",
-    "moderatorpass",
-    "attendeepass",
-    "secret",
-    "apikey",
-    "api_key",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "logintoken",
-    "ticket",
-    "samlresponse",
-    "samlrequest",
-    "sid",
-    "sessid",
-    "sessionid",
-    "phpsessid",
-    "jsessionid",
-    "moodlesession",
-    "csrf",
-    "csrf_token",
-    "_token",
-    "nsp",
-];
-
-/// Identity parameter names recognised by default (lowercase). `id` is an
-/// identity only on the user pages listed in [`USER_ID_PATHS`].
-pub const DEFAULT_IDENTITIES: &[&str] = &[
-    "userid",
-    "user_id",
-    "user",
-    "username",
-    "realuserid",
-    "relateduserid",
-    "externaluserid",
-    "fullname",
-    "firstname",
-    "lastname",
-    "avatarurl",
-    "remote_user",
-    "uid",
-    "cid",
-    "_id",
-];
-
-/// Keys that name a person only in structured text — JSON objects and
-/// BigBlueButton's parameter-map dumps (`[name:[Jane], ...]`), where `name`
-/// is a user's or a meeting's name, `intId`/`extId` are user ids and
-/// `filename` is an uploaded document's name (which can carry its author's).
-/// As URL parameters they are too common to mean a person (`name=file.pdf`).
-pub const STRUCTURED_IDENTITIES: &[&str] =
-    &["name", "intid", "extid", "internaluserid", "filename"];
-
-/// E-mail parameter names recognised by default (lowercase).
-pub const DEFAULT_EMAILS: &[&str] = &["email", "mail", "e-mail", "emailaddress"];
-
-/// Paths (suffixes) on which the `id` parameter is a user id.
-pub const USER_ID_PATHS: &[&[u8]] = &[
-    b"/user/profile.php",
-    b"/user/view.php",
-    b"/message/index.php",
-];
-
-/// Longest parameter name that can match.
-const MAX_KEY: usize = 32;
-
-/// The parameter-name lists in force, bucketed by length so that a look-up
-/// compares against a handful of names at most.
-#[derive(Debug, Clone)]
-pub struct ParamRules {
-    by_len: Vec<Vec<(Vec<u8>, ParamKind)>>,
-}
-
-impl Default for ParamRules {
-    fn default() -> Self {
-        ParamRules::new(&[], &[])
-    }
-}
-
-impl ParamRules {
-    /// The default lists extended with `extra_secrets` and `extra_identities`
-    /// (matched case-insensitively).
-    pub fn new(extra_secrets: &[String], extra_identities: &[String]) -> ParamRules {
-        let mut names = Vec::new();
-        let mut add = |n: &[u8], k: ParamKind| {
-            let n = n.to_ascii_lowercase();
-            names.retain(|(m, _): &(Vec<u8>, ParamKind)| *m != n);
-            names.push((n, k));
-        };
-        for n in DEFAULT_IDENTITIES {
-            add(n.as_bytes(), ParamKind::Identity);
-        }
-        for n in DEFAULT_EMAILS {
-            add(n.as_bytes(), ParamKind::Email);
-        }
-        for n in extra_identities {
-            add(n.as_bytes(), ParamKind::Identity);
-        }
-        // Secrets last: a name in both lists is treated as a secret.
-        for n in DEFAULT_SECRETS {
-            add(n.as_bytes(), ParamKind::Secret);
-        }
-        for n in extra_secrets {
-            add(n.as_bytes(), ParamKind::Secret);
-        }
-        let mut by_len = vec![Vec::new(); MAX_KEY + 1];
-        for (n, k) in names {
-            if (1..=MAX_KEY).contains(&n.len()) {
-                by_len[n.len()].push((n, k));
-            }
-        }
-        ParamRules { by_len }
-    }
-
-    /// The kind of key `key` in structured text (JSON, parameter maps):
-    /// [`classify`](Self::classify) plus [`STRUCTURED_IDENTITIES`].
-    pub fn classify_structured(&self, key: &[u8]) -> Option<ParamKind> {
-        self.classify(key).or_else(|| {
-            STRUCTURED_IDENTITIES
-                .iter()
-                .any(|n| n.as_bytes().eq_ignore_ascii_case(key))
-                .then_some(ParamKind::Identity)
-        })
-    }
-
-    /// The kind of parameter `key`, if it is sensitive. Besides the lists,
-    /// BigBlueButton's `userdata-*` join parameters (free-form data an LMS
-    /// attaches to a user) are identities.
-    #[inline]
-    pub fn classify(&self, key: &[u8]) -> Option<ParamKind> {
-        let listed = self.by_len.get(key.len()).and_then(|names| {
-            names
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(key))
-                .map(|(_, k)| *k)
-        });
-        listed.or_else(|| {
-            (key.len() > 9 && key[..9].eq_ignore_ascii_case(b"userdata-"))
-                .then_some(ParamKind::Identity)
-        })
-    }
-}
-
 /// Values under identity keys that name no one: BigBlueButton message types
 /// (`"name":"UserJoinedMeetingEvtMsg"` in akka envelopes and headers) and
-/// meeting ids (`"intId":"<40 hex>-<13 digits>"` of a meeting's props).
+/// meeting ids: BigBlueButton's own (`<40 hex>-<13 digits>`) and those
+/// Moodle's plugin makes (`<40 hex>-<course>-<instance>`, optionally with
+/// `[<group>]`), which are hashes of public ids.
 pub fn names_no_one(v: &[u8]) -> bool {
     let message_type = v.len() <= 64
         && v.first().is_some_and(u8::is_ascii_uppercase)
         && v.ends_with(b"Msg")
         && v.iter().all(u8::is_ascii_alphanumeric);
-    let meeting_id = v.len() == 54
-        && v[40] == b'-'
-        && v[..40].iter().all(u8::is_ascii_hexdigit)
-        && v[41..].iter().all(u8::is_ascii_digit);
-    message_type || meeting_id
+    message_type || is_meeting_id(v)
+}
+
+/// Values that say nothing about anyone whatever key they are under, so
+/// that a value under a key no list names is kept when it is one of them:
+/// `true`/`false`/`null`-like words and single digits, meeting ids and
+/// message types ([`names_no_one`]), times ([`is_time_value`]), and single
+/// identifiers made of the vocabulary's words (`user`, `id_token`,
+/// `core_user-user`, `PRIVATE_ACCESS`, `MAIN-PUBLIC-GROUP-CHAT`: constants
+/// of the software) with no run of more than three digits. Anything else —
+/// a number, a name, a word outside the vocabulary — is not known to be
+/// safe.
+pub fn is_constant(v: &[u8]) -> bool {
+    if v.is_empty() || v.len() > 96 {
+        return false;
+    }
+    is_trivial(v)
+        || names_no_one(v)
+        || is_time_value(v)
+        || (v
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':' | b'/'))
+            && has_long_word(v)
+            && vocab::is_identifier_of_words(v))
+}
+
+/// Values that say nothing about anyone whatever their key: one digit,
+/// `true`/`false`, `yes`/`no`, `on`/`off`, `null`.
+pub fn is_trivial(v: &[u8]) -> bool {
+    (v.len() == 1 && v[0].is_ascii_digit())
+        || [
+            &b"true"[..],
+            b"false",
+            b"yes",
+            b"no",
+            b"on",
+            b"off",
+            b"null",
+            b"none",
+        ]
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(v))
+}
+
+/// Numbers kept wherever they are: up to three digits, years 1970–2099,
+/// Unix times in seconds and milliseconds (ten or thirteen digits starting
+/// with 1).
+pub fn keeps_number(w: &[u8]) -> bool {
+    let digits = w.iter().filter(|b| b.is_ascii_digit()).count();
+    if digits != w.len() {
+        // Decimals and signed offsets (`0.247`, `+0100`, `-5`).
+        return w.len() <= 12
+            && digits > 0
+            && w.iter().filter(|b| !b.is_ascii_digit()).count() <= 1;
+    }
+    match w.len() {
+        0 => false,
+        1..=3 => true,
+        4 => (b"1970".as_slice()..=b"2099".as_slice()).contains(&w),
+        10 | 13 => w[0] == b'1',
+        _ => false,
+    }
+}
+
+/// Does `key` name an id (`enrolid`, `activityid`, `userids`, `uid`) or a
+/// person (`user`, `owner`, `author`, …)? Numbers under such a key are ids
+/// of something the policy does not know, never counts.
+pub fn id_like(key: &[u8]) -> bool {
+    const PEOPLE: [&[u8]; 10] = [
+        b"user",
+        b"owner",
+        b"author",
+        b"member",
+        b"sender",
+        b"recipient",
+        b"student",
+        b"teacher",
+        b"grader",
+        b"person",
+    ];
+    let ends = |suffix: &[u8]| {
+        key.len() >= suffix.len() && key[key.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    ends(b"id")
+        || ends(b"ids")
+        || ends(b"_by")
+        || PEOPLE
+            .iter()
+            .any(|p| key.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p)))
+}
+
+/// A count, size or duration under a key that names no id
+/// (`maxPinnedCameras: 3`, `retries=2`): a number [`keeps_number`] keeps.
+pub fn keeps_count(key: &[u8], v: &[u8]) -> bool {
+    !key.is_empty() && keeps_number(v) && !id_like(key)
+}
+
+/// Has `v` a run of three or more letters (so that `mp`, `x7` and `4a` are
+/// not constants: short values may be anything, a password too)?
+fn has_long_word(v: &[u8]) -> bool {
+    let mut run = 0;
+    v.iter().any(|b| {
+        run = if b.is_ascii_alphabetic() { run + 1 } else { 0 };
+        run >= 3
+    })
+}
+
+/// A time by its shape: ISO 8601 (`2026-11-24T08:11:31.372Z`, with a zone
+/// or not), a Unix time in seconds or milliseconds, optionally with a
+/// fraction (`1795503792.418`), or a date or time of digits, separators and
+/// month and weekday names (`24/Nov/2026:08:05:02`, `08:11:31`,
+/// `2026-11-24`, `Tue Nov 24 08:00:12 CET 2026`).
+pub fn is_time_value(v: &[u8]) -> bool {
+    if v.len() < 5 || v.len() > 40 {
+        return false;
+    }
+    if crate::time::iso8601_prefix(v).is_some_and(|(_, n)| n == v.len()) {
+        return true;
+    }
+    let (int, frac) = match memchr::memchr(b'.', v) {
+        Some(d) => (&v[..d], Some(&v[d + 1..])),
+        None => (v, None),
+    };
+    let epoch = matches!(int.len(), 10 | 13)
+        && int[0] == b'1'
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.is_none_or(|f| (1..=9).contains(&f.len()) && f.iter().all(u8::is_ascii_digit));
+    if epoch {
+        return true;
+    }
+    // Digits in groups of at most four (fractions of seconds up to nine),
+    // with date and time separators, month, weekday and zone names.
+    let mut digit_groups = 0;
+    let mut ok = true;
+    for part in v.split(|&b| matches!(b, b'/' | b':' | b'-' | b' ' | b'.' | b'+' | b',')) {
+        if part.is_empty() {
+            continue;
+        }
+        if part.iter().all(u8::is_ascii_digit) {
+            digit_groups += 1;
+            ok &= part.len() <= 4 || matches!(part.len(), 6 | 9);
+        } else {
+            ok &= is_month_day_or_zone(part);
+        }
+    }
+    ok && digit_groups >= 2
+        && (has_clock(v) || has_date(v))
+        && crate::ip::parse_client(v).is_none_or(|c| c.1 > 0)
+}
+
+/// Digit runs of `v` with their separators: (start, end) of each run.
+fn digit_runs(v: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < v.len() && !v[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == v.len() {
+            return None;
+        }
+        let s = i;
+        while i < v.len() && v[i].is_ascii_digit() {
+            i += 1;
+        }
+        Some((s, i))
+    })
+}
+
+/// `h:mm` or `hh:mm` (a clock time) somewhere in `v`.
+fn has_clock(v: &[u8]) -> bool {
+    let runs: Vec<(usize, usize)> = digit_runs(v).collect();
+    runs.windows(2).any(|w| {
+        let ((a, b), (c, d)) = (w[0], w[1]);
+        (1..=2).contains(&(b - a)) && c == b + 1 && v[b] == b':' && d - c == 2
+    })
+}
+
+/// A date: `yyyy-mm-dd`, `dd.mm.yy(yy)`, `dd/mm/yy(yy)` or `dd/Mon/yyyy`.
+fn has_date(v: &[u8]) -> bool {
+    let runs: Vec<(usize, usize)> = digit_runs(v).collect();
+    let len = |r: (usize, usize)| r.1 - r.0;
+    let numeric = runs.windows(3).any(|w| {
+        let sep = v[w[0].1];
+        let same = w[1].0 == w[0].1 + 1 && w[2].0 == w[1].1 + 1 && v[w[1].1] == sep;
+        let iso = sep == b'-' && len(w[0]) == 4 && len(w[1]) <= 2 && len(w[2]) <= 2;
+        let dmy = matches!(sep, b'.' | b'/') && len(w[0]) <= 2 && len(w[1]) <= 2 && matches!(len(w[2]), 2 | 4);
+        same && (iso || dmy)
+    });
+    let clf = runs.windows(2).any(|w| {
+        let (a, b) = (w[0], w[1]);
+        len(a) <= 2 && len(b) == 4 && b.0 == a.1 + 5 && v[a.1] == b'/' && v[b.0 - 1] == b'/' && is_month_day_or_zone(&v[a.1 + 1..b.0 - 1])
+    });
+    numeric || clf
+}
+
+/// Month and weekday names (and their abbreviations) and time-zone
+/// abbreviations, in any case.
+pub fn is_month_day_or_zone(w: &[u8]) -> bool {
+    const NAMES: [&[u8]; 52] = [
+        b"jan",
+        b"feb",
+        b"mar",
+        b"apr",
+        b"may",
+        b"jun",
+        b"jul",
+        b"aug",
+        b"sep",
+        b"sept",
+        b"oct",
+        b"nov",
+        b"dec",
+        b"january",
+        b"february",
+        b"march",
+        b"april",
+        b"june",
+        b"july",
+        b"august",
+        b"september",
+        b"october",
+        b"november",
+        b"december",
+        b"mon",
+        b"tue",
+        b"wed",
+        b"thu",
+        b"fri",
+        b"sat",
+        b"sun",
+        b"monday",
+        b"tuesday",
+        b"wednesday",
+        b"thursday",
+        b"friday",
+        b"saturday",
+        b"sunday",
+        b"utc",
+        b"gmt",
+        b"z",
+        b"cet",
+        b"cest",
+        b"mez",
+        b"mesz",
+        b"eet",
+        b"eest",
+        b"wet",
+        b"west",
+        b"bst",
+        b"est",
+        b"pst",
+    ];
+    NAMES.iter().any(|n| w.eq_ignore_ascii_case(n))
+}
+
+#[inline]
+fn is_local_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+' | b'\'' | b'!' | b'%')
+}
+
+/// An e-mail address around the `@` at `at` in `w`, of any domain
+/// (`x@localhost`, `x@invalid`, `x@192.0.2.1` too): its span.
+pub fn email_any(w: &[u8], at: usize) -> Option<(usize, usize)> {
+    let mut ls = at;
+    while ls > 0 && is_local_byte(w[ls - 1]) {
+        ls -= 1;
+    }
+    while ls < at && matches!(w[ls], b'.' | b'\'') {
+        ls += 1;
+    }
+    let mut de = at + 1;
+    while de < w.len() && (w[de].is_ascii_alphanumeric() || matches!(w[de], b'-' | b'.')) {
+        de += 1;
+    }
+    while de > at + 1 && w[de - 1] == b'.' {
+        de -= 1;
+    }
+    let domain = &w[at + 1..de];
+    // `conference(71234@cdquality)`: a FreeSWITCH conference and its
+    // profile, not an address.
+    let numbered = w[ls..at].iter().all(u8::is_ascii_digit) && !domain.contains(&b'.');
+    (ls < at && !domain.is_empty() && domain[0].is_ascii_alphanumeric() && !numbered)
+        .then_some((ls, de))
+}
+
+/// `<40 hex>` followed by `-` and digits, `-` separated, and optionally a
+/// bracketed group number.
+fn is_meeting_id(v: &[u8]) -> bool {
+    if v.len() < 42 || v.len() > 96 || v[40] != b'-' || !v[..40].iter().all(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    let rest = &v[41..];
+    let rest = match rest.iter().position(|&b| b == b'[') {
+        Some(o) if rest.ends_with(b"]") => {
+            if !rest[o + 1..rest.len() - 1].iter().all(u8::is_ascii_digit) {
+                return false;
+            }
+            &rest[..o]
+        }
+        Some(_) => return false,
+        None => rest,
+    };
+    !rest.is_empty()
+        && rest
+            .split(|&b| b == b'-')
+            .all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
 }
 
 /// What `--user-agent` says to do with user agents.
@@ -240,6 +372,23 @@ impl UaPolicy {
     }
 }
 
+/// How free text (messages, error logs, lines of no known shape) is
+/// rewritten (`--free-text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FreeText {
+    /// Keep only words of the vocabulary and identifiers made of them,
+    /// small numbers and times; every other word becomes an opaque token.
+    /// The default: a line's words are kept only when they are known not to
+    /// be a person's.
+    #[default]
+    Strict,
+    /// Keep words; rewrite only what structure, shape or context marks as
+    /// personal (pairs under known keys, addresses, e-mail addresses, ids,
+    /// tokens, values after `user`, capitalized names). For sites with a
+    /// roster, whose people are found anyway.
+    Lenient,
+}
+
 /// BigBlueButton's internal user ids: `w_` and twelve lowercase letters or
 /// digits (`w_u0rjuthid3ab`).
 pub fn is_bbb_internal_id(v: &[u8]) -> bool {
@@ -253,4 +402,40 @@ pub fn is_bbb_internal_id(v: &[u8]) -> bool {
 /// Values that are not people: kept as they are in user fields.
 pub fn is_placeholder(v: &[u8]) -> bool {
     v.is_empty() || v.iter().all(|&b| b == b'-' || b == b' ')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_constants_and_counts() {
+        for t in [
+            "2026-11-24T08:11:31.372Z",
+            "1795503792",
+            "1795503792418",
+            "1795503792.418",
+            "24/Nov/2026:08:05:02",
+            "08:11:31",
+            "2026-11-24",
+            "24.11.2026",
+            "Tue Nov 24 08:00:12 CET 2026",
+        ] {
+            assert!(is_time_value(t.as_bytes()), "{t}");
+        }
+        for t in ["10.0.74.255:8080", "192.0.2.7", "4711", "4:5", "12:345", "1234-5678", "7340158"] {
+            assert!(!is_time_value(t.as_bytes()), "{t}");
+        }
+        for c in ["user", "id_token", "core_user-user", "PRIVATE_ACCESS", "MAIN-PUBLIC-GROUP-CHAT", "true", "7"] {
+            assert!(is_constant(c.as_bytes()), "{c}");
+        }
+        for c in ["mp", "x7", "Annegret", "jdoe58", "4711", "user4711", "annegret.w@uni-example.de", "Max Mustermann"] {
+            assert!(!is_constant(c.as_bytes()), "{c}");
+        }
+        assert!(keeps_count(b"maxPinnedCameras", b"3"));
+        assert!(!keeps_count(b"enrolid", b"88"));
+        assert!(!keeps_count(b"touser", b"5"));
+        assert!(!keeps_count(b"count", b"4711"));
+        assert!(id_like(b"areaids") && id_like(b"created_by") && !id_like(b"duration"));
+    }
 }
