@@ -16,7 +16,10 @@
 //!   integer, so numeric columns stay numeric);
 //! - names, e-mail addresses, client host names, BigBlueButton internal user
 //!   ids: `n_`, `e_`, `h_`, `b_` followed by 12 lowercase base32 characters
-//!   (60 bits).
+//!   (60 bits);
+//! - opaque values (anything no rule says is safe to keep, nor what kind of
+//!   identity it is): `t_` and 12 base32 characters. The same value gets the
+//!   same token, so joins and distinct counts still work.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -183,15 +186,19 @@ pub enum Namespace {
     Host,
     /// A BigBlueButton internal user id (`w_` and twelve characters).
     BbbUser,
+    /// A value no rule knows to be safe, of no known kind: kept only as a
+    /// keyed token.
+    Opaque,
 }
 
 impl Namespace {
-    const ALL: [Namespace; 5] = [
+    const ALL: [Namespace; 6] = [
         Namespace::UserId,
         Namespace::Name,
         Namespace::Email,
         Namespace::Host,
         Namespace::BbbUser,
+        Namespace::Opaque,
     ];
 
     fn label(self) -> &'static [u8] {
@@ -201,6 +208,7 @@ impl Namespace {
             Namespace::Email => b"anonlog/v1/pseudonym/email",
             Namespace::Host => b"anonlog/v1/pseudonym/host",
             Namespace::BbbUser => b"anonlog/v1/pseudonym/bbb-user",
+            Namespace::Opaque => b"anonlog/v1/pseudonym/opaque",
         }
     }
 
@@ -215,6 +223,7 @@ impl Namespace {
             Namespace::Email => b"e_",
             Namespace::Host => b"h_",
             Namespace::BbbUser => b"b_",
+            Namespace::Opaque => b"t_",
         }
     }
 }
@@ -243,7 +252,7 @@ impl std::fmt::Debug for Token {
 /// namespace, and the keyed IP encryption of `--ip-mode pfx`. Cheap to share
 /// between threads (`&Pseudonymizer` is `Sync`).
 pub struct Pseudonymizer {
-    macs: [HmacSha256; 5],
+    macs: [HmacSha256; 6],
     pfx: ipcrypt_rs::IpcryptPfx,
 }
 
@@ -364,7 +373,7 @@ pub fn is_token(v: &[u8]) -> bool {
 /// keys of logs, and not open to crafted-collision slowdowns.
 #[derive(Debug)]
 pub struct PseudonymCache {
-    maps: [HashMap<Vec<u8>, Token, foldhash::fast::RandomState>; 5],
+    maps: [HashMap<Vec<u8>, Token, foldhash::fast::RandomState>; 6],
     limit: usize,
 }
 

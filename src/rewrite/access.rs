@@ -1,14 +1,15 @@
 //! Access lines (the Apache/nginx CLF family): the head rewritten by role
 //! (client addresses truncated, ident and user fields pseudonymized), the
-//! user agent by the policy, every other field through the scrubber; and the
-//! head of a line that only looks like an access line, for the fallback.
+//! request's URL and the referer by the URL rules, the user agent by the
+//! policy, every other field as free text; and the head of a line that only
+//! looks like an access line, for the fallback.
 
 use std::net::IpAddr;
 use std::ops::Range;
 
 use super::replace::Replacer;
-use super::rules::UaAction;
-use super::scrub;
+use super::text;
+use super::url;
 use crate::format::access::{self, AccessLine, Part, Role};
 use crate::ip;
 
@@ -38,9 +39,9 @@ pub fn write_unparsed(
         access::parse_head(line, 0..head_end, &mut scratch.toks, &mut scratch.parts);
         let pos = write_head(ctx, &scratch.parts, line, out);
         out.extend_from_slice(&line[pos..time.end]);
-        scrub::scrub(ctx, &line[time.end..], out);
+        text::write_text(ctx, &line[time.end..], out);
     } else {
-        scrub::scrub(ctx, line, out);
+        text::write_line(ctx, line, out);
     }
 }
 
@@ -59,11 +60,11 @@ pub(super) fn write_head(
         if gap.iter().all(|&b| b == b' ') {
             out.extend_from_slice(gap);
         } else {
-            scrub::scrub(ctx, gap, out);
+            text::write_text(ctx, gap, out);
         }
         let v = &line[r.clone()];
         match role {
-            Role::Vhost | Role::Other => scrub::scrub(ctx, v, out),
+            Role::Vhost | Role::Other => text::write_lenient(ctx, v, out),
             Role::Client => ctx.write_clients(v, out),
             Role::Ident => ctx.write_user_single(v, out),
             Role::User => ctx.write_user_field(v, out),
@@ -104,29 +105,207 @@ pub fn write_access(
         }
     };
     out.extend_from_slice(&line[pos..rec.time.end]);
-    let mut from = rec.tail.start;
-    // The user agent (the second quoted field after the request), reduced
-    // to its family or dropped when the policy says so.
-    if let (UaAction::Family | UaAction::Drop, Some(ua)) = (ctx.ua, &rec.quoted_after[1]) {
-        scrub::scrub_fields(ctx, &line[from..ua.start], out);
-        scrub::write_user_agent(ctx, &line[ua.clone()], out);
-        from = ua.end;
-    }
-    if trailing_user && rec.extra < line.len() {
-        scrub::scrub_fields(ctx, &line[from..rec.extra], out);
-        let rest = &line[rec.extra..];
-        let lead = rest.iter().take_while(|&&b| b == b' ').count();
-        out.extend_from_slice(&rest[..lead]);
-        let field = &rest[lead..];
-        if field.len() >= 2 && field[0] == b'"' && field[field.len() - 1] == b'"' {
-            out.push(b'"');
-            ctx.write_user_field(&field[1..field.len() - 1], out);
-            out.push(b'"');
-        } else {
-            ctx.write_user_field(field, out);
-        }
+    let end = if trailing_user && rec.extra < line.len() {
+        rec.extra
     } else {
-        scrub::scrub_fields(ctx, &line[from..], out);
+        line.len()
+    };
+    // The fields after the time, in order: the request, the referer and the
+    // user agent by their rules; the gaps between them (status, size, other
+    // fields) as free text.
+    let mut from = rec.tail.start;
+    let fields = [
+        (Some(rec.request.clone()), Field::Request),
+        (rec.quoted_after[0].clone(), Field::Referer),
+        (rec.quoted_after[1].clone(), Field::UserAgent),
+    ];
+    for (k, (range, kind)) in fields.into_iter().enumerate() {
+        let Some(r) = range.filter(|r| r.end <= end && r.end <= rec.extra.max(r.end)) else {
+            continue;
+        };
+        if r.start < from {
+            continue;
+        }
+        let gap = &line[from..r.start];
+        if k == 1 {
+            // Status, size and any other number between request and referer.
+            write_response_fields(ctx, gap, out);
+        } else {
+            text::write_text(ctx, gap, out);
+        }
+        let v = &line[r.clone()];
+        match kind {
+            Field::Request => write_request(ctx, v, out),
+            Field::Referer => write_referer(ctx, v, out),
+            Field::UserAgent => text::write_user_agent(ctx, v, out),
+        }
+        from = r.end;
+    }
+    let extra = rec.extra.clamp(from, end);
+    if rec.quoted_after[0].is_none() {
+        write_response_fields(ctx, &line[from..extra], out);
+    } else {
+        text::write_text(ctx, &line[from..extra], out);
+    }
+    write_trailing_fields(ctx, &line[extra..end], out);
+    if end < line.len() {
+        write_trailing_user(ctx, &line[end..], out);
+    }
+}
+
+/// A user field at the end of a line (`--trailing-user`), quoted or not,
+/// after its spaces.
+fn write_trailing_user(ctx: &mut Replacer<'_>, rest: &[u8], out: &mut Vec<u8>) {
+    let lead = rest.iter().take_while(|&&b| b == b' ').count();
+    out.extend_from_slice(&rest[..lead]);
+    let field = &rest[lead..];
+    if field.len() >= 2 && field[0] == b'"' && field[field.len() - 1] == b'"' {
+        out.push(b'"');
+        ctx.write_user_field(&field[1..field.len() - 1], out);
+        out.push(b'"');
+    } else {
+        ctx.write_user_field(field, out);
+    }
+}
+
+/// The fields between the request and the referer (`" 200 5432 "`): numbers
+/// and `-` are the response's status and sizes, kept; anything else is free
+/// text.
+fn write_response_fields(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < s.len() {
+        let e = s[i..]
+            .iter()
+            .position(|&b| matches!(b, b' ' | b'"' | b'\t'))
+            .map_or(s.len(), |p| i + p);
+        if e == i {
+            out.push(s[i]);
+            i += 1;
+            continue;
+        }
+        let tok = &s[i..e];
+        if tok == b"-" || tok.iter().all(u8::is_ascii_digit) {
+            out.extend_from_slice(tok);
+        } else {
+            text::write_text(ctx, tok, out);
+        }
+        i = e;
+    }
+}
+
+/// The fields after the combined layout (response times, byte counts,
+/// upstreams, a trailing user the format does not declare): bare numbers,
+/// durations and `-` are kept, addresses truncated, bracketed fields are
+/// free text, and a quoted field that is not `-` is replaced as a whole by
+/// an opaque token, since nothing says what it holds.
+fn write_trailing_fields(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        if b == b' ' || b == b'\t' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            let Ok((rest, body)) = crate::format::combinator::quoted(&s[i..]) else {
+                text::write_text(ctx, &s[i..], out);
+                return;
+            };
+            out.push(b'"');
+            if body.is_empty() || body == b"-" {
+                out.extend_from_slice(body);
+            } else if is_address_list(body) {
+                ctx.write_clients(body, out);
+            } else {
+                ctx.write_value(None, body, 1, out);
+            }
+            out.push(b'"');
+            i = s.len() - rest.len();
+            continue;
+        }
+        let e = s[i..]
+            .iter()
+            .position(|&b| b == b' ' || b == b'\t')
+            .map_or(s.len(), |p| i + p);
+        let tok = &s[i..e];
+        if is_metric(tok) {
+            out.extend_from_slice(tok);
+        } else {
+            text::write_text(ctx, tok, out);
+        }
+        i = e;
+    }
+}
+
+/// `a.b.c.d`, `a.b.c.d, e.f.g.h`: an X-Forwarded-For list.
+fn is_address_list(s: &[u8]) -> bool {
+    s.split(|&b| b == b',').all(|a| {
+        let a = a.trim_ascii();
+        ip::parse_client(a).is_some_and(|c| c.1 == 0 && c.2 == a.len())
+    })
+}
+
+/// A number, a decimal, a duration (`0ms`, `12.5s`), `-` or `+`.
+fn is_metric(t: &[u8]) -> bool {
+    if matches!(t, b"-" | b"+") {
+        return true;
+    }
+    let digits = t
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .count();
+    digits > 0 && matches!(&t[digits..], b"" | b"ms" | b"s" | b"us" | b"\xC2\xB5s")
+}
+
+/// The fields of an access line that have rules of their own.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Request,
+    Referer,
+    UserAgent,
+}
+
+/// `METHOD TARGET PROTOCOL` (inside its quotes): the method and protocol
+/// are kept when they have their shapes, the target goes through the URL
+/// rules; a request of any other shape (`-`, a TLS handshake, junk) is free
+/// text.
+fn write_request(ctx: &mut Replacer<'_>, r: &[u8], out: &mut Vec<u8>) {
+    let method_end = r.iter().position(|&b| b == b' ');
+    let Some(m) =
+        method_end.filter(|&m| m > 0 && m <= 16 && r[..m].iter().all(u8::is_ascii_uppercase))
+    else {
+        return text::write_text(ctx, r, out);
+    };
+    out.extend_from_slice(&r[..m + 1]);
+    let rest = &r[m + 1..];
+    let (target, proto) = match memchr::memrchr(b' ', rest) {
+        Some(p) if rest[p + 1..].starts_with(b"HTTP/") || rest[p + 1..].starts_with(b"HTTPS/") => {
+            (&rest[..p], &rest[p..])
+        }
+        _ => (rest, &b""[..]),
+    };
+    url::write_url(ctx, target, out);
+    let shaped = proto.is_empty()
+        || proto.len() <= 12
+            && proto[1..]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.'));
+    if shaped {
+        out.extend_from_slice(proto);
+    } else {
+        text::write_text(ctx, proto, out);
+    }
+}
+
+/// A referer: `-`, a URL, or anything else as free text.
+fn write_referer(ctx: &mut Replacer<'_>, r: &[u8], out: &mut Vec<u8>) {
+    if r == b"-" || r.is_empty() {
+        out.extend_from_slice(r);
+    } else if url::looks_like_url(r) {
+        url::write_url(ctx, r, out);
+    } else {
+        text::write_text(ctx, r, out);
     }
 }
 

@@ -1,10 +1,11 @@
 //! BigBlueButton lines: the message as free text, a checksum logged on its
 //! own as a secret, and the prefix (time, level, logger, thread, identifier)
-//! scrubbed for addresses and e-mail addresses only.
+//! kept where it is not personal (addresses, e-mail addresses and ids in it
+//! are still rewritten).
 
 use super::replace::Replacer;
 use super::rules::REDACTED;
-use super::scrub;
+use super::text;
 use crate::format::bbb;
 
 /// A BigBlueButton line: the message is rewritten as free text; a request
@@ -14,14 +15,14 @@ use crate::format::bbb;
 /// and e-mail addresses are rewritten too: an identifier word can be
 /// anything, an address included.
 pub fn write_bbb(ctx: &mut Replacer<'_>, line: &[u8], b: &bbb::BbbLine, out: &mut Vec<u8>) {
-    scrub::scrub_addresses(ctx, &line[..b.message], out);
+    text::write_lenient(ctx, &line[..b.message], out);
     let msg = &line[b.message..];
     match bbb::checksum_line(msg) {
         Some((hs, he)) => {
             out.extend_from_slice(&msg[..hs]);
             out.extend_from_slice(REDACTED);
-            scrub::scrub(ctx, &msg[he..], out);
+            text::write_text(ctx, &msg[he..], out);
         }
-        None => scrub::scrub(ctx, msg, out),
+        None => text::write_text(ctx, msg, out),
     }
 }

@@ -8,17 +8,28 @@
 //! gave comes back as one value, [`Produced`]: its [`Outcome`], its own
 //! time and how many of its fields could not be read.
 //!
-//! The submodules, in the order they depend on each other: [`rules`] (what a
-//! value is), [`replace`] (what it becomes), [`scrub`] (free text), and the
-//! format rewriters [`access`], [`bbb`] and [`moodle`]. None of them refers
-//! back to this module.
+//! Nothing is kept because no rule names it: a value survives only when a
+//! rule of [`policy`] or [`vocab`] says it is not personal; every other value
+//! becomes a keyed token. After a record is written, no kept span may be the
+//! raw form of an identity replaced elsewhere in it.
+//!
+//! The submodules, in the order they depend on each other: [`rules`] and
+//! [`policy`] (what a value is), [`vocab`] (the words free text keeps),
+//! [`roster`] (the site's people), [`replace`] (what a value becomes),
+//! [`url`] and [`text`] (URLs and free text), and the format rewriters
+//! [`access`], [`bbb`] and [`moodle`]. None of them refers back to this
+//! module.
 
 pub mod access;
 pub mod bbb;
 pub mod moodle;
+pub mod policy;
 pub mod replace;
+pub mod roster;
 pub mod rules;
-pub mod scrub;
+pub mod text;
+pub mod url;
+pub mod vocab;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,8 +40,10 @@ use crate::format::{self, Format, ParseError, Parsed};
 use crate::ip::IpPolicy;
 use crate::keyring::{Epoch, KeyState, Keyring};
 use crate::pseudonym::{PseudonymCache, Pseudonymizer};
-use replace::Replacer;
-use rules::{ParamRules, UaAction, UaPolicy};
+use policy::Policy;
+use replace::{RecordScratch, Replacer};
+use roster::Roster;
+use rules::{FreeText, UaAction, UaPolicy};
 
 /// What happens to a line that no parser understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,12 +59,17 @@ pub enum OnUnparsed {
 }
 
 /// Options that decide how lines are rewritten.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Address truncation.
     pub policy: IpPolicy,
-    /// Secret and identity parameter names.
-    pub rules: ParamRules,
+    /// Which values are kept, redacted, pseudonymized (the shipped table
+    /// and the site's additions).
+    pub values: Arc<Policy>,
+    /// How free text is rewritten.
+    pub free_text: FreeText,
+    /// The site's people, when a roster was given.
+    pub roster: Option<Arc<Roster>>,
     /// Fallback for lines no parser understands.
     pub on_unparsed: OnUnparsed,
     /// The last field of an access line (after the user agent, or after the
@@ -67,6 +85,23 @@ pub struct Options {
     pub since: Option<i64>,
     /// Keep only records whose own time is before this (Unix seconds).
     pub until: Option<i64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            policy: IpPolicy::default(),
+            values: Arc::clone(Policy::builtin()),
+            free_text: FreeText::default(),
+            roster: None,
+            on_unparsed: OnUnparsed::default(),
+            trailing_user: false,
+            user_agent: UaPolicy::default(),
+            now: 0,
+            since: None,
+            until: None,
+        }
+    }
 }
 
 impl Options {
@@ -197,8 +232,18 @@ pub struct Worker {
     current: Option<(Epoch, Option<Arc<Pseudonymizer>>)>,
     buf: Vec<u8>,
     buf2: Vec<u8>,
+    record: RecordScratch,
     head: access::HeadScratch,
     row: moodle::RowScratch,
+}
+
+impl Worker {
+    /// The raw values the record rewritten last replaced: its identities
+    /// (and whether each was a secret). For the checker, which looks for
+    /// them elsewhere.
+    pub fn last_replaced(&self) -> impl Iterator<Item = (&[u8], bool)> {
+        self.record.replaced()
+    }
 }
 
 /// The time that chooses the epoch key of records without a time of their
@@ -303,6 +348,7 @@ impl Rewriter {
                 None => (Epoch(0), None),
             },
         };
+        w.record.clear();
         if w.caches.first().map(|c| c.0) != Some(epoch) {
             let pos = match w.caches.iter().position(|c| c.0 == epoch) {
                 Some(p) => p,
@@ -318,13 +364,16 @@ impl Rewriter {
         }
         (
             Replacer {
-                rules: &self.opts.rules,
-                policy: self.opts.policy,
+                policy: &self.opts.values,
+                ip: self.opts.policy,
                 pseudo,
                 cache: &mut w.caches[0].1,
                 buf: &mut w.buf,
                 buf2: &mut w.buf2,
+                record: &mut w.record,
+                roster: self.opts.roster.as_deref(),
                 ua,
+                free: self.opts.free_text,
             },
             &mut w.head,
             &mut w.row,
@@ -370,11 +419,13 @@ impl Rewriter {
                 let (mut ctx, head, _) = self.replacer(w, self.opts.user_agent.action(format));
                 let trailing = self.opts.trailing_user;
                 access::write_access(&mut ctx, head, trailing, line, rec, out);
+                ctx.fix_kept(out, 0);
                 return Produced::of(Outcome::Rewritten, ts);
             }
             Ok(Parsed::Bbb(b)) if keyed => {
                 let (mut ctx, _, _) = self.replacer(w, self.opts.user_agent.action(format));
                 bbb::write_bbb(&mut ctx, line, b, out);
+                ctx.fix_kept(out, 0);
                 return Produced::of(Outcome::Rewritten, ts);
             }
             Err(e) if keyed => Reason::Unparsed(*e),
@@ -390,6 +441,7 @@ impl Rewriter {
         let ua = self.opts.user_agent.action(Format::Generic);
         let (mut ctx, head, _) = self.replacer(w, ua);
         access::write_unparsed(&mut ctx, head, line, out);
+        ctx.fix_kept(out, 0);
     }
 
     /// Rewrites one CSV record of a Moodle export (without its line

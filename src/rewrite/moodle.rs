@@ -10,9 +10,10 @@
 
 use std::ops::Range;
 
+use super::policy::Rule;
 use super::replace::Replacer;
-use super::rules::{is_placeholder, ParamKind, REDACTED};
-use super::scrub;
+use super::rules::{self, is_placeholder, REDACTED};
+use super::text;
 use crate::format::csv::unquote;
 use crate::format::moodle::{self as m, other, Column, Schema};
 use crate::ip;
@@ -85,6 +86,7 @@ pub fn write_row(
     let mut redacted = 0;
     let mut first_err = None;
     collect_names(schema, rec, &s.fields, &mut s.names, &mut s.name_ends);
+    remember_identities(ctx, schema, facts, rec, &s.fields, &mut s.dec);
     for (i, r) in s.fields.iter().enumerate() {
         if i > 0 {
             out.extend_from_slice(&rec[s.fields[i - 1].end..r.start]);
@@ -202,7 +204,14 @@ fn write_field(
     dec.clear();
     d.decode(raw, dec);
     val.clear();
+    let mark = ctx.kept_mark();
     let kept = match col {
+        Column::UserId(_) if is_pseudo_user(dec) => {
+            // Moodle's no-reply and support users (`core_user::NOREPLY_USER`
+            // = -10, `SUPPORT_USER` = -20) are nobody.
+            val.extend_from_slice(dec);
+            Keep::Rewritten
+        }
         Column::UserId(_) | Column::ObjectId | Column::ContextInstanceId => {
             if dec.is_empty() || !dec.iter().all(u8::is_ascii_digit) {
                 return Err(col.name());
@@ -220,13 +229,7 @@ fn write_field(
             name_field(ctx, schema, col, dec, val)
         }
         Column::Context => {
-            match user_context(schema, dec, names, name_ends) {
-                Some(p) => {
-                    val.extend_from_slice(&dec[..p]);
-                    ctx.token(Namespace::Name, &dec[p..], val);
-                }
-                None => scrub::scrub(ctx, dec, val),
-            }
+            context_field(ctx, schema, dec, (names, name_ends), val);
             Keep::Rewritten
         }
         Column::Description => {
@@ -234,15 +237,56 @@ fn write_field(
             Keep::Rewritten
         }
         _ => {
-            scrub::scrub(ctx, dec, val);
+            text::write_text(ctx, dec, val);
             Keep::Rewritten
         }
     };
+    ctx.fix_kept(val, mark);
     match kept {
         Keep::Raw => out.extend_from_slice(raw),
         Keep::Rewritten => d.encode(val, d.is_quoted(raw), out),
     }
     Ok(())
+}
+
+/// Remembers the row's identities (user ids, names, e-mail addresses of its
+/// identity columns) before any field is written, so that no field keeps
+/// one of them raw, wherever it stands in the row.
+fn remember_identities(
+    ctx: &mut Replacer<'_>,
+    schema: &Schema,
+    facts: &RowFacts,
+    rec: &[u8],
+    fields: &[Range<usize>],
+    dec: &mut Vec<u8>,
+) {
+    for (c, r) in schema.columns.iter().zip(fields) {
+        let ns = match c {
+            Column::UserId(_) => Namespace::UserId,
+            Column::ObjectId if facts.object_is_user => Namespace::UserId,
+            Column::ContextInstanceId if facts.context_is_user => Namespace::UserId,
+            Column::FullName | Column::RelatedFullName | Column::Name(_) => Namespace::Name,
+            Column::Email => Namespace::Email,
+            _ => continue,
+        };
+        dec.clear();
+        schema.dialect.decode(&rec[r.clone()], dec);
+        if is_placeholder(dec) || (ns == Namespace::UserId && matches!(&dec[..], b"0" | b"1")) {
+            continue;
+        }
+        if ns == Namespace::Email {
+            dec.make_ascii_lowercase();
+        }
+        let sep = schema.lang.as_separator();
+        match memchr::memmem::find(dec, sep) {
+            Some(p) if *c == Column::FullName && p > 0 => {
+                let (a, b) = (dec[..p].to_vec(), dec[p + sep.len()..].to_vec());
+                ctx.remember(ns, &a);
+                ctx.remember(ns, &b);
+            }
+            _ => ctx.remember(ns, dec),
+        }
+    }
 }
 
 /// An address column: truncated (or encrypted); empty and `-` stay.
@@ -314,7 +358,66 @@ fn description_field(
         i = r.end;
     }
     tmp.extend_from_slice(&dec[i..]);
-    scrub::scrub(ctx, tmp, val);
+    // What is left quoted is the id of the event's object, course, module
+    // or context (`the submission '12'`, `course module id '3364'`): the
+    // event classes' descriptions quote every id, and the user ids are
+    // pseudonymized above.
+    let mut from = 0;
+    let mut k = 0;
+    while let Some(q) = memchr::memchr(b'\'', &tmp[k..]).map(|p| k + p) {
+        let n = tmp[q + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if n > 0 && tmp.get(q + 1 + n) == Some(&b'\'') {
+            text::write_text(ctx, &tmp[from..=q], val);
+            ctx.keep(&tmp[q + 1..q + 1 + n], val);
+            from = q + 1 + n;
+        }
+        k = q + 1 + n;
+    }
+    text::write_text(ctx, &tmp[from..], val);
+}
+
+/// An event context: a user's (`User: Jane Doe`, the name a pseudonym), or
+/// a course's or activity's (`Kurs: Physik 101`: the context level's name in
+/// the export's language kept, the name as free text).
+fn context_field(
+    ctx: &mut Replacer<'_>,
+    schema: &Schema,
+    dec: &[u8],
+    (names, name_ends): (&[u8], &[usize]),
+    val: &mut Vec<u8>,
+) {
+    if let Some(p) = user_context(schema, dec, names, name_ends) {
+        val.extend_from_slice(&dec[..p]);
+        ctx.token(Namespace::Name, &dec[p..], val);
+    } else if let Some(p) = context_label(dec) {
+        val.extend_from_slice(&dec[..p]);
+        text::write_text(ctx, &dec[p..], val);
+    } else {
+        text::write_text(ctx, dec, val);
+    }
+}
+
+/// Where the name starts in an event context (`Course: `, `Kurs: `,
+/// `Aufgabe: `): after one word (Moodle's name of the context level, from
+/// its language pack) and `: `.
+fn context_label(v: &[u8]) -> Option<usize> {
+    let p = memchr::memmem::find(v, b": ")?;
+    let word = &v[..p];
+    (!word.is_empty()
+        && word.len() <= 32
+        && word[0].is_ascii_uppercase()
+        && !word
+            .iter()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_digit()))
+    .then_some(p + 2)
+}
+
+/// A negative user id: one of Moodle's pseudo-users, who are nobody.
+fn is_pseudo_user(v: &[u8]) -> bool {
+    v.len() >= 2 && v.len() <= 4 && v[0] == b'-' && v[1..].iter().all(u8::is_ascii_digit)
 }
 
 /// A Moodle user id: 0 (not logged in) and 1 (the guest user) are kept, any
@@ -355,7 +458,7 @@ struct OtherSink<'c, 'a>(&'c mut Replacer<'a>);
 
 impl other::Sink for OtherSink<'_, '_> {
     fn is_secret(&self, key: &[u8]) -> bool {
-        self.0.rules.classify(key) == Some(ParamKind::Secret)
+        self.0.policy.is_secret(key)
     }
     fn user_id(&mut self, digits: &[u8], out: &mut Vec<u8>) {
         write_user_id(self.0, digits, out);
@@ -368,7 +471,31 @@ impl other::Sink for OtherSink<'_, '_> {
         self.0.token(Namespace::Email, &lower, out);
     }
     fn text(&mut self, raw: &[u8], out: &mut Vec<u8>) {
-        scrub::scrub(self.0, raw, out);
+        text::write_lenient(self.0, raw, out);
+    }
+    fn is_kept(&self, key: Option<&[u8]>) -> bool {
+        key.is_some_and(|k| self.0.policy.other.get(k) == Some(Rule::Keep))
+    }
+    fn opaque(&mut self, value: &[u8], out: &mut Vec<u8>) {
+        self.0.opaque(value, out);
+    }
+    fn is_text(&self, key: &[u8]) -> bool {
+        self.0.policy.other.get(key) == Some(Rule::Text)
+    }
+    fn free_text(&mut self, raw: &[u8], out: &mut Vec<u8>) {
+        text::write_text(self.0, raw, out);
+    }
+    fn names_id(&self, key: &[u8]) -> bool {
+        rules::id_like(key)
+    }
+    fn is_typed(&self, key: &[u8]) -> bool {
+        self.0.policy.other.get(key) == Some(Rule::Opaque)
+    }
+    fn is_constant(&self, value: &[u8]) -> bool {
+        rules::is_constant(value) && !rules::is_bbb_internal_id(value) && !value.contains(&b'@')
+    }
+    fn is_count(&self, value: &[u8]) -> bool {
+        rules::keeps_number(value) || rules::is_time_value(value)
     }
 }
 

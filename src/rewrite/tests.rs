@@ -111,11 +111,16 @@ fn request_and_referer_parameters() {
 #[test]
 fn apache_escaped_quotes_stay_intact() {
     let line = r#"172.17.0.1 - - [29/Sep/2021:12:37:05 +0000] "GET /sys/code/box.inc.php?config[\\\"sipssys\\\"]=http://cirt.net/rfiinc.txt? HTTP/1.1" 404 196"#;
-    assert_eq!(
-        rewrite(line),
-        line.replacen("172.17.0.1", "172.17.0.0", 1),
-        "only the client changes"
+    // The key (with its escaped quotes) and the value are not known to be
+    // safe: both become tokens, and the line is still an access line.
+    let want = format!(
+        r#"172.17.0.0 - - [29/Sep/2021:12:37:05 +0000] "GET /sys/code/box.inc.php?{}={} HTTP/1.1" 404 196"#,
+        t(Namespace::Opaque, r#"config[\"sipssys\"]"#),
+        t(Namespace::Opaque, "http://cirt.net/rfiinc.txt?")
     );
+    let got = rewrite(line);
+    assert_eq!(got, want);
+    assert!(access_fmt::parse(got.as_bytes()).is_ok());
 }
 
 #[test]
@@ -167,9 +172,14 @@ fn unparsed_lines_follow_the_policy() {
     let line = "Mar 24 14:02:50 web1 tomcat.log: 127.0.0.1 - - \"GET /bad.foo?token=abc HTTP/1.1\" 404 65508";
     let (s, o) = rewrite_with(Options::default(), line);
     assert!(matches!(o, Outcome::Scrubbed(_)));
+    // A line of no known shape keeps only what is known to be safe: the
+    // number after the status could be anything.
     assert_eq!(
         s,
-        "Mar 24 14:02:50 web1 tomcat.log: 127.0.0.0 - - \"GET /bad.foo?token=REDACTED HTTP/1.1\" 404 65508"
+        format!(
+            "Mar 24 14:02:50 web1 tomcat.log: 127.0.0.0 - - \"GET /bad.foo?token=REDACTED HTTP/1.1\" 404 {}",
+            t(Namespace::Opaque, "65508")
+        )
     );
     for (policy, want) in [(OnUnparsed::Drop, "dropped"), (OnUnparsed::Fail, "failed")] {
         let opts = Options {

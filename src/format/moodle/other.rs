@@ -15,6 +15,8 @@
 
 use std::str;
 
+use crate::format::escape::json_unescape_into as json_unescape;
+
 /// What the rewriter needs from its caller: the pseudonyms and the scrubber.
 /// Every method appends to `out`; what it writes is ASCII without quotes or
 /// backslashes unless the method says otherwise.
@@ -34,7 +36,46 @@ pub trait Sink {
     fn email(&mut self, value: &[u8], out: &mut Vec<u8>);
     /// Writes free text with addresses and e-mail addresses inside it
     /// replaced; every other byte is copied, so JSON escapes in `raw` stay.
+    /// Called for the strings under kept keys ([`Sink::is_kept`]).
     fn text(&mut self, raw: &[u8], out: &mut Vec<u8>);
+    /// Is the value under `key` known not to be personal, so that it is
+    /// kept (strings through [`Sink::text`], numbers as they are)? `None`:
+    /// the value of `other` itself, outside any object. Every value that is
+    /// neither kept nor an identity nor a secret goes to [`Sink::opaque`].
+    fn is_kept(&self, key: Option<&[u8]>) -> bool;
+    /// Writes the opaque token of a decoded value (a string's text, a
+    /// number's literal). Should write ASCII letters, digits and `_`.
+    fn opaque(&mut self, value: &[u8], out: &mut Vec<u8>);
+    /// Is the value under `key` free text, rewritten by
+    /// [`Sink::free_text`]?
+    fn is_text(&self, _key: &[u8]) -> bool {
+        false
+    }
+    /// Writes free text under a text key (strings only): by default like
+    /// [`Sink::text`].
+    fn free_text(&mut self, raw: &[u8], out: &mut Vec<u8>) {
+        self.text(raw, out)
+    }
+    /// Does `key`, a key that is not kept, name an id (so that its numbers
+    /// are always opaque)? By default every such key does.
+    fn names_id(&self, _key: &[u8]) -> bool {
+        true
+    }
+    /// Is the value under `key` typed by a person (a search term, a
+    /// message), so that it is opaque even when it is a constant?
+    fn is_typed(&self, _key: &[u8]) -> bool {
+        false
+    }
+    /// Is the decoded string `value`, under a key that is neither kept nor
+    /// an id, a constant that is kept as written?
+    fn is_constant(&self, _value: &[u8]) -> bool {
+        false
+    }
+    /// Is the number literal `value`, under a key that is neither kept nor
+    /// an id, a count that is kept as written?
+    fn is_count(&self, _value: &[u8]) -> bool {
+        false
+    }
 }
 
 /// Why an `other` value could not be rewritten.
@@ -145,8 +186,12 @@ impl Event {
 ///   `firstnamephonetic` or `lastnamephonetic`: non-empty strings, and
 ///   integers (written as a string), go through [`Sink::name`].
 /// * a key ending in `email`: non-empty strings go through [`Sink::email`].
-/// * every other string goes through [`Sink::text`] (JSON: the raw, still
-///   escaped text between the quotes); other scalars and all keys are copied.
+/// * a key the sink keeps ([`Sink::is_kept`]): strings go through
+///   [`Sink::text`] (JSON: the raw, still escaped text between the quotes),
+///   numbers are copied.
+/// * any other key: strings (decoded) and numbers (their literal) go
+///   through [`Sink::opaque`] and are written as strings; `null` and
+///   booleans stay. All keys are copied.
 ///
 /// Inside a JSON string the sink's output must be valid string content;
 /// when it is not, the value is rejected rather than written broken. On
@@ -178,6 +223,11 @@ fn rewrite_into(
     let Some(encoding) = detect(value) else {
         return Err(err(first, "not JSON or PHP serialize"));
     };
+    let root = if sink.is_kept(None) {
+        Role::Other
+    } else {
+        Role::Opaque
+    };
     let mut w = Walker {
         src: value,
         pos: 0,
@@ -192,14 +242,14 @@ fn rewrite_into(
     match encoding {
         Encoding::Json => {
             w.skip_ws();
-            w.json_value(Role::Other, 0)?;
+            w.json_value(root, 0)?;
             w.skip_ws();
         }
         Encoding::Php => {
             if first != 0 {
                 return Err(err(0, "space before serialized value"));
             }
-            w.php_value(Role::Other, 0)?;
+            w.php_value(root, 0)?;
         }
     }
     if w.pos != value.len() {
@@ -220,8 +270,20 @@ fn is_ws(b: u8) -> bool {
 /// What a value is, judged by the key it sits under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
-    /// Free text: strings go through `Sink::text`.
+    /// Known not to be personal: strings go through `Sink::text`, numbers
+    /// are kept.
     Other,
+    /// Not known to be safe: strings and numbers become opaque tokens.
+    Opaque,
+    /// Not known, under a key that names no id: constants and counts
+    /// ([`Sink::is_constant`], [`Sink::is_count`]) are kept, the rest is
+    /// opaque.
+    Unknown,
+    /// Not known, under a key that names an id: constants are kept,
+    /// numbers and the rest are opaque.
+    UnknownId,
+    /// Free text ([`Sink::free_text`]); numbers as under `Unknown`.
+    Text,
     /// A Moodle user id (or a list of them).
     UserId,
     /// A user name or a person's name.
@@ -306,7 +368,17 @@ fn classify(key: Option<&[u8]>, parent: Role, event: Event, sink: &dyn Sink) -> 
     if ends_ci(key, b"email") {
         return Role::Email;
     }
-    Role::Other
+    if sink.is_kept(Some(key)) {
+        Role::Other
+    } else if sink.is_text(key) {
+        Role::Text
+    } else if sink.is_typed(key) {
+        Role::Opaque
+    } else if sink.names_id(key) {
+        Role::UnknownId
+    } else {
+        Role::Unknown
+    }
 }
 
 /// The name of a PHP object property without its visibility prefix
@@ -411,42 +483,6 @@ fn check_utf8(s: &[u8], from: usize, to: usize) -> Result<(), OtherError> {
 /// Is `s` valid content of a JSON string (between the quotes)?
 fn is_json_content(s: &[u8]) -> bool {
     matches!(scan_json_string(s, 0), Ok((end, _)) if end == s.len()) && str::from_utf8(s).is_ok()
-}
-
-/// Appends the decoded form of validated JSON string content `raw`.
-fn json_unescape(raw: &[u8], out: &mut Vec<u8>) {
-    let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        if b != b'\\' {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let e = raw.get(i + 1).copied().unwrap_or(b'\\');
-        i += 2;
-        let c = match e {
-            b'b' => 0x08,
-            b'f' => 0x0c,
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            b'u' => {
-                let mut u = hex4(raw, i).unwrap_or(0xFFFD);
-                i += 4;
-                if (0xD800..=0xDBFF).contains(&u) {
-                    let low = hex4(raw, i + 2).unwrap_or(0xDC00);
-                    u = 0x10000 + ((u - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
-                    i += 6;
-                }
-                let ch = char::from_u32(u).unwrap_or('\u{FFFD}');
-                out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
-                continue;
-            }
-            other => other,
-        };
-        out.push(c);
-    }
 }
 
 /// One rewrite: the input, the position, and what of the input has been
@@ -625,6 +661,21 @@ impl Walker<'_, '_, '_> {
         let mark = self.out.len();
         if role == Role::Other || raw.is_empty() {
             self.sink.text(raw, self.out);
+        } else if role == Role::Text {
+            self.sink.free_text(raw, self.out);
+        } else if matches!(role, Role::Opaque | Role::Unknown | Role::UnknownId) {
+            let decoded: &[u8] = if escaped {
+                self.scratch.clear();
+                json_unescape(raw, &mut self.scratch);
+                &self.scratch
+            } else {
+                raw
+            };
+            if role != Role::Opaque && self.sink.is_constant(decoded) {
+                self.out.extend_from_slice(raw);
+            } else {
+                self.sink.opaque(decoded, self.out);
+            }
         } else {
             let decoded: &[u8] = if escaped {
                 self.scratch.clear();
@@ -705,6 +756,14 @@ impl Walker<'_, '_, '_> {
                 self.flush_to(start);
                 let mark = self.out.len();
                 self.sink.name(literal, self.out);
+                self.quote_from(mark, start)?;
+                self.flushed = end;
+            }
+            Role::Unknown | Role::Text if self.sink.is_count(literal) => {}
+            Role::Opaque | Role::Unknown | Role::UnknownId | Role::Text => {
+                self.flush_to(start);
+                let mark = self.out.len();
+                self.sink.opaque(literal, self.out);
                 self.quote_from(mark, start)?;
                 self.flushed = end;
             }
@@ -839,14 +898,32 @@ impl Walker<'_, '_, '_> {
                         self.sink.name(literal, &mut self.scratch);
                         self.php_replace_with_scratch(start);
                     }
+                    Role::Unknown | Role::Text if self.sink.is_count(literal) => {}
+                    Role::Opaque | Role::Unknown | Role::UnknownId | Role::Text => {
+                        self.scratch.clear();
+                        self.sink.opaque(literal, &mut self.scratch);
+                        self.php_replace_with_scratch(start);
+                    }
                     _ => {}
                 }
                 Ok(())
             }
             b'd' => {
+                let fs = self.pos + 2;
                 self.php_float()?;
-                if role == Role::Redact {
-                    self.php_redact(start);
+                match role {
+                    Role::Redact => self.php_redact(start),
+                    Role::Opaque | Role::Unknown | Role::UnknownId | Role::Text
+                        if !(matches!(role, Role::Unknown | Role::Text)
+                            && self.sink.is_count(&self.src[fs..self.pos - 1])) =>
+                    {
+                        let src = self.src;
+                        let literal = &src[fs..self.pos - 1];
+                        self.scratch.clear();
+                        self.sink.opaque(literal, &mut self.scratch);
+                        self.php_replace_with_scratch(start);
+                    }
+                    _ => {}
                 }
                 Ok(())
             }
@@ -864,6 +941,10 @@ impl Walker<'_, '_, '_> {
                     Role::UserId if all_digits(raw) => self.sink.user_id(raw, &mut self.scratch),
                     Role::UserId | Role::Name => self.sink.name(raw, &mut self.scratch),
                     Role::Email => self.sink.email(raw, &mut self.scratch),
+                    Role::Opaque => self.sink.opaque(raw, &mut self.scratch),
+                    Role::Unknown | Role::UnknownId if self.sink.is_constant(raw) => return Ok(()),
+                    Role::Unknown | Role::UnknownId => self.sink.opaque(raw, &mut self.scratch),
+                    Role::Text => self.sink.free_text(raw, &mut self.scratch),
                     _ => {
                         self.sink.text(raw, &mut self.scratch);
                         if self.scratch == raw {
@@ -1041,6 +1122,13 @@ mod tests {
                 }
             }
         }
+        fn is_kept(&self, key: Option<&[u8]>) -> bool {
+            !key.is_some_and(|k| k.starts_with(b"opaque"))
+        }
+        fn opaque(&mut self, value: &[u8], out: &mut Vec<u8>) {
+            out.extend_from_slice(b"T");
+            push_usize(out, value.len());
+        }
     }
 
     /// A sink that changes nothing.
@@ -1061,6 +1149,12 @@ mod tests {
         }
         fn text(&mut self, raw: &[u8], out: &mut Vec<u8>) {
             out.extend_from_slice(raw);
+        }
+        fn is_kept(&self, _key: Option<&[u8]>) -> bool {
+            true
+        }
+        fn opaque(&mut self, value: &[u8], out: &mut Vec<u8>) {
+            out.extend_from_slice(value);
         }
     }
 
@@ -1416,6 +1510,12 @@ mod tests {
             }
             fn text(&mut self, _: &[u8], out: &mut Vec<u8>) {
                 out.push(b'\\');
+            }
+            fn is_kept(&self, _: Option<&[u8]>) -> bool {
+                true
+            }
+            fn opaque(&mut self, _: &[u8], out: &mut Vec<u8>) {
+                out.push(b'"');
             }
         }
         for v in [
