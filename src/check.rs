@@ -1,26 +1,44 @@
-//! The leak checker: scans output that should be anonymous for personal data
-//! that survived.
+//! The leak checker: looks at output that should be anonymous for personal
+//! data that survived, in two ways.
 //!
-//! A finding is one of:
+//! [`Checker`] looks at the output alone, for what looks personal wherever
+//! it stands:
 //! - an IPv4/IPv6 address that is not truncated to the configured prefixes;
-//! - an e-mail address;
-//! - a secret parameter (by the scrubber's own key lists) whose value is not
-//!   `REDACTED` or empty;
-//! - an identity parameter, JSON or map value whose value is not a pseudonym
-//!   (or `-`, `0`, `1`, empty, `REDACTED`);
+//! - an e-mail address, of any domain;
+//! - a value under a secret key (the value policy's lists) that is not
+//!   `REDACTED`, or under an identity key that is not a pseudonym;
+//! - a BigBlueButton internal user id (`w_…`) or a token-shaped string
+//!   (sixteen or more letters and digits) that is not a pseudonym;
 //! - an access line whose user or ident field is not a pseudonym;
-//! - in a Moodle CSV export, a user-id column, a user-name column ("X as Y"
-//!   sides) or a `user with id 'N'` of a description that is not a
-//!   pseudonym (or NULL, `0`, `1`, `-`, `REDACTED`).
+//! - in a Moodle CSV export, a user-id or user-name column, or a
+//!   `user with id 'N'` of a description, that is not a pseudonym;
+//! - with a roster, any form of any of its people.
 //!
-//! The checker reuses the parsers and the scrubber's finders, so it looks
-//! exactly where anonlog rewrites; it knows nothing of the key.
+//! [`RawChecker`] does not share anonymize's eyes: it reads the raw input,
+//! collects every value that any rule (or the roster) identifies in it — the
+//! identities and secrets of every record — and then looks for each of them
+//! anywhere in the output, raw or encoded (`+`, `%20`, `%C3%BC`), as a
+//! whole word: in the whole output for values of four or more characters,
+//! and in the record of the same number for shorter ones. A value that
+//! survived anywhere is found, whatever position anonymize missed it in.
 
-use crate::format::access;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
 use crate::format::moodle::{self, Column, Schema};
+use crate::format::{access, csv, Format};
+use crate::input::{self, Framing};
 use crate::ip::IpPolicy;
-use crate::rewrite::rules::{names_no_one, ParamKind, ParamRules, REDACTED};
-use crate::rewrite::scrub;
+use crate::pseudonym::{Key, Pseudonymizer};
+use crate::rewrite::policy::{Policy, Rule};
+use crate::rewrite::roster::Roster;
+use crate::rewrite::rules::email_any;
+use crate::rewrite::rules::{is_bbb_internal_id, names_no_one, REDACTED};
+use crate::rewrite::url::is_token_shaped;
+use crate::rewrite::vocab;
+use crate::rewrite::{Options, Rewriter, Worker};
 
 /// One piece of surviving personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +47,19 @@ pub struct Finding {
     pub column: usize,
     /// What was found.
     pub what: &'static str,
-    /// The text found.
+    /// The text found (print it masked, see [`mask`]).
     pub text: String,
+}
+
+/// `text` with all but its first and last character hidden (`j****8`), for
+/// messages that end up in cron mail.
+pub fn mask(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1..=3 => "*".repeat(chars.len()),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
 }
 
 /// What the checker looks for.
@@ -40,8 +69,10 @@ pub struct Checker {
     pub policy: IpPolicy,
     /// Whether addresses are not checked (output of `--ip-mode pfx`).
     pub encrypted_addresses: bool,
-    /// Parameter names.
-    pub rules: ParamRules,
+    /// The value policy (which keys are secrets and identities).
+    pub values: Option<Arc<Policy>>,
+    /// The site's people.
+    pub roster: Option<Arc<Roster>>,
     /// Texts that are never reported (false positives of a site).
     pub allow: Vec<Vec<u8>>,
 }
@@ -54,7 +85,14 @@ pub fn is_pseudonym_or_placeholder(v: &[u8]) -> bool {
         || v.iter().all(|&b| b == b'-' || b == b' ')
         || v == REDACTED
         || crate::pseudonym::is_token(v)
+        || is_token_run(v)
         || names_no_one(v)
+}
+
+/// Tokens written one after the other (`t_dsmzf2fmmujft_d4y6pipzfdj2`: two
+/// replaced values that were adjacent in the input).
+fn is_token_run(v: &[u8]) -> bool {
+    v.len() >= 28 && v.len() % 14 == 0 && v.chunks(14).all(crate::pseudonym::is_token)
 }
 
 impl Checker {
@@ -62,6 +100,10 @@ impl Checker {
         self.allow
             .iter()
             .any(|a| !a.is_empty() && memchr::memmem::find(text, a).is_some())
+    }
+
+    fn values(&self) -> &Policy {
+        self.values.as_deref().unwrap_or(Policy::builtin())
     }
 
     /// The findings in one line (without its terminator).
@@ -85,34 +127,38 @@ impl Checker {
                 i = f.end;
             }
         }
-        let mut i = 0;
-        while let Some((s, e)) = scrub::find_email(line, i) {
-            push(s, "e-mail address", &line[s..e]);
-            i = e;
-        }
-        for v in scrub::sensitive_values(&self.rules, line) {
-            let value = &line[v.value.clone()];
-            let elements: Vec<(usize, &[u8])> = match v.array {
-                Some(q) => scrub::array_items(q, value)
-                    .into_iter()
-                    .map(|r| (r.start, &value[r]))
-                    .collect(),
-                None => vec![(0, value)],
-            };
-            for (off, el) in elements {
-                let bad = match v.kind {
-                    ParamKind::Secret => !(el.is_empty() || el == REDACTED),
-                    ParamKind::Identity | ParamKind::Email => !is_pseudonym_or_placeholder(el),
-                };
-                if bad {
-                    let what = match v.kind {
-                        ParamKind::Secret => "secret not redacted",
-                        _ => "identity not pseudonymized",
-                    };
-                    push(v.value.start + off, what, el);
+        for at in memchr::memchr_iter(b'@', line) {
+            if let Some((s, e)) = email_any(line, at) {
+                if line[s..e].contains(&b'.') || is_local_host(&line[at + 1..e]) {
+                    push(s, "e-mail address", &line[s..e]);
                 }
             }
         }
+        let mut kept = Vec::new();
+        for (k, v, rule) in pairs(self.values(), line) {
+            let val = &line[v.clone()];
+            if rule == Rule::Keep {
+                // A value the policy keeps (a meeting id): no finding by
+                // its shape.
+                kept.push(v);
+                continue;
+            }
+            let bad = match rule {
+                // A flag (`cookie=1`) under a key that is a secret
+                // elsewhere says nothing.
+                Rule::Secret => !(val.is_empty() || val == REDACTED || crate::rewrite::rules::is_trivial(val)),
+                _ => !(val.is_empty() || is_pseudonym_or_placeholder(val)),
+            };
+            if bad {
+                let what = match rule {
+                    Rule::Secret => "secret not redacted",
+                    _ => "identity not pseudonymized",
+                };
+                let _ = k;
+                push(v.start, what, val);
+            }
+        }
+        shaped_words(line, &kept, &mut push);
         if let Ok(rec) = access::parse(line) {
             let mut toks = Vec::new();
             let mut parts = Vec::new();
@@ -122,20 +168,23 @@ impl Checker {
                     continue;
                 }
                 let field = &line[r.clone()];
-                let sides = split_as(field, b" as ");
-                for (off, side) in sides {
+                for (off, side) in split_as(field, b" as ") {
                     if !is_pseudonym_or_placeholder(side) {
                         push(r.start + off, "user field not pseudonymized", side);
                     }
                 }
             }
         }
+        if let Some(r) = &self.roster {
+            for (s, e, _) in r.find_in(line) {
+                push(s, "a roster person's name", &line[s..e]);
+            }
+        }
         out.sort_by_key(|f| f.column);
+        out.dedup();
         out
     }
-}
 
-impl Checker {
     /// The findings in one record of a Moodle CSV export (without its line
     /// terminator): those of [`Checker::check_line`], plus its user-id and
     /// user-name columns and the user ids of its description. Columns are
@@ -163,19 +212,12 @@ impl Checker {
                     });
                 }
             };
+            let empty = v.is_empty() || schema.dialect.is_null(raw);
             match c {
-                Column::UserId(_)
-                    if !(v.is_empty()
-                        || schema.dialect.is_null(raw)
-                        || is_pseudonym_or_placeholder(&v)) =>
-                {
+                Column::UserId(_) if !(empty || is_pseudonym_or_placeholder(&v)) => {
                     push(0, "user id not pseudonymized", &v);
                 }
-                Column::Name(_) | Column::Email
-                    if !(v.is_empty()
-                        || schema.dialect.is_null(raw)
-                        || is_pseudonym_or_placeholder(&v)) =>
-                {
+                Column::Name(_) | Column::Email if !(empty || is_pseudonym_or_placeholder(&v)) => {
                     push(0, "user name not pseudonymized", &v);
                 }
                 Column::FullName | Column::RelatedFullName => {
@@ -200,9 +242,7 @@ impl Checker {
         out.sort_by_key(|f| f.column);
         out
     }
-}
 
-impl Checker {
     /// Checks a whole input read from `r`: line by line, or, when it is a
     /// Moodle CSV export (detected from its first bytes), record by record
     /// with its columns. `on(n, finding)` gets each finding with its line (or
@@ -237,7 +277,7 @@ impl Checker {
                 return Ok(());
             }
             n += 1;
-            let content = crate::format::csv::trim_terminator(&line);
+            let content = csv::trim_terminator(&line);
             let found = match &schema {
                 Some(s) if n > 1 || !s.header => self.check_record(s, content),
                 _ => self.check_line(content),
@@ -259,6 +299,207 @@ impl Checker {
     }
 }
 
+/// `localhost`, `invalid`, `local` and other one-word domains Moodle warns
+/// about.
+fn is_local_host(d: &[u8]) -> bool {
+    !d.is_empty() && d.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+}
+
+/// Forty or more hex digits, or a meeting id: a hash of something public
+/// (BigBlueButton's meeting ids are SHA-1 hashes of an external id).
+fn is_hex_id(w: &[u8]) -> bool {
+    names_no_one(w) || (w.len() >= 40 && w.iter().all(u8::is_ascii_hexdigit))
+}
+
+/// The words of a line: runs of letters, digits and `_-`.
+fn words(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let is_w = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-');
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < line.len() && !is_w(line[i]) {
+            i += 1;
+        }
+        if i >= line.len() {
+            return None;
+        }
+        let s = i;
+        while i < line.len() && is_w(line[i]) {
+            i += 1;
+        }
+        Some((s, i))
+    })
+}
+
+/// BigBlueButton user ids and token-shaped words of `line` that are no
+/// pseudonym, hex id or identifier of words, outside the values the policy
+/// keeps (`kept`).
+fn shaped_words(line: &[u8], kept: &[std::ops::Range<usize>], push: &mut impl FnMut(usize, &'static str, &[u8])) {
+    for (s, e) in words(line) {
+        let mut s = s;
+        // nginx's `\x22` quote, or a percent-encoded delimiter
+        // (`%2F`, `%3D`), before a word.
+        if s > 0 && line[s - 1] == b'\\' && line[s..e].starts_with(b"x22") {
+            s += 3;
+        } else if s > 0
+            && line[s - 1] == b'%'
+            && e - s > 2
+            && line[s..s + 2].iter().all(u8::is_ascii_hexdigit)
+        {
+            s += 2;
+        }
+        let w = &line[s..e];
+        if w.len() >= 14 && w.starts_with(b"w_") && is_bbb_internal_id(&w[..14]) {
+            push(s, "BigBlueButton user id", &w[..14]);
+        } else if is_token_shaped(w)
+            && !kept.iter().any(|k| k.contains(&s))
+            && !is_pseudonym_or_placeholder(w)
+            && !is_hex_id(w)
+            && !vocab::is_identifier_of_words(w)
+        {
+            push(s, "token-shaped value", w);
+        }
+    }
+}
+
+/// The key of the JSON object that the key starting at `ks` is in
+/// (`envelope` in `"envelope":{"name":…`), when the object opens after a
+/// key of its own; nesting is not followed.
+fn json_parent(line: &[u8], ks: usize) -> Option<&[u8]> {
+    let open = memchr::memrchr2(b'{', b'}', &line[..ks])?;
+    if line[open] != b'{' || open < 3 || line[open - 1] != b':' || line[open - 2] != b'"' {
+        return None;
+    }
+    let ke = open - 2;
+    let q = memchr::memrchr(b'"', &line[..ke])?;
+    Some(&line[q + 1..ke])
+}
+
+/// The key and the start of the value of a pair whose separator is at
+/// `i` (`key=`, `"key":`, `key:[`), if there is one.
+fn pair_at(line: &[u8], i: usize) -> Option<(usize, usize, usize)> {
+    let is_key = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']');
+    let b = line[i];
+    let found = match b {
+        b'=' => {
+            let mut ks = i;
+            while ks > 0 && is_key(line[ks - 1]) {
+                ks -= 1;
+            }
+            (ks, i, i + 1)
+        }
+        b':' if i > 0 && line[i - 1] == b'"' => {
+            let ke = i - 1;
+            let q = memchr::memrchr(b'"', &line[..ke])?;
+            let mut vs = i + 1;
+            while line.get(vs) == Some(&b' ') {
+                vs += 1;
+            }
+            if line.get(vs) == Some(&b'"') {
+                vs += 1;
+            }
+            (q + 1, ke, vs)
+        }
+        b':' if line.get(i + 1) == Some(&b'[') => {
+            let mut ks = i;
+            while ks > 0 && is_key(line[ks - 1]) {
+                ks -= 1;
+            }
+            (ks, i, i + 2)
+        }
+        _ => return None,
+    };
+    Some(found)
+}
+
+/// The `key=value`, `"key":"value"` and `key:[value]` pairs of a line whose
+/// key is a secret, identity or e-mail key: (key range, value range, rule).
+/// Query keys are judged with their script (`id` on `/user/profile.php`).
+fn pairs(p: &Policy, line: &[u8]) -> Vec<(std::ops::Range<usize>, std::ops::Range<usize>, Rule)> {
+    let mut out = Vec::new();
+    for i in memchr::memchr3_iter(b'=', b':', b'"', line) {
+        let b = line[i];
+        let Some((ks, ke, vs)) = pair_at(line, i) else {
+            continue;
+        };
+        if ks == ke {
+            continue;
+        }
+        let key = &line[ks..ke];
+        let name = match (memchr::memrchr(b'[', key), key.last()) {
+            (Some(o), Some(b']')) => &key[o + 1..key.len() - 1],
+            _ => key,
+        };
+        let script = if b == b'=' {
+            script_before(p, line, ks)
+        } else {
+            None
+        };
+        let rule = match b {
+            b'=' => p
+                .query_rule(script, name)
+                .or_else(|| p.structured_rule(name)),
+            _ => p
+                .structured_rule_in(json_parent(line, ks), name)
+                .or_else(|| p.query_rule(None, name)),
+        };
+        let Some(rule @ (Rule::Secret | Rule::Identity | Rule::Email | Rule::Keep)) = rule else {
+            continue;
+        };
+        let mut vs = vs;
+        match line.get(vs) {
+            // A structure: its own pairs are found on their own.
+            Some(b'{') => continue,
+            // A JSON array, or a bracketed value (`uid=[…]`): its first
+            // element.
+            Some(b'[') => {
+                vs += 1;
+                if line.get(vs) == Some(&b'"') {
+                    vs += 1;
+                }
+            }
+            _ => {}
+        }
+        let ve = line[vs..]
+            .iter()
+            .position(|&c| {
+                matches!(
+                    c,
+                    b'&' | b' ' | b'"' | b']' | b',' | b'}' | b'#' | b'\'' | b';'
+                )
+            })
+            .map_or(line.len(), |e| vs + e);
+        let mut v = vs..ve;
+        // An escaped quote ends the value too.
+        if line[v.clone()].ends_with(b"\\") {
+            v.end -= 1;
+        }
+        if let Some(x) = memchr::memmem::find(&line[v.clone()], b"\\x22") {
+            v.end = v.start + x;
+        }
+        out.push((ks..ke, v, rule));
+    }
+    out
+}
+
+/// The script of the URL whose query holds the key at `ks`, if any.
+fn script_before<'p>(
+    p: &'p Policy,
+    line: &[u8],
+    ks: usize,
+) -> Option<&'p crate::rewrite::policy::Script> {
+    let q = memchr::memrchr(b'?', &line[..ks])?;
+    let start = line[..q]
+        .iter()
+        .rposition(|&b| matches!(b, b' ' | b'"'))
+        .map_or(0, |p| p + 1);
+    let path = &line[start..q];
+    let segs: Vec<&[u8]> = path
+        .split(|&b| b == b'/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    p.script(&segs)
+}
+
 /// `a as b` (or another language's separator) → both sides with their
 /// offsets.
 fn split_as<'a>(field: &'a [u8], sep: &[u8]) -> Vec<(usize, &'a [u8])> {
@@ -268,98 +509,223 @@ fn split_as<'a>(field: &'a [u8], sep: &[u8]) -> Vec<(usize, &'a [u8])> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The independent checker: the identities and secrets of a raw input,
+/// looked for in its anonymized output (see the module docs).
+pub struct RawChecker {
+    /// Every value and its kind, for the whole output.
+    search: Option<AhoCorasick>,
+    pattern_value: Vec<usize>,
+    /// (value, what) of every value collected.
+    values: Vec<(Vec<u8>, &'static str)>,
+    /// Per raw record (1-based): the short values of that record.
+    short: HashMap<u64, Vec<usize>>,
+    /// Records in the raw input.
+    pub records: u64,
+}
 
-    fn check(line: &str) -> Vec<(&'static str, String)> {
-        Checker::default()
-            .check_line(line.as_bytes())
-            .into_iter()
-            .map(|f| (f.what, f.text))
-            .collect()
+impl std::fmt::Debug for RawChecker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawChecker({} values)", self.values.len())
     }
+}
 
-    #[test]
-    fn clean_output_has_no_findings() {
-        for line in [
-            r#"192.0.2.0 - 9879774820391883 [24/Nov/2026:08:01:12 +0100] "GET /my/?sesskey=REDACTED HTTP/1.1" 200 5 "-" "UA""#,
-            r#"198.51.100.0 - n_thk2oolip6yk as n_yftcsv6vgzyf [24/Nov/2026:08:05:09 +0100] "GET /user/profile.php?id=9914842323751274 HTTP/1.1" 200 5"#,
-            r#"x data={"name":"n_qrq5v6sftav4","userId":"b_n66eigppmmsq","sessionToken":["REDACTED"]}"#,
-            "[fullName:[n_spnmvwtx7npp], password:[REDACTED], userID:[9786073992491707]]",
-            "2001:db8:4711:: - - [24/Nov/2026:08:02:40 +0100] \"GET / HTTP/1.1\" 200 5",
-        ] {
-            assert_eq!(check(line), vec![], "{line}");
+/// Values shorter than this are looked for only in their own record.
+const GLOBAL_MIN: usize = 4;
+/// Values shorter than this are not looked for at all (`2`, `58`: they
+/// cannot be told from the other numbers of a log).
+const RECORD_MIN: usize = 3;
+
+impl RawChecker {
+    /// Reads the raw input `raw` (all of it, in `format` or detected) with
+    /// the rules of `opts` (and a throwaway key), and collects what they
+    /// identify.
+    pub fn collect(raw: &[u8], format: Option<Format>, opts: &Options) -> RawChecker {
+        let key = Key::generate().unwrap_or_else(|_| Key::from_bytes([7; 32]));
+        let rw = Rewriter::new(opts.clone(), Pseudonymizer::new(&key));
+        let (fmt, schema) = crate::format::detect_with_schema(raw, format);
+        let framing = schema
+            .as_ref()
+            .map_or(Framing::Lines, |s| Framing::Csv(s.dialect));
+        let mut w = Worker::default();
+        let mut out = Vec::new();
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut values: Vec<(Vec<u8>, &'static str)> = Vec::new();
+        let mut short: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut records = 0u64;
+        for unit in input::units(raw, framing, true) {
+            records += 1;
+            out.clear();
+            let mut carry = None;
+            match &schema {
+                Some(s) => {
+                    rw.rewrite_record(
+                        &mut w,
+                        s,
+                        unit.body,
+                        unit.first && s.header,
+                        &mut carry,
+                        &mut out,
+                    );
+                }
+                None => {
+                    rw.rewrite_line(&mut w, fmt, unit.body, &mut carry, &mut out);
+                }
+            }
+            for (v, secret) in w.last_replaced() {
+                let v = trim_value(v);
+                if v.len() < RECORD_MIN || v == REDACTED || is_pseudonym_or_placeholder(v) {
+                    continue;
+                }
+                let what = if secret {
+                    "secret of the raw input"
+                } else {
+                    "identity of the raw input"
+                };
+                let n = *index.entry(v.to_vec()).or_insert_with(|| {
+                    values.push((v.to_vec(), what));
+                    values.len() - 1
+                });
+                if v.len() < GLOBAL_MIN {
+                    short.entry(records).or_default().push(n);
+                }
+            }
+        }
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut pattern_value = Vec::new();
+        for (n, (v, _)) in values.iter().enumerate() {
+            if v.len() < GLOBAL_MIN {
+                continue;
+            }
+            for p in encodings(v) {
+                patterns.push(p);
+                pattern_value.push(n);
+            }
+        }
+        let search = (!patterns.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&patterns)
+                .expect("values build")
+        });
+        RawChecker {
+            search,
+            pattern_value,
+            values,
+            short,
+            records,
         }
     }
 
-    #[test]
-    fn leaks_are_found() {
-        assert_eq!(
-            check(
-                r#"192.0.2.17 - jdoe [24/Nov/2026:08:01:12 +0100] "GET /?sesskey=abc&userid=58 HTTP/1.1" 200 5 "mailto:jane@example.org" "UA""#
-            ),
-            vec![
-                ("address not truncated", "192.0.2.17".to_string()),
-                ("user field not pseudonymized", "jdoe".to_string()),
-                ("secret not redacted", "abc".to_string()),
-                ("identity not pseudonymized", "58".to_string()),
-                ("e-mail address", "jane@example.org".to_string()),
-            ]
-        );
-        assert_eq!(
-            check(r#"{"sessionToken":["luu9"],"name":"Jane"}"#),
-            vec![
-                ("secret not redacted", "luu9".to_string()),
-                ("identity not pseudonymized", "Jane".to_string()),
-            ]
-        );
-        assert_eq!(
-            check(
-                "1.2.3.0 - Jane Doe as n_yftcsv6vgzyf [24/Nov/2026:08:01:12 +0100] \"GET /\" 200 5"
-            ),
-            vec![("user field not pseudonymized", "Jane Doe".to_string())]
-        );
+    /// How many distinct values were collected.
+    pub fn len(&self) -> usize {
+        self.values.len()
     }
 
-    #[test]
-    fn allow_list_silences_findings() {
-        let c = Checker {
-            allow: vec![b"noreply@example.org".to_vec()],
-            ..Checker::default()
+    /// Were no values collected?
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Every collected value found in `out` (the anonymized output, in the
+    /// same framing as the raw input): (record number, finding).
+    pub fn check(&self, out: &[u8], framing: Framing) -> Vec<(u64, Finding)> {
+        let mut found = Vec::new();
+        let boundary = |s: &[u8], a: usize, b: usize| {
+            let word = |c: Option<&u8>| {
+                c.is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80)
+            };
+            !word(a.checked_sub(1).and_then(|i| s.get(i))) && !word(s.get(b))
         };
-        assert!(c.check_line(b"from noreply@example.org").is_empty());
-        assert_eq!(c.check_line(b"from jane@example.org").len(), 1);
-    }
-
-    #[test]
-    fn moodle_columns_are_checked() {
-        let schema = Schema::from_sample(
-            b"Time,User full name,Affected user,Event context,Component,Event name,Description,Origin,IP address\n",
-            None,
-        )
-        .unwrap();
-        let c = Checker::default();
-        let clean = br#""7/09/26, 21:39:12","n_thk2oolip6yk as n_yftcsv6vgzyf",-,System,System,Viewed,"The user with id '9744513280208573' viewed the user with id '0'.",web,192.0.2.0"#;
-        assert!(c.check_record(&schema, clean).is_empty());
-        let leak = br#""7/09/26, 21:39:12","n_thk2oolip6yk as Jane Doe",Max,System,System,Viewed,"The user with id '58' viewed.",web,192.0.2.0"#;
-        let found: Vec<_> = c
-            .check_record(&schema, leak)
-            .into_iter()
-            .map(|f| (f.what, f.text))
-            .collect();
-        assert_eq!(
-            found,
-            vec![
-                ("user name not pseudonymized", "Jane Doe".to_string()),
-                ("user name not pseudonymized", "Max".to_string()),
-                ("user id not pseudonymized", "58".to_string()),
-            ]
-        );
-        let logstore = Schema::from_sample(b"id,userid,relateduserid\n", None).unwrap();
-        assert!(c
-            .check_record(&logstore, b"1,9744513280208573,\\N")
-            .is_empty());
-        assert_eq!(c.check_record(&logstore, b"1,58,").len(), 1);
+        for (n, unit) in input::units(out, framing, true).enumerate() {
+            let n = n as u64 + 1;
+            let line = unit.body;
+            if let Some(ac) = &self.search {
+                for m in ac.find_iter(line) {
+                    if boundary(line, m.start(), m.end()) {
+                        let (_, what) = &self.values[self.pattern_value[m.pattern().as_usize()]];
+                        found.push((
+                            n,
+                            Finding {
+                                column: m.start(),
+                                what,
+                                text: String::from_utf8_lossy(&line[m.start()..m.end()])
+                                    .into_owned(),
+                            },
+                        ));
+                    }
+                }
+            }
+            for &k in self.short.get(&n).into_iter().flatten() {
+                let (v, what) = &self.values[k];
+                for p in memchr::memmem::find_iter(line, v) {
+                    if boundary(line, p, p + v.len()) {
+                        found.push((
+                            n,
+                            Finding {
+                                column: p,
+                                what,
+                                text: String::from_utf8_lossy(v).into_owned(),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        found
     }
 }
+
+/// A value without the white space around it.
+fn trim_value(v: &[u8]) -> &[u8] {
+    let s = v
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(v.len());
+    let e = v
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(s, |e| e + 1);
+    &v[s..e]
+}
+
+/// The ways a decoded value can be written in a log: as it is, with `+` or
+/// `%20` for its spaces, and percent-encoded (both cases of hex digits).
+fn encodings(v: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![v.to_vec()];
+    let special = |b: u8| {
+        b == b' ' || b >= 0x80 || matches!(b, b'@' | b'/' | b'&' | b'=' | b'+' | b'?' | b'#' | b'%')
+    };
+    if v.contains(&b' ') {
+        out.push(
+            v.iter()
+                .map(|&b| if b == b' ' { b'+' } else { b })
+                .collect(),
+        );
+    }
+    if v.iter().any(|&b| special(b)) {
+        for upper in [true, false] {
+            let mut e = Vec::with_capacity(v.len() * 3);
+            for &b in v {
+                if special(b) {
+                    let hex = if upper {
+                        b"0123456789ABCDEF"
+                    } else {
+                        b"0123456789abcdef"
+                    };
+                    e.push(b'%');
+                    e.push(hex[usize::from(b >> 4)]);
+                    e.push(hex[usize::from(b & 15)]);
+                } else {
+                    e.push(b);
+                }
+            }
+            out.push(e);
+        }
+    }
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -34,7 +34,9 @@ use crate::format::Format;
 use crate::ip::{IpMode, IpPolicy};
 use crate::keyring::Keyring;
 use crate::pseudonym::{Key, Pseudonymizer};
-use crate::rewrite::rules::{ParamRules, UaPolicy};
+use crate::rewrite::policy::{Policy, SiteLists};
+use crate::rewrite::roster::Roster;
+use crate::rewrite::rules::{FreeText, UaPolicy};
 use crate::rewrite::{Keys, Options, Rewriter};
 use crate::time::parse_duration;
 
@@ -88,6 +90,13 @@ pub struct AnonymizeDefaults {
     /// Added to `--identity-param`.
     #[serde(default)]
     pub identity_params: Vec<String>,
+    /// Added to `--keep-param`.
+    #[serde(default)]
+    pub keep_params: Vec<String>,
+    /// `--free-text`: `strict` or `lenient`.
+    pub free_text: Option<String>,
+    /// `--roster`: a CSV export of Moodle's user table (mode 0600).
+    pub roster: Option<PathBuf>,
     /// `--trailing-user`.
     #[serde(default)]
     pub trailing_user: bool,
@@ -107,7 +116,11 @@ impl AnonymizeDefaults {
         };
         Options {
             policy,
-            rules: ParamRules::new(&self.secret_params, &self.identity_params),
+            values: Policy::with_site(&self.site_lists()),
+            free_text: match self.free_text.as_deref() {
+                Some("lenient") => FreeText::Lenient,
+                _ => FreeText::Strict,
+            },
             trailing_user: self.trailing_user,
             user_agent: match self.user_agent.as_deref() {
                 Some("keep") => UaPolicy::Keep,
@@ -118,6 +131,23 @@ impl AnonymizeDefaults {
             now,
             ..Options::default()
         }
+    }
+
+    /// The site's additions to the value policy.
+    pub fn site_lists(&self) -> SiteLists {
+        SiteLists {
+            keep: self.keep_params.clone(),
+            secret: self.secret_params.clone(),
+            identity: self.identity_params.clone(),
+        }
+    }
+
+    /// The roster named by `roster`, loaded.
+    pub fn load_roster(&self) -> Result<Option<std::sync::Arc<Roster>>, Error> {
+        self.roster
+            .as_deref()
+            .map(|p| Roster::load(p).map(std::sync::Arc::new))
+            .transpose()
     }
 
     /// A rewriter with these defaults and their key (`key_dir` or
@@ -133,7 +163,9 @@ impl AnonymizeDefaults {
                 ))
             }
         };
-        Ok(Rewriter::with_keys(self.options(now), keys))
+        let mut opts = self.options(now);
+        opts.roster = self.load_roster()?;
+        Ok(Rewriter::with_keys(opts, keys))
     }
 }
 
@@ -354,6 +386,13 @@ impl AnonymizeDefaults {
         if let Some(m) = &self.ip_mode {
             if !matches!(m.as_str(), "truncate" | "pfx") {
                 return invalid(format!("[anonymize]: ip_mode {m:?}: use truncate or pfx"));
+            }
+        }
+        if let Some(m) = &self.free_text {
+            if !matches!(m.as_str(), "strict" | "lenient") {
+                return invalid(format!(
+                    "[anonymize]: free_text {m:?}: use strict or lenient"
+                ));
             }
         }
         if let Some(m) = &self.user_agent {

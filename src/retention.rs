@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::check::Checker;
+use crate::check::{Checker, RawChecker};
 use crate::config::{Action, Config, Source};
 use crate::error::{Error, ErrorKind};
 use crate::format::moodle::Schema;
@@ -571,7 +571,8 @@ pub fn rotate(
     let checker = Checker {
         policy: opts.policy,
         encrypted_addresses: opts.policy.mode == crate::ip::IpMode::Pfx,
-        rules: opts.rules,
+        values: Some(opts.values.clone()),
+        roster: None,
         allow: Vec::new(),
     };
     let (surveyed, errs) = survey_all(cfg, now);
@@ -768,6 +769,22 @@ fn verified_copy(
             "the anonymized copy did not pass the check",
             &format!(
                 "{} finding(s), the first at record {line}: {}",
+                findings.len(),
+                f.what
+            ),
+        ));
+    }
+    // And with independent eyes: no identity or secret of the raw file may
+    // be anywhere in the copy.
+    let (reader, raw) = Reader::open(&s.file, src.kind.format())
+        .map_err(|err| fail("cannot read the raw file again", &err))?;
+    let raw_check = RawChecker::collect(&raw, src.kind.format(), rw.options());
+    let findings = raw_check.check(&written, reader.framing);
+    if let Some((line, f)) = findings.first() {
+        return Err(fail(
+            "the anonymized copy did not pass the check against the raw file",
+            &format!(
+                "{} value(s) of the raw file found in it, the first at record {line}: {}",
                 findings.len(),
                 f.what
             ),

@@ -16,11 +16,13 @@ use anonlog::output::{AtomicFile, DatedOutput, DatedPath};
 use anonlog::pipeline::block::Action;
 use anonlog::pipeline::{self, Diagnostic, RunConfig, RunSummary};
 use anonlog::pseudonym::{Key, Pseudonymizer};
-use anonlog::rewrite::rules::{ParamRules, UaPolicy};
+use anonlog::rewrite::policy::Policy;
+use anonlog::rewrite::roster::Roster;
+use anonlog::rewrite::rules::UaPolicy;
 use anonlog::rewrite::{Keys, OnUnparsed, Options, Rewriter};
 use anonlog::time::parse_time;
 
-use super::common::{self, FormatArg, NowArg, ParamArgs, PrefixArgs};
+use super::common::{self, FormatArg, FreeTextArg, NowArg, ParamArgs, PrefixArgs};
 use super::signals;
 
 pub const HELP: &str = "\
@@ -150,6 +152,18 @@ pub struct AnonymizeArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     max_messages: u64,
 
+    /// The site's people: a CSV export of Moodle's `user` table (id,
+    /// username, firstname, lastname, email, idnumber, middlename,
+    /// alternatename; mode 0600). Every form of every person, anywhere, is
+    /// replaced by the pseudonym of their user id.
+    #[arg(long, value_name = "FILE", env = "ANONLOG_ROSTER")]
+    roster: Option<PathBuf>,
+
+    /// How free text (messages, error logs, lines of no known shape) is
+    /// rewritten [default: strict, or the config's free_text].
+    #[arg(long, value_enum)]
+    free_text: Option<FreeTextArg>,
+
     /// Do not print the run summary (errors and data loss are still reported).
     #[arg(short, long)]
     quiet: bool,
@@ -267,12 +281,15 @@ fn options(a: &AnonymizeArgs, defaults: &AnonymizeDefaults, now: i64) -> Result<
         };
     }
     let time = |t: &Option<String>| t.as_deref().map(|s| parse_time(s, now)).transpose();
+    let roster = match &a.roster {
+        Some(p) => Some(std::sync::Arc::new(Roster::load(p)?)),
+        None => defaults.load_roster()?,
+    };
     Ok(Options {
         policy,
-        rules: ParamRules::new(
-            &[&defaults.secret_params[..], &a.params.secret_params[..]].concat(),
-            &[&defaults.identity_params[..], &a.params.identity_params[..]].concat(),
-        ),
+        values: Policy::with_site(&a.params.site_lists(defaults.site_lists())),
+        free_text: a.free_text.map_or(base.free_text, FreeTextArg::mode),
+        roster,
         on_unparsed: match a.on_unparsed {
             OnUnparsedArg::Scrub => OnUnparsed::Scrub,
             OnUnparsedArg::Drop => OnUnparsed::Drop,

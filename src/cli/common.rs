@@ -10,7 +10,8 @@ use anonlog::error::Error;
 use anonlog::format::Format;
 use anonlog::input::Input;
 use anonlog::ip::IpPolicy;
-use anonlog::rewrite::rules::ParamRules;
+use anonlog::rewrite::policy::SiteLists;
+use anonlog::rewrite::rules::FreeText;
 use anonlog::time::{parse_time, wall_clock};
 
 /// Input formats for `--format`.
@@ -75,24 +76,59 @@ impl PrefixArgs {
     }
 }
 
-/// Extra parameter names, shared by `anonymize` and `check`.
+/// The site's additions to the value policy, shared by `anonymize` and
+/// `check`.
 #[derive(Debug, Args)]
 pub struct ParamArgs {
-    /// Also redact the value of query parameter NAME (case-insensitive;
-    /// repeat or separate with commas). Added to the built-in list.
+    /// Keep the value of parameter or key NAME as it is (it is not
+    /// personal): URL queries, JSON and `key=value` in messages
+    /// (case-insensitive; repeat or separate with commas). Without a rule,
+    /// a value becomes an opaque token.
+    #[arg(long = "keep-param", value_name = "NAME", value_delimiter = ',')]
+    pub keep_params: Vec<String>,
+
+    /// Also redact the value of parameter or key NAME (case-insensitive;
+    /// repeat or separate with commas). Wins over every list.
     #[arg(long = "secret-param", value_name = "NAME", value_delimiter = ',')]
     pub secret_params: Vec<String>,
 
-    /// Also pseudonymize the value of query parameter NAME (case-insensitive;
-    /// repeat or separate with commas). Added to the built-in list.
+    /// Also pseudonymize the value of parameter or key NAME as an identity
+    /// (case-insensitive; repeat or separate with commas).
     #[arg(long = "identity-param", value_name = "NAME", value_delimiter = ',')]
     pub identity_params: Vec<String>,
 }
 
 impl ParamArgs {
-    /// The built-in lists extended with these names.
-    pub fn rules(&self) -> ParamRules {
-        ParamRules::new(&self.secret_params, &self.identity_params)
+    /// These names added to `base` (a config's lists).
+    pub fn site_lists(&self, base: SiteLists) -> SiteLists {
+        let join = |a: Vec<String>, b: &[String]| [&a[..], b].concat();
+        SiteLists {
+            keep: join(base.keep, &self.keep_params),
+            secret: join(base.secret, &self.secret_params),
+            identity: join(base.identity, &self.identity_params),
+        }
+    }
+}
+
+/// Choices for `--free-text`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FreeTextArg {
+    /// Keep only words of the vocabulary, identifiers made of them, small
+    /// numbers and times; every other word of a message becomes an opaque
+    /// token (the default: what is not known to be safe does not survive).
+    Strict,
+    /// Keep words; rewrite only what structure, shape or context marks as
+    /// personal (for sites with a --roster).
+    Lenient,
+}
+
+impl FreeTextArg {
+    /// The library's mode.
+    pub fn mode(self) -> FreeText {
+        match self {
+            FreeTextArg::Strict => FreeText::Strict,
+            FreeTextArg::Lenient => FreeText::Lenient,
+        }
     }
 }
 
