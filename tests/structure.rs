@@ -351,9 +351,9 @@ fn the_module_graph_has_no_cycle() {
         };
         g[&key(a)].contains(&key(b))
     };
-    assert!(edge("rewrite::scrub", "rewrite::replace"));
+    assert!(edge("rewrite::text", "rewrite::replace"));
     assert!(edge("pipeline", "input"));
-    assert!(!edge("rewrite::replace", "rewrite::scrub"));
+    assert!(!edge("rewrite::replace", "rewrite::text"));
     assert_eq!(cycles(&g), Vec::<Vec<String>>::new());
 }
 

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod adversarial_corpus;
 mod anonymize;
 mod bbb;
 mod check;

@@ -49,6 +49,12 @@ impl Sink for FixedSink {
             }
         }
     }
+    fn is_kept(&self, key: Option<&[u8]>) -> bool {
+        key.is_some_and(|k| k.len() % 2 == 0)
+    }
+    fn opaque(&mut self, _value: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(b"op");
+    }
 }
 
 /// The rewrite of `value`, appended after a marker that an error must leave
