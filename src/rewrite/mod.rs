@@ -207,6 +207,9 @@ pub struct Rewriter {
     loaded: Mutex<HashMap<Epoch, Option<Arc<Pseudonymizer>>>>,
     /// Errors met while loading or creating epoch keys.
     key_errors: Mutex<Vec<Error>>,
+    /// This rewriter among all made in the process (a worker's memory of
+    /// unchanged fields is this rewriter's only).
+    serial: u64,
 }
 
 impl std::fmt::Debug for Rewriter {
@@ -233,6 +236,7 @@ pub struct Worker {
     buf: Vec<u8>,
     buf2: Vec<u8>,
     record: RecordScratch,
+    unchanged: replace::Unchanged,
     head: access::HeadScratch,
     row: moodle::RowScratch,
 }
@@ -266,6 +270,10 @@ impl Rewriter {
             keys,
             loaded: Mutex::new(HashMap::new()),
             key_errors: Mutex::new(Vec::new()),
+            serial: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         }
     }
 
@@ -349,6 +357,7 @@ impl Rewriter {
             },
         };
         w.record.clear();
+        w.unchanged.belong_to(self.serial);
         if w.caches.first().map(|c| c.0) != Some(epoch) {
             let pos = match w.caches.iter().position(|c| c.0 == epoch) {
                 Some(p) => p,
@@ -374,6 +383,7 @@ impl Rewriter {
                 roster: self.opts.roster.as_deref(),
                 ua,
                 free: self.opts.free_text,
+                unchanged: &mut w.unchanged,
             },
             &mut w.head,
             &mut w.row,

@@ -104,6 +104,8 @@ impl KeyRules {
 /// one segment).
 #[derive(Debug, Clone)]
 pub struct Script {
+    /// Its place in the policy ([`Policy::script_by_id`]).
+    pub id: u32,
     /// The path's segments.
     segments: Vec<Vec<u8>>,
     /// Its keys.
@@ -132,6 +134,8 @@ pub struct Policy {
     pub query: KeyRules,
     /// Per-script rules, indexed by their last segment (lowercase).
     scripts: HashMap<Vec<u8>, Vec<Script>, foldhash::fast::FixedState>,
+    /// Where each script is, by its id.
+    script_ids: Vec<(Vec<u8>, usize)>,
     /// Keys of structured text in messages.
     pub structured: KeyRules,
     /// Keys of Moodle's logstore `other` that are kept.
@@ -249,6 +253,7 @@ impl Policy {
             };
             let last = last.to_ascii_lowercase();
             scripts.entry(last).or_default().push(Script {
+                id: 0,
                 segments,
                 keys: s.lists.into_rules(),
             });
@@ -264,9 +269,17 @@ impl Policy {
                     .then(stars(a).cmp(&stars(b)))
             });
         }
+        let mut script_ids = Vec::new();
+        for (last, v) in scripts.iter_mut() {
+            for (k, sc) in v.iter_mut().enumerate() {
+                sc.id = script_ids.len() as u32;
+                script_ids.push((last.clone(), k));
+            }
+        }
         Ok(Policy {
             query: f.query.into_rules(),
             scripts,
+            script_ids,
             structured: f.structured.into_rules(),
             other: f.other.into_rules(),
             site_secrets: KeyRules::default(),
@@ -288,6 +301,12 @@ impl Policy {
             .get(&low[..])?
             .iter()
             .find(|s| s.matches(segments))
+    }
+
+    /// The script whose [`Script::id`] is `id`.
+    pub fn script_by_id(&self, id: u32) -> Option<&Script> {
+        let (last, k) = self.script_ids.get(id as usize)?;
+        self.scripts.get(last)?.get(*k)
     }
 
     /// The rule of query key `key` on `script`; `outer` is the name a

@@ -15,6 +15,9 @@
 //! It knows nothing of where values are found: the format rewriters, the
 //! URL rules and the free-text rules call it.
 
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
 use std::ops::Range;
 
@@ -62,6 +65,34 @@ impl RecordScratch {
     }
 }
 
+/// Fields that were written unchanged before (user agents, request
+/// targets, referers repeat from line to line): their text, by the writer
+/// that wrote them, and the spans kept in them, so that the next time they
+/// are copied with the same record bookkeeping instead of being rewritten.
+/// Only unchanged fields are remembered: their output does not depend on
+/// the epoch's key. Bounded: forgotten all at once when full.
+#[derive(Debug, Default)]
+pub struct Unchanged {
+    map: HashMap<(u8, Box<[u8]>), (Box<[(u32, u32)]>, u32), foldhash::fast::FixedState>,
+    /// The rewriter whose fields these are.
+    owner: u64,
+}
+
+impl Unchanged {
+    /// Forgets everything when the fields were another rewriter's.
+    pub fn belong_to(&mut self, owner: u64) {
+        if self.owner != owner {
+            self.map.clear();
+            self.owner = owner;
+        }
+    }
+}
+
+/// How many fields [`Unchanged`] remembers.
+const UNCHANGED_CAP: usize = 16 * 1024;
+/// The longest field it remembers.
+const UNCHANGED_MAX_LEN: usize = 1024;
+
 /// What replaces a sensitive value: shared options plus this thread's
 /// pseudonym cache and scratch space, for one line (or CSV record) whose
 /// epoch key is already chosen.
@@ -83,6 +114,8 @@ pub struct Replacer<'a> {
     pub ua: UaAction,
     /// How free text is treated.
     pub free: FreeText,
+    /// Fields written unchanged before.
+    pub(super) unchanged: &'a mut Unchanged,
 }
 
 impl Replacer<'_> {
@@ -175,9 +208,20 @@ impl Replacer<'_> {
             r.kept.truncate(mark);
             return;
         }
+        // The lengths of the replaced values (up to 63 bytes; longer ones
+        // share the last bit), so that most spans are passed over at once.
+        let mut lengths = 0u64;
+        let mut start = 0;
+        for &(end, _) in &r.seen {
+            lengths |= 1 << (end - start).min(63);
+            start = end;
+        }
         // From the last span back, so that earlier offsets stay valid.
         for k in (mark..r.kept.len()).rev() {
             let span = r.kept[k].clone();
+            if lengths & (1 << span.len().min(63)) == 0 {
+                continue;
+            }
             let text = &buf[span.clone()];
             let mut start = 0;
             let hit = r.seen.iter().find_map(|&(end, t)| {
@@ -206,6 +250,54 @@ impl Replacer<'_> {
             (ip::IpMode::Pfx, Some(p)) => ip::write_canonical(p.encrypt_ip(addr), out),
             _ => self.ip.write_truncated(addr, out),
         }
+    }
+
+    /// Writes the field `raw` with `write`, unless the writer `class` wrote
+    /// the same text unchanged before: then it is copied, with the spans
+    /// kept in it remembered as `write` would have.
+    pub fn once(&mut self, class: u8, raw: &[u8], out: &mut Vec<u8>, write: impl FnOnce(&mut Self, &[u8], &mut Vec<u8>)) {
+        self.once_with(class, raw, out, |ctx, raw, out| {
+            write(ctx, raw, out);
+            0
+        });
+    }
+
+    /// [`Replacer::once`] for a writer that also returns a number (what it
+    /// found out about the field), remembered with it.
+    pub fn once_with(
+        &mut self,
+        class: u8,
+        raw: &[u8],
+        out: &mut Vec<u8>,
+        write: impl FnOnce(&mut Self, &[u8], &mut Vec<u8>) -> u32,
+    ) -> u32 {
+        if raw.len() > UNCHANGED_MAX_LEN {
+            return write(self, raw, out);
+        }
+        // Looked up without allocating: the key's bytes are borrowed.
+        let key = (class, raw);
+        if let Some((spans, found)) = self.unchanged.map.get(&key as &dyn UnchangedKey) {
+            let base = out.len();
+            out.extend_from_slice(raw);
+            self.record
+                .kept
+                .extend(spans.iter().map(|&(s, e)| base + s as usize..base + e as usize));
+            return *found;
+        }
+        let base = out.len();
+        let mark = self.record.kept.len();
+        let found = write(self, raw, out);
+        if &out[base..] == raw {
+            if self.unchanged.map.len() >= UNCHANGED_CAP {
+                self.unchanged.map.clear();
+            }
+            let spans: Box<[(u32, u32)]> = self.record.kept[mark..]
+                .iter()
+                .map(|r| ((r.start - base) as u32, (r.end - base) as u32))
+                .collect();
+            self.unchanged.map.insert((class, raw.into()), (spans, found));
+        }
+        found
     }
 
     /// Pseudonymizes a decoded identity value by its shape: digits are a
@@ -242,28 +334,38 @@ impl Replacer<'_> {
             return;
         }
         let mut v = std::mem::take(self.buf);
-        decode_value(raw, depth, &mut v, self.buf2);
+        if rule != Some(Rule::Email) && is_plain(raw) {
+            // Nothing to decode: the value is its own text.
+            self.write_decoded(rule, raw, raw, out);
+        } else {
+            decode_value(raw, depth, &mut v, self.buf2);
+            if rule == Some(Rule::Email) {
+                v.make_ascii_lowercase();
+                self.token(Namespace::Email, &v, out);
+            } else {
+                self.write_decoded(rule, raw, &v, out);
+            }
+        }
+        *self.buf = v;
+    }
+
+    /// [`Replacer::write_value`] once the value's text `v` is known.
+    fn write_decoded(&mut self, rule: Option<Rule>, raw: &[u8], v: &[u8], out: &mut Vec<u8>) {
         if rule == Some(Rule::Secret) {
             out.extend_from_slice(REDACTED);
-            self.note(&v, None);
-            *self.buf = v;
+            self.note(v, None);
             return;
         }
         match rule {
-            _ if is_placeholder(&v) => self.keep(raw, out),
-            Some(Rule::Email) => {
-                v.make_ascii_lowercase();
-                self.token(Namespace::Email, &v, out);
-            }
-            Some(Rule::Identity) if names_no_one(&v) => self.keep(raw, out),
-            Some(Rule::Identity) => self.identity(&v, out),
-            Some(Rule::Keep) => self.write_kept(raw, &v, out),
-            Some(Rule::Opaque) if is_trivial(&v) => self.keep(raw, out),
-            Some(Rule::Opaque) => self.opaque(&v, out),
-            _ if is_constant(&v) => self.write_kept(raw, &v, out),
-            _ => self.write_unknown_decoded(&v, out),
+            _ if is_placeholder(v) => self.keep(raw, out),
+            Some(Rule::Identity) if names_no_one(v) => self.keep(raw, out),
+            Some(Rule::Identity) => self.identity(v, out),
+            Some(Rule::Keep) => self.write_kept(raw, v, out),
+            Some(Rule::Opaque) if is_trivial(v) => self.keep(raw, out),
+            Some(Rule::Opaque) => self.opaque(v, out),
+            _ if is_constant(v) => self.write_kept(raw, v, out),
+            _ => self.write_unknown_decoded(v, out),
         }
-        *self.buf = v;
     }
 
     /// Writes the value `raw` of `key`, a key no rule names: kept when it
@@ -274,11 +376,16 @@ impl Replacer<'_> {
             return;
         }
         let mut v = std::mem::take(self.buf);
-        decode_value(raw, depth, &mut v, self.buf2);
-        if is_placeholder(&v) || is_constant(&v) || keeps_count(key, &v) {
-            self.write_kept(raw, &v, out);
+        let text: &[u8] = if is_plain(raw) {
+            raw
         } else {
-            self.write_unknown_decoded(&v, out);
+            decode_value(raw, depth, &mut v, self.buf2);
+            &v
+        };
+        if is_placeholder(text) || is_constant(text) || keeps_count(key, text) {
+            self.write_kept(raw, text, out);
+        } else {
+            self.write_unknown_decoded(text, out);
         }
         *self.buf = v;
     }
@@ -296,8 +403,9 @@ impl Replacer<'_> {
     /// shape (an e-mail address, an address, a BigBlueButton user id) or a
     /// roster person's form.
     pub fn write_kept(&mut self, raw: &[u8], v: &[u8], out: &mut Vec<u8>) {
+        let addressy = v.iter().any(|&b| b == b'.' || b == b':');
         let by_shape = is_bbb_internal_id(v)
-            || ip::parse_client(v).is_some_and(|c| c.1 == 0 && c.2 == v.len())
+            || (addressy && ip::parse_client(v).is_some_and(|c| c.1 == 0 && c.2 == v.len()))
             || memchr::memchr(b'@', v)
                 .and_then(|a| super::rules::email_any(v, a))
                 .is_some_and(|(s, e)| s == 0 && e == v.len());
@@ -395,6 +503,12 @@ impl Replacer<'_> {
     }
 }
 
+/// Has `raw` no escape, `%` or `+`, so that it is its own decoded text?
+#[inline]
+fn is_plain(raw: &[u8]) -> bool {
+    !raw.iter().any(|&b| matches!(b, b'\\' | b'%' | b'+'))
+}
+
 /// Could `s` hold an address: a digit, and a `.` or `:` (or is it long
 /// enough that looking costs nothing next to writing it)?
 #[inline]
@@ -417,3 +531,41 @@ pub fn decode_value(raw: &[u8], depth: u8, out: &mut Vec<u8>, tmp: &mut Vec<u8>)
         percent_decode_into(tmp, true, out);
     }
 }
+
+/// The key of [`Unchanged`], borrowed or owned, so that a lookup needs no
+/// allocation.
+trait UnchangedKey {
+    fn key(&self) -> (u8, &[u8]);
+}
+
+impl UnchangedKey for (u8, Box<[u8]>) {
+    fn key(&self) -> (u8, &[u8]) {
+        (self.0, &self.1)
+    }
+}
+
+impl UnchangedKey for (u8, &[u8]) {
+    fn key(&self) -> (u8, &[u8]) {
+        (self.0, self.1)
+    }
+}
+
+impl<'a> Borrow<dyn UnchangedKey + 'a> for (u8, Box<[u8]>) {
+    fn borrow(&self) -> &(dyn UnchangedKey + 'a) {
+        self
+    }
+}
+
+impl Hash for dyn UnchangedKey + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl PartialEq for dyn UnchangedKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for dyn UnchangedKey + '_ {}

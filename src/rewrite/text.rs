@@ -72,6 +72,10 @@ const MAX_DEPTH: usize = 32;
 
 /// Rewrites free text `s` into `out` in the replacer's free-text mode.
 pub fn write_text(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
+    // The gaps between an access line's fields: spaces and quotes.
+    if s.iter().all(|&b| matches!(b, b' ' | b'"' | b'\t')) {
+        return out.extend_from_slice(s);
+    }
     let strict = ctx.free == FreeText::Strict;
     Text::new(ctx, strict).run(s, out);
 }
@@ -100,13 +104,13 @@ pub fn write_lenient(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
 /// (rewritten like [`write_lenient`]), reduced to its family, or dropped.
 pub fn write_user_agent(ctx: &mut Replacer<'_>, raw: &[u8], out: &mut Vec<u8>) {
     match ctx.ua {
-        UaAction::Keep => {
+        UaAction::Keep => ctx.once(1, raw, out, |ctx, raw, out| {
             // Product tokens come in capitalized runs (`Intel Mac OS X`)
             // that are no one's name.
             let mut t = Text::new(ctx, false);
             t.names = false;
             t.run(raw, out);
-        }
+        }),
         UaAction::Family => out.extend_from_slice(crate::useragent::family(raw).as_bytes()),
         UaAction::Drop => out.push(b'-'),
     }

@@ -96,7 +96,17 @@ impl Level {
     }
 
     /// The length of a `scheme://` at the start of `s`.
+    #[inline]
     fn scheme(self, s: &[u8]) -> Option<usize> {
+        // `scheme:` or `scheme%3A` within the first seventeen bytes.
+        let head = &s[..s.len().min(17)];
+        if !s.first().is_some_and(u8::is_ascii_alphabetic) || !head.iter().any(|&b| b == b':' || b == b'%') {
+            return None;
+        }
+        self.scheme_slow(s)
+    }
+
+    fn scheme_slow(self, s: &[u8]) -> Option<usize> {
         let n = s
             .iter()
             .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
@@ -166,6 +176,23 @@ pub fn write_oauth_base_string(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u
 
 /// The first delimiter at or after `from` that is one of `stop`.
 fn find(s: &[u8], from: usize, level: Level, stop: &[Delim]) -> Option<(usize, usize)> {
+    if level == Level::Raw {
+        let byte = |d: &Delim| match d {
+            Delim::Slash => b'/',
+            Delim::Query => b'?',
+            Delim::Amp => b'&',
+            Delim::Eq => b'=',
+            Delim::Hash => b'#',
+        };
+        let hay = s.get(from..)?;
+        let p = match stop {
+            [a] => memchr::memchr(byte(a), hay),
+            [a, b] => memchr::memchr2(byte(a), byte(b), hay),
+            [a, b, c] => memchr::memchr3(byte(a), byte(b), byte(c), hay),
+            _ => hay.iter().position(|x| stop.iter().any(|d| byte(d) == *x)),
+        };
+        return p.map(|p| (from + p, 1));
+    }
     let mut i = from;
     while i < s.len() {
         if let Some((d, n)) = level.delim(s, i) {
@@ -192,7 +219,16 @@ fn write_at(ctx: &mut Replacer<'_>, s: &[u8], level: Level, site: bool, out: &mu
         i = end;
     }
     let path_end = find(s, i, level, &[Delim::Query, Delim::Hash]).map_or(s.len(), |(p, _)| p);
-    let script = write_path(ctx, &s[i..path_end], level, site, out);
+    let script = if level == Level::Raw && site {
+        // A site's paths repeat from line to line: written once.
+        let policy = ctx.policy;
+        let found = ctx.once_with(4, &s[i..path_end], out, |ctx, path, out| {
+            write_path(ctx, path, level, site, out).map_or(0, |sc| sc.id + 1)
+        });
+        found.checked_sub(1).and_then(|id| policy.script_by_id(id))
+    } else {
+        write_path(ctx, &s[i..path_end], level, site, out)
+    };
     i = path_end;
     if i < s.len() {
         let (d, n) = level.delim(s, i).expect("found above");
@@ -637,7 +673,13 @@ fn write_item(
     }
     out.extend_from_slice(&item[eq..eq + n]);
     let mut name = std::mem::take(ctx.buf2);
-    decode_value(key, level.depth(), &mut name, ctx.buf);
+    let plain = !key.iter().any(|&b| matches!(b, b'%' | b'+' | b'\\'));
+    if plain {
+        name.clear();
+        name.extend_from_slice(key);
+    } else {
+        decode_value(key, level.depth(), &mut name, ctx.buf);
+    }
     let (outer, inner) = rule_name(&name);
     let rule = ctx.policy.query_rule_in(script, outer, inner);
     // The key's name (for the id-like test of an unknown key's value).
