@@ -146,7 +146,9 @@ impl Checker {
             let bad = match rule {
                 // A flag (`cookie=1`) under a key that is a secret
                 // elsewhere says nothing.
-                Rule::Secret => !(val.is_empty() || val == REDACTED || crate::rewrite::rules::is_trivial(val)),
+                Rule::Secret => {
+                    !(val.is_empty() || val == REDACTED || crate::rewrite::rules::is_trivial(val))
+                }
                 _ => !(val.is_empty() || is_pseudonym_or_placeholder(val)),
             };
             if bad {
@@ -333,7 +335,11 @@ fn words(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// BigBlueButton user ids and token-shaped words of `line` that are no
 /// pseudonym, hex id or identifier of words, outside the values the policy
 /// keeps (`kept`).
-fn shaped_words(line: &[u8], kept: &[std::ops::Range<usize>], push: &mut impl FnMut(usize, &'static str, &[u8])) {
+fn shaped_words(
+    line: &[u8],
+    kept: &[std::ops::Range<usize>],
+    push: &mut impl FnMut(usize, &'static str, &[u8]),
+) {
     for (s, e) in words(line) {
         let mut s = s;
         // nginx's `\x22` quote, or a percent-encoded delimiter

@@ -178,6 +178,10 @@ impl Replacer<'_> {
     /// kept span holds a client's address.
     #[inline]
     pub fn keep(&mut self, raw: &[u8], out: &mut Vec<u8>) {
+        // Nothing kept is a known person's form.
+        if let Some(id) = self.roster.and_then(|r| r.lookup_uncommon(raw)) {
+            return self.token(Namespace::UserId, id, out);
+        }
         let s = out.len();
         if may_hold_address(raw) {
             let mut from = 0;
@@ -255,7 +259,13 @@ impl Replacer<'_> {
     /// Writes the field `raw` with `write`, unless the writer `class` wrote
     /// the same text unchanged before: then it is copied, with the spans
     /// kept in it remembered as `write` would have.
-    pub fn once(&mut self, class: u8, raw: &[u8], out: &mut Vec<u8>, write: impl FnOnce(&mut Self, &[u8], &mut Vec<u8>)) {
+    pub fn once(
+        &mut self,
+        class: u8,
+        raw: &[u8],
+        out: &mut Vec<u8>,
+        write: impl FnOnce(&mut Self, &[u8], &mut Vec<u8>),
+    ) {
         self.once_with(class, raw, out, |ctx, raw, out| {
             write(ctx, raw, out);
             0
@@ -279,9 +289,11 @@ impl Replacer<'_> {
         if let Some((spans, found)) = self.unchanged.map.get(&key as &dyn UnchangedKey) {
             let base = out.len();
             out.extend_from_slice(raw);
-            self.record
-                .kept
-                .extend(spans.iter().map(|&(s, e)| base + s as usize..base + e as usize));
+            self.record.kept.extend(
+                spans
+                    .iter()
+                    .map(|&(s, e)| base + s as usize..base + e as usize),
+            );
             return *found;
         }
         let base = out.len();
@@ -295,7 +307,9 @@ impl Replacer<'_> {
                 .iter()
                 .map(|r| ((r.start - base) as u32, (r.end - base) as u32))
                 .collect();
-            self.unchanged.map.insert((class, raw.into()), (spans, found));
+            self.unchanged
+                .map
+                .insert((class, raw.into()), (spans, found));
         }
         found
     }

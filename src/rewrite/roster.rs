@@ -24,8 +24,10 @@ use crate::error::{Error, ErrorKind};
 
 /// The known people.
 pub struct Roster {
-    /// Folded form → index into `ids` (`u32::MAX`: two people share it).
-    forms: HashMap<Vec<u8>, u32, foldhash::fast::RandomState>,
+    /// Folded form → index into `ids` (`u32::MAX`: two people share it),
+    /// and whether the form is a common word (a login name such as `admin`
+    /// or `guest`, a vocabulary word: see [`Roster::lookup_uncommon`]).
+    forms: HashMap<Vec<u8>, (u32, bool), foldhash::fast::RandomState>,
     /// User ids, as digits.
     ids: Vec<Vec<u8>>,
     /// Every form as written (and folded) for free text, and the person of
@@ -153,7 +155,8 @@ fn fold_char(c: char, german: bool) -> Option<&'static str> {
 impl Roster {
     /// A roster of `people`.
     pub fn new(people: &[Person]) -> Roster {
-        let mut forms: HashMap<Vec<u8>, u32, foldhash::fast::RandomState> = HashMap::default();
+        let mut forms: HashMap<Vec<u8>, (u32, bool), foldhash::fast::RandomState> =
+            HashMap::default();
         let mut ids = Vec::with_capacity(people.len());
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_person = Vec::new();
@@ -169,9 +172,16 @@ impl Roster {
                 for german in [false, true] {
                     let mut k = Vec::new();
                     fold_into(f.as_bytes(), german, &mut k);
-                    let e = forms.entry(k.clone()).or_insert(n);
-                    if *e != n {
-                        *e = AMBIGUOUS;
+                    // A one-word form that is a word of the vocabulary
+                    // (`admin`, `teacher`) is matched only where a person
+                    // stands, never in free text or paths.
+                    let common = !k.contains(&b' ') && super::vocab::is_identifier_of_words(&k);
+                    let e = forms.entry(k.clone()).or_insert((n, common));
+                    if e.0 != n {
+                        e.0 = AMBIGUOUS;
+                    }
+                    if common {
+                        continue;
                     }
                     let written = String::from_utf8(k).unwrap_or_default();
                     for pat in [f.clone(), written] {
@@ -218,14 +228,49 @@ impl Roster {
     }
 
     /// The user id of the person whose form the decoded value `v` is.
+    #[inline]
     pub fn lookup(&self, v: &[u8]) -> Option<&[u8]> {
-        if v.len() < 3 || v.len() > 200 {
+        self.find_form(v).map(|(id, _)| id)
+    }
+
+    /// Like [`Roster::lookup`], but not for forms that are common words:
+    /// for values kept as they are (words of free text, path segments), where
+    /// `admin` is a directory and not the admin's login.
+    #[inline]
+    pub fn lookup_uncommon(&self, v: &[u8]) -> Option<&[u8]> {
+        self.find_form(v).filter(|f| !f.1).map(|(id, _)| id)
+    }
+
+    fn find_form(&self, v: &[u8]) -> Option<(&[u8], bool)> {
+        if v.len() < 3 || v.len() > 200 || self.forms.is_empty() {
             return None;
         }
-        let mut k = Vec::with_capacity(v.len() + 4);
-        fold_into(v, false, &mut k);
-        let n = *self.forms.get(&k)?;
-        (n != AMBIGUOUS).then(|| &self.ids[n as usize][..])
+        let (n, common) = if v.len() <= 64 && v.is_ascii() {
+            // The usual case, without allocating: ASCII lowercase, white
+            // space trimmed and collapsed (what fold_into does to ASCII).
+            let mut buf = [0u8; 64];
+            let mut len = 0;
+            let mut space = false;
+            for &b in v.trim_ascii() {
+                if b.is_ascii_whitespace() {
+                    space = true;
+                    continue;
+                }
+                if space {
+                    buf[len] = b' ';
+                    len += 1;
+                    space = false;
+                }
+                buf[len] = b.to_ascii_lowercase();
+                len += 1;
+            }
+            *self.forms.get(&buf[..len])?
+        } else {
+            let mut k = Vec::with_capacity(v.len() + 4);
+            fold_into(v, false, &mut k);
+            *self.forms.get(&k)?
+        };
+        (n != AMBIGUOUS).then(|| (&self.ids[n as usize][..], common))
     }
 
     /// The forms of known people in free text `s`, left to right, each on

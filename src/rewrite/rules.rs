@@ -207,12 +207,20 @@ fn has_date(v: &[u8]) -> bool {
         let sep = v[w[0].1];
         let same = w[1].0 == w[0].1 + 1 && w[2].0 == w[1].1 + 1 && v[w[1].1] == sep;
         let iso = sep == b'-' && len(w[0]) == 4 && len(w[1]) <= 2 && len(w[2]) <= 2;
-        let dmy = matches!(sep, b'.' | b'/') && len(w[0]) <= 2 && len(w[1]) <= 2 && matches!(len(w[2]), 2 | 4);
+        let dmy = matches!(sep, b'.' | b'/')
+            && len(w[0]) <= 2
+            && len(w[1]) <= 2
+            && matches!(len(w[2]), 2 | 4);
         same && (iso || dmy)
     });
     let clf = runs.windows(2).any(|w| {
         let (a, b) = (w[0], w[1]);
-        len(a) <= 2 && len(b) == 4 && b.0 == a.1 + 5 && v[a.1] == b'/' && v[b.0 - 1] == b'/' && is_month_day_or_zone(&v[a.1 + 1..b.0 - 1])
+        len(a) <= 2
+            && len(b) == 4
+            && b.0 == a.1 + 5
+            && v[a.1] == b'/'
+            && v[b.0 - 1] == b'/'
+            && is_month_day_or_zone(&v[a.1 + 1..b.0 - 1])
     });
     numeric || clf
 }
@@ -423,13 +431,38 @@ mod tests {
         ] {
             assert!(is_time_value(t.as_bytes()), "{t}");
         }
-        for t in ["10.0.74.255:8080", "192.0.2.7", "4711", "4:5", "12:345", "1234-5678", "7340158"] {
+        for t in [
+            "10.0.74.255:8080",
+            "192.0.2.7",
+            "4711",
+            "4:5",
+            "12:345",
+            "1234-5678",
+            "7340158",
+        ] {
             assert!(!is_time_value(t.as_bytes()), "{t}");
         }
-        for c in ["user", "id_token", "core_user-user", "PRIVATE_ACCESS", "MAIN-PUBLIC-GROUP-CHAT", "true", "7"] {
+        for c in [
+            "user",
+            "id_token",
+            "core_user-user",
+            "PRIVATE_ACCESS",
+            "MAIN-PUBLIC-GROUP-CHAT",
+            "true",
+            "7",
+        ] {
             assert!(is_constant(c.as_bytes()), "{c}");
         }
-        for c in ["mp", "x7", "Annegret", "jdoe58", "4711", "user4711", "annegret.w@uni-example.de", "Max Mustermann"] {
+        for c in [
+            "mp",
+            "x7",
+            "Annegret",
+            "jdoe58",
+            "4711",
+            "user4711",
+            "annegret.w@uni-example.de",
+            "Max Mustermann",
+        ] {
             assert!(!is_constant(c.as_bytes()), "{c}");
         }
         assert!(keeps_count(b"maxPinnedCameras", b"3"));

@@ -100,7 +100,9 @@ impl Level {
     fn scheme(self, s: &[u8]) -> Option<usize> {
         // `scheme:` or `scheme%3A` within the first seventeen bytes.
         let head = &s[..s.len().min(17)];
-        if !s.first().is_some_and(u8::is_ascii_alphabetic) || !head.iter().any(|&b| b == b':' || b == b'%') {
+        if !s.first().is_some_and(u8::is_ascii_alphabetic)
+            || !head.iter().any(|&b| b == b':' || b == b'%')
+        {
             return None;
         }
         self.scheme_slow(s)
