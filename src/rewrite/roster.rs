@@ -274,8 +274,9 @@ impl Roster {
     }
 
     /// The forms of known people in free text `s`, left to right, each on
-    /// word boundaries: (start, end, user id).
-    pub fn find_in(&self, s: &[u8]) -> Vec<(usize, usize, &[u8])> {
+    /// word boundaries: (start, end, user id), the id `None` where the form
+    /// is shared by several people (`Anna Berg` twice on a site).
+    pub fn find_in(&self, s: &[u8]) -> Vec<(usize, usize, Option<&[u8]>)> {
         let Some(ac) = &self.search else {
             return Vec::new();
         };
@@ -286,9 +287,10 @@ impl Roster {
             .filter(|m| {
                 !word(m.start().checked_sub(1).and_then(|i| s.get(i))) && !word(s.get(m.end()))
             })
-            .filter_map(|m| {
+            .map(|m| {
                 let n = self.pattern_person[m.pattern().as_usize()];
-                (n != AMBIGUOUS).then(|| (m.start(), m.end(), &self.ids[n as usize][..]))
+                let id = (n != AMBIGUOUS).then(|| &self.ids[n as usize][..]);
+                (m.start(), m.end(), id)
             })
             .collect()
     }
@@ -429,7 +431,7 @@ mod tests {
     #[test]
     fn free_text_is_searched_on_word_boundaries() {
         let r = roster();
-        let s = b"Found user Annegret Wuestenhagen (a.wuestenhagen) and xa.wuestenhagen";
+        let s = b"Found user Annegret Wuestenhagen (a.wuestenhagen) and xa.wuestenhagen; Jane Doe";
         let hits: Vec<_> = r
             .find_in(s)
             .into_iter()
@@ -438,8 +440,10 @@ mod tests {
         assert_eq!(
             hits,
             vec![
-                ("Annegret Wuestenhagen", &b"4711"[..]),
-                ("a.wuestenhagen", &b"4711"[..])
+                ("Annegret Wuestenhagen", Some(&b"4711"[..])),
+                ("a.wuestenhagen", Some(&b"4711"[..])),
+                // Shared by two people: found, but nobody's in particular.
+                ("Jane Doe", None),
             ]
         );
     }

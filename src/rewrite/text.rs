@@ -208,10 +208,23 @@ impl<'c, 'a> Text<'c, 'a> {
 
     fn run(&mut self, s: &[u8], out: &mut Vec<u8>) {
         self.budget = 4 * s.len() + 64;
-        let mut i = 0;
-        while i < s.len() {
-            i = self.step(s, i, out);
+        // A known person's name anywhere in the text (`Anna Berg`, `Berg,
+        // Anna`, `aberg@…`) is their pseudonym, whatever structure it
+        // stands in; the text between is rewritten as usual.
+        let hits = match self.ctx.roster {
+            Some(r) if s.len() >= 3 => r.find_in(s),
+            _ => Vec::new(),
+        };
+        let mut from = 0;
+        for (start, end, id) in hits {
+            self.run_inner(&s[from..start], out);
+            match id {
+                Some(id) => self.ctx.token(Namespace::UserId, id, out),
+                None => self.ctx.token(Namespace::Opaque, &s[start..end], out),
+            }
+            from = end;
         }
+        self.run_inner(&s[from..], out);
     }
 
     /// Handles what starts at `i`; returns where to go on.
