@@ -14,7 +14,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 secs=${SECONDS_PER_TARGET:-60}
 max_len=${MAX_LEN:-4096}
-targets=(access_parse rewrite_line scrub_line bbb_line pipeline moodle_csv moodle_other config_parse bbb_meetings)
+targets=(access_parse rewrite_line scrub_line bbb_line pipeline moodle_csv moodle_other config_parse bbb_meetings roster_parse free_text check_raw)
 
 "$here/seed.sh" || exit 2
 cd "$here" || exit 2
@@ -27,7 +27,7 @@ for t in "${targets[@]}"; do
     # exit), which are not anonlog's.
     extra=()
     asan=${ASAN_OPTIONS:-}
-    case $t in pipeline | moodle_csv) extra=(-detect_leaks=0) asan=detect_leaks=0 ;; esac
+    case $t in pipeline | moodle_csv | check_raw) extra=(-detect_leaks=0) asan=detect_leaks=0 ;; esac
     if ASAN_OPTIONS=$asan cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -max_len="$max_len" "${extra[@]}" >"$log" 2>&1; then
         runs=$(grep -Eo 'Done [0-9]+ runs' "$log" | tail -n1)
         echo "$t: ok (${runs:-no run count}, ${secs}s)"

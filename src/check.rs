@@ -92,7 +92,7 @@ pub fn is_pseudonym_or_placeholder(v: &[u8]) -> bool {
 /// Tokens written one after the other (`t_dsmzf2fmmujft_d4y6pipzfdj2`: two
 /// replaced values that were adjacent in the input).
 fn is_token_run(v: &[u8]) -> bool {
-    v.len() >= 28 && v.len() % 14 == 0 && v.chunks(14).all(crate::pseudonym::is_token)
+    v.len() >= 28 && v.len().is_multiple_of(14) && v.chunks(14).all(crate::pseudonym::is_token)
 }
 
 impl Checker {
@@ -523,7 +523,8 @@ pub struct RawChecker {
     pattern_value: Vec<usize>,
     /// (value, what) of every value collected.
     values: Vec<(Vec<u8>, &'static str)>,
-    /// Per raw record (1-based): the short values of that record.
+    /// Per raw record (1-based): the values looked for only there (see
+    /// [`local`]).
     short: HashMap<u64, Vec<usize>>,
     /// Records in the raw input.
     pub records: u64,
@@ -591,7 +592,7 @@ impl RawChecker {
                     values.push((v.to_vec(), what));
                     values.len() - 1
                 });
-                if v.len() < GLOBAL_MIN {
+                if local(v) {
                     short.entry(records).or_default().push(n);
                 }
             }
@@ -599,7 +600,7 @@ impl RawChecker {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut pattern_value = Vec::new();
         for (n, (v, _)) in values.iter().enumerate() {
-            if v.len() < GLOBAL_MIN {
+            if local(v) {
                 continue;
             }
             for p in encodings(v) {
@@ -680,6 +681,18 @@ impl RawChecker {
         }
         found
     }
+}
+
+/// Is `v` looked for only in its own record, as written? Short values
+/// (`58` is every other number of a log) and values made only of words of
+/// the vocabulary (`Actor` after `by`, a meeting called `Demo Meeting`):
+/// such words are kept in other records, where they are words, and say
+/// nothing of the record they were an identity in; in that record the
+/// rewriter replaces them everywhere (see `Replacer::fix_kept`).
+fn local(v: &[u8]) -> bool {
+    v.len() < GLOBAL_MIN
+        || v.split(|&b| b == b' ')
+            .all(|w| w.is_empty() || crate::rewrite::vocab::is_word(w))
 }
 
 /// A value without the white space around it.

@@ -54,7 +54,8 @@ fn allow_list_and_errors() {
         .code(2);
 }
 
-/// Every fixture and every corpus file, anonymized, has no finding.
+/// Every fixture and every corpus file, anonymized, has no finding, and
+/// none of its raw identities and secrets.
 #[test]
 fn anonymized_output_has_no_findings() {
     let w = Work::new();
@@ -94,6 +95,20 @@ fn anonymized_output_has_no_findings() {
             "{}: findings:\n{}",
             f.display(),
             String::from_utf8_lossy(&checked.stdout)
+        );
+        // And with independent eyes: nothing the raw file identifies.
+        let raw = anonlog()
+            .arg("check")
+            .arg("--raw")
+            .arg(&f)
+            .arg(&anon)
+            .output()
+            .unwrap();
+        assert!(
+            raw.status.success(),
+            "{}: raw values in the output:\n{}",
+            f.display(),
+            String::from_utf8_lossy(&raw.stdout)
         );
     }
 }

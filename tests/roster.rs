@@ -132,6 +132,12 @@ fn a_roster_readable_by_others_is_refused() {
         .get_output()
         .clone();
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("roster.csv") && err.contains("chmod 600"), "{err}");
-    assert!(!err.contains("wuestenhagen") && out.stdout.is_empty(), "{err}");
+    assert!(
+        err.contains("roster.csv") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("wuestenhagen") && out.stdout.is_empty(),
+        "{err}"
+    );
 }

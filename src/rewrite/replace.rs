@@ -65,6 +65,9 @@ impl RecordScratch {
     }
 }
 
+/// A remembered field: the spans kept in it and the writer's payload.
+type Remembered = (Box<[(u32, u32)]>, u32);
+
 /// Fields that were written unchanged before (user agents, request
 /// targets, referers repeat from line to line): their text, by the writer
 /// that wrote them, and the spans kept in them, so that the next time they
@@ -73,7 +76,7 @@ impl RecordScratch {
 /// the epoch's key. Bounded: forgotten all at once when full.
 #[derive(Debug, Default)]
 pub struct Unchanged {
-    map: HashMap<(u8, Box<[u8]>), (Box<[(u32, u32)]>, u32), foldhash::fast::FixedState>,
+    map: HashMap<(u8, Box<[u8]>), Remembered, foldhash::fast::FixedState>,
     /// The rewriter whose fields these are.
     owner: u64,
 }
