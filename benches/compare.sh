@@ -25,6 +25,8 @@
 # Usage: benches/compare.sh                  (1000 MB, seed 1)
 #        SIZE_MB=100 SEED=2 RUNS=3 benches/compare.sh
 #        ANONLOG=path/to/anonlog benches/compare.sh   (time a given build)
+#        ROSTER_PEOPLE=100000 benches/compare.sh  (also time -j2 with a
+#            generated roster of that many people; 0 for none, the default)
 #        BASELINE=path/to/old/anonlog benches/compare.sh
 #            (also time another build, interleaved with this one in the
 #            same run, for before/after figures on a noisy machine)
@@ -48,6 +50,15 @@ if [ ! -s "$file" ]; then
     "$root/target/release/examples/genlog" --bytes "$((size_mb * 1000000))" \
         --seed "$seed" >"$file.tmp"
     mv "$file.tmp" "$file"
+fi
+
+people=${ROSTER_PEOPLE:-0}
+roster=$data_dir/roster-${people}-seed${seed}.csv
+if [ "$people" -gt 0 ] && [ ! -s "$roster" ]; then
+    cargo build --release --quiet --example genlog
+    echo "generating $roster ..." >&2
+    (umask 077 && "$root/target/release/examples/genlog" --roster "$people" --seed "$seed" >"$roster.tmp")
+    mv "$roster.tmp" "$roster"
 fi
 
 if [ -n "${ANONLOG:-}" ]; then
@@ -75,6 +86,7 @@ cat "$file" >/dev/null
 anon() { "$anonlog" anonymize -q -k "$key" "$@"; }
 case_file_j1() { anon -j1 "$file" >/dev/null; }
 case_file_j2() { anon -j2 "$file" >/dev/null; }
+case_roster_j2() { anon -j2 --roster "$roster" "$file" >/dev/null; }
 case_cat_pipe() { cat "$file" | anon -j2 >/dev/null; }
 case_stdin() { anon -j2 <"$file" >/dev/null; }
 case_mawk() { mawk '{ sub(/\.[0-9]+$/, ".0", $1); $3 = "u"; print }' "$file" >/dev/null; }
@@ -90,6 +102,7 @@ time_case "anonlog -j1 FILE" case_file_j1
 [ -n "${BASELINE:-}" ] && time_case "baseline -j1 FILE" case_base_j1
 time_case "anonlog -j2 FILE" case_file_j2
 [ -n "${BASELINE:-}" ] && time_case "baseline -j2 FILE" case_base_j2
+[ "$people" -gt 0 ] && time_case "anonlog -j2 --roster ($people)" case_roster_j2
 time_case "cat FILE | anonlog -j2" case_cat_pipe
 time_case "anonlog -j2 < FILE" case_stdin
 if command -v mawk >/dev/null; then

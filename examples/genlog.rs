@@ -11,7 +11,13 @@
 //! ```
 //!
 //! `--bytes N` stops before the file would exceed N bytes; `--lines N` writes
-//! N lines. With both, whichever limit comes first wins.
+//! N lines. With both, whichever limit comes first wins. `--roster N`
+//! writes, instead of a log, a roster of N people for `--roster` (user ids
+//! 2 to N+1, the ids of the log's users):
+//!
+//! ```text
+//! cargo run --release --example genlog -- --roster 100000 --seed 1 > roster.csv
+//! ```
 
 #[path = "../benches/gen/mod.rs"]
 mod gen;
@@ -19,18 +25,20 @@ mod gen;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: genlog [--bytes N] [--lines N] [--seed S]";
+const USAGE: &str = "usage: genlog [--bytes N] [--lines N] [--seed S] | --roster N [--seed S]";
 
 fn main() -> ExitCode {
     let mut bytes = u64::MAX;
     let mut lines = u64::MAX;
     let mut seed = 1u64;
+    let mut people = u64::MAX;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let target = match a.as_str() {
             "--bytes" => &mut bytes,
             "--lines" => &mut lines,
             "--seed" => &mut seed,
+            "--roster" => &mut people,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -47,6 +55,16 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         }
+    }
+    if people != u64::MAX {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        return match gen::roster(people, seed, &mut out).and_then(|()| out.flush()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("genlog: {e}");
+                ExitCode::from(1)
+            }
+        };
     }
     if bytes == u64::MAX && lines == u64::MAX {
         eprintln!("genlog: give --bytes or --lines\n{USAGE}");

@@ -78,10 +78,12 @@ pub struct Checker {
 }
 
 /// Is `v` something anonlog writes in place of an identity: a pseudonym
-/// token, `REDACTED`, or a value kept because it is nobody (`0`, `1`, or
-/// only dashes and spaces, the rewriter's placeholder rule)?
+/// token, `REDACTED`, or a value kept because it is nobody (`0`, `1`,
+/// Moodle's pseudo-users `-10` and `-20`, or only dashes and spaces, the
+/// rewriter's placeholder rule)?
 pub fn is_pseudonym_or_placeholder(v: &[u8]) -> bool {
     matches!(v, b"0" | b"1")
+        || (v.len() >= 2 && v.len() <= 4 && v[0] == b'-' && v[1..].iter().all(u8::is_ascii_digit))
         || v.iter().all(|&b| b == b'-' || b == b' ')
         || v == REDACTED
         || crate::pseudonym::is_token(v)

@@ -444,3 +444,38 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d)
 }
+
+/// Syllables of generated family names: with [`LAST`] and a number they make
+/// a hundred thousand distinct people.
+const SYLLABLES: &[&str] = &[
+    "ber", "wal", "ken", "dor", "mi", "sa", "lin", "rok", "tha", "ves", "gru", "pel", "zan", "ot",
+    "hau", "rie",
+];
+
+/// Writes a roster of `n` people (a CSV export of Moodle's `user` table)
+/// to `out`: user ids 2, 3, … (the ids the access lines carry), and for
+/// each a username, first and last name, e-mail address and student number
+/// that are the same for the same `seed`.
+#[allow(dead_code)]
+pub fn roster(n: u64, seed: u64, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "id,username,firstname,lastname,email,idnumber,alternatename,middlename"
+    )?;
+    for i in 0..n {
+        let h = mix(seed ^ mix(i + 2));
+        let first = FIRST[(h % FIRST.len() as u64) as usize];
+        let s1 = SYLLABLES[((h >> 8) % SYLLABLES.len() as u64) as usize];
+        let s2 = SYLLABLES[((h >> 16) % SYLLABLES.len() as u64) as usize];
+        let base = LAST[((h >> 24) % LAST.len() as u64) as usize];
+        let last = format!("{base}{s1}{s2}");
+        let user = format!("{}{}{}", first.to_lowercase(), s1, i);
+        writeln!(
+            out,
+            "{},{user},{first},{last},{user}@uni-example.de,{},,",
+            i + 2,
+            20_000_000 + i
+        )?;
+    }
+    Ok(())
+}
