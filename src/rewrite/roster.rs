@@ -160,7 +160,8 @@ impl Roster {
         let mut ids = Vec::with_capacity(people.len());
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_person = Vec::new();
-        let mut seen_pattern: HashMap<String, usize> = HashMap::new();
+        let mut seen_pattern: HashMap<String, usize, foldhash::fast::RandomState> =
+            HashMap::default();
         for p in people {
             let id = p.id.trim();
             if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -169,7 +170,11 @@ impl Roster {
             let n = ids.len() as u32;
             ids.push(id.as_bytes().to_vec());
             for f in p.forms() {
+                // An ASCII form folds the same both ways.
                 for german in [false, true] {
+                    if german && f.is_ascii() {
+                        break;
+                    }
                     let mut k = Vec::new();
                     fold_into(f.as_bytes(), german, &mut k);
                     // A one-word form that is a word of the vocabulary
@@ -180,11 +185,15 @@ impl Roster {
                     if e.0 != n {
                         e.0 = AMBIGUOUS;
                     }
-                    if common {
+                    // One-word forms (logins, addresses, student numbers)
+                    // are found word by word (`find_in`, and the rewriter's
+                    // own lookups); the automaton holds the names of
+                    // several words. ASCII case is the automaton's.
+                    if common || !k.contains(&b' ') {
                         continue;
                     }
                     let written = String::from_utf8(k).unwrap_or_default();
-                    for pat in [f.clone(), written] {
+                    for pat in [f.to_lowercase(), written] {
                         match seen_pattern.get(&pat) {
                             Some(&i) => {
                                 if pattern_person[i] != n {
@@ -275,8 +284,44 @@ impl Roster {
 
     /// The forms of known people in free text `s`, left to right, each on
     /// word boundaries: (start, end, user id), the id `None` where the form
-    /// is shared by several people (`Anna Berg` twice on a site).
+    /// is shared by several people (`Anna Berg` twice on a site). Names of
+    /// several words and one-word forms (logins, e-mail addresses, student
+    /// numbers) that are not common words.
     pub fn find_in(&self, s: &[u8]) -> Vec<(usize, usize, Option<&[u8]>)> {
+        let mut found = self.find_names_in(s);
+        let mut words = Vec::new();
+        let part = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80 || b"._-@+".contains(&b);
+        let mut i = 0;
+        while i < s.len() {
+            if !part(s[i]) {
+                i += 1;
+                continue;
+            }
+            let mut e = i;
+            while e < s.len() && part(s[e]) {
+                e += 1;
+            }
+            // Sentence punctuation at the end is not part of the word.
+            let mut w = e;
+            while w > i && matches!(s[w - 1], b'.' | b'-') {
+                w -= 1;
+            }
+            if let Some(id) = self.lookup_uncommon(&s[i..w]) {
+                words.push((i, w, Some(id)));
+            }
+            i = e;
+        }
+        if !words.is_empty() {
+            found.retain(|n| !words.iter().any(|w| w.0 < n.1 && n.0 < w.1));
+            found.extend(words);
+            found.sort_unstable_by_key(|f| f.0);
+        }
+        found
+    }
+
+    /// The names of several words of known people in `s` (see
+    /// [`Roster::find_in`]); the rewriter finds one-word forms itself.
+    pub fn find_names_in(&self, s: &[u8]) -> Vec<(usize, usize, Option<&[u8]>)> {
         let Some(ac) = &self.search else {
             return Vec::new();
         };

@@ -209,10 +209,11 @@ impl<'c, 'a> Text<'c, 'a> {
     fn run(&mut self, s: &[u8], out: &mut Vec<u8>) {
         self.budget = 4 * s.len() + 64;
         // A known person's name anywhere in the text (`Anna Berg`, `Berg,
-        // Anna`, `aberg@…`) is their pseudonym, whatever structure it
-        // stands in; the text between is rewritten as usual.
+        // Anna`) is their pseudonym, whatever structure it stands in; the
+        // text between is rewritten as usual (its one-word forms, `aberg`,
+        // are found where each word is written).
         let hits = match self.ctx.roster {
-            Some(r) if s.len() >= 3 => r.find_in(s),
+            Some(r) if s.len() >= 3 => r.find_names_in(s),
             _ => Vec::new(),
         };
         let mut from = 0;
