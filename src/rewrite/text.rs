@@ -915,20 +915,36 @@ impl<'s> Json<'_, '_, '_, 's> {
                 _ => None,
             });
             let ve = self.value(v, rule, key, depth + 1, out)?;
-            let n = self.ws(ve);
-            out.extend_from_slice(&self.s[ve..n]);
-            match self.s.get(n) {
-                Some(b',') => {
-                    out.push(b',');
-                    j = self.ws(n + 1);
-                    out.extend_from_slice(&self.s[n + 1..j]);
-                }
-                Some(b'}') => {
-                    out.push(b'}');
-                    return Some(n + 1);
-                }
-                _ => return None,
+            match self.after_member(ve, b'}', out)? {
+                Ok(next) => j = next,
+                Err(end) => return Some(end),
             }
+        }
+    }
+
+    /// After a member ending at `ve`: white space, then `,` (`Ok` with the
+    /// start of the next member) or `close` (`Err` with the end of the
+    /// structure); anything else is not this structure.
+    fn after_member(
+        &mut self,
+        ve: usize,
+        close: u8,
+        out: &mut Vec<u8>,
+    ) -> Option<Result<usize, usize>> {
+        let n = self.ws(ve);
+        out.extend_from_slice(&self.s[ve..n]);
+        match *self.s.get(n)? {
+            b',' => {
+                out.push(b',');
+                let j = self.ws(n + 1);
+                out.extend_from_slice(&self.s[n + 1..j]);
+                Some(Ok(j))
+            }
+            b if b == close => {
+                out.push(close);
+                Some(Err(n + 1))
+            }
+            _ => None,
         }
     }
 
@@ -952,19 +968,9 @@ impl<'s> Json<'_, '_, '_, 's> {
         }
         loop {
             let ve = self.value(j, rule, key, depth + 1, out)?;
-            let n = self.ws(ve);
-            out.extend_from_slice(&self.s[ve..n]);
-            match self.s.get(n) {
-                Some(b',') => {
-                    out.push(b',');
-                    j = self.ws(n + 1);
-                    out.extend_from_slice(&self.s[n + 1..j]);
-                }
-                Some(b']') => {
-                    out.push(b']');
-                    return Some(n + 1);
-                }
-                _ => return None,
+            match self.after_member(ve, b']', out)? {
+                Ok(next) => j = next,
+                Err(end) => return Some(end),
             }
         }
     }
