@@ -527,3 +527,257 @@ fn anonymize_then_delete_checks_the_copy_with_its_own_settings() {
         "{copy}"
     );
 }
+
+fn delete_source(name: &str, pattern: &str) -> String {
+    format!(
+        "[[source]]\nname = \"{name}\"\npaths = [\"{pattern}\"]\nkind = \"access\"\nwindow = \"7d\"\naction = \"delete\"\n"
+    )
+}
+
+/// A link to a directory outside the tree, planted inside it, leads
+/// nowhere: the file it reaches is not deleted, and the run says why.
+#[test]
+fn a_linked_directory_inside_a_watched_tree_is_not_followed() {
+    let t = Tree::new();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("app.log");
+    std::fs::write(&outside, access_log(0..2)).unwrap();
+    std::fs::create_dir_all(elsewhere.path().join("deep")).unwrap();
+    let outside_deep = elsewhere.path().join("deep/access.1.log");
+    std::fs::write(&outside_deep, access_log(0..2)).unwrap();
+    let inside = t.write("watched/real/app.log", &access_log(0..2));
+    std::os::unix::fs::symlink(elsewhere.path(), t.p("watched/evil")).unwrap();
+    let root = t.w.dir.path().display().to_string();
+    let cfg = t.config(&format!(
+        "{}\n{}",
+        delete_source("apps", &format!("{root}/watched/*/app.log")),
+        delete_source("deep", &format!("{root}/watched/**/access.*.log"))
+    ));
+    let out = t.rotate(&cfg, T0 + 30 * DAY, &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(outside.exists() && outside_deep.exists(), "{err}");
+    assert!(!inside.exists());
+    assert!(
+        err.contains(&format!(
+            "{root}/watched/evil is a symbolic link; links are not followed"
+        )),
+        "{err}"
+    );
+    let audit = t.audit();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["file"], inside.display().to_string());
+    // --check does not count what it cannot reach either.
+    let out = t.rotate(&cfg, T0 + 30 * DAY, &["--check"]);
+    assert_eq!(text(&out.stdout), "");
+}
+
+/// The lines of a temporary file of process `pid` in `dir`.
+fn fake_temp(dir: &Path, name: &str, pid: u32) -> PathBuf {
+    let p = dir.join(format!(".{name}.anonlog-{pid}-0.tmp"));
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        &p,
+        "192.0.2.44 - jdoe [02/Nov/2026:01:00:00 +0000] \"GET / HTTP/1.1\" 200 5\n",
+    )
+    .unwrap();
+    p
+}
+
+/// A process id that is not running (one that ran and ended).
+fn dead_pid() -> u32 {
+    let mut c = std::process::Command::new("true").spawn().unwrap();
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+/// A killed run's temporary files (raw rows in the source's directory, a
+/// partial copy in the destination) are violations for --check, and the
+/// next run removes and audits them; those of a live process stay.
+#[test]
+fn stale_temporaries_are_counted_removed_and_audited() {
+    let t = Tree::new();
+    let cfg = t.config(&access_sources(t.w.dir.path()));
+    let dead = dead_pid();
+    let raw_tmp = fake_temp(&t.p("raw"), "access.log.3", dead);
+    let anon_tmp = fake_temp(&t.p("anon"), "access.log.3", dead);
+    let live_tmp = fake_temp(&t.p("raw"), "access.log.4", std::process::id());
+    let out = t.rotate(&cfg, T0 + 400 * DAY, &["--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = text(&out.stdout);
+    assert_eq!(v.lines().count(), 2, "{v}");
+    assert!(v.contains(&format!(
+        "apache-raw: {}: a temporary file of process {dead}, which no longer runs",
+        raw_tmp.display()
+    )));
+    // The destination of one source is the directory of the next: the
+    // first source names it.
+    assert!(
+        v.contains(&format!("apache-raw: {}:", anon_tmp.display())),
+        "{v}"
+    );
+    let out = t.rotate(&cfg, T0 + 400 * DAY, &["--dry-run"]);
+    assert!(raw_tmp.exists());
+    assert_eq!(text(&out.stdout).matches("would remove").count(), 2);
+    let out = t.rotate(&cfg, T0 + 400 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!raw_tmp.exists() && !anon_tmp.exists());
+    assert!(live_tmp.exists());
+    let audit = t.audit();
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    assert!(audit.iter().all(|e| e["action"] == "remove-temporary"));
+    assert!(audit.iter().all(|e| e["bytes"].as_u64().unwrap() > 0));
+    let out = t.rotate(&cfg, T0 + 400 * DAY, &["--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+/// A file renamed onto the name of a raw file while it is being
+/// anonymized (logrotate shifting `.log.7` onto `.log.8`) was never read:
+/// it is not deleted. Bounded: a few attempts to hit the window.
+#[test]
+fn a_file_renamed_onto_the_raw_name_during_the_copy_is_kept() {
+    let mut hit = false;
+    for _ in 0..3 {
+        let t = Tree::new();
+        // Big enough that the copy takes a while.
+        let old = t.write("raw/access.log.8", &access_log(0..7).repeat(20_000));
+        let newer = t.write("raw/newer", &access_log(20..27));
+        let cfg = t.config(&access_sources(t.w.dir.path()));
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
+            .args(["rotate", "-q", "--config"])
+            .arg(&cfg)
+            .arg(format!("--now=@{}", T0 + 40 * DAY))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait for the copy's temporary file, then rename.
+        let renamed =
+            wait_for_entry(&t.p("anon"), &mut child) && std::fs::rename(&newer, &old).is_ok();
+        let out = child.wait_with_output().unwrap();
+        if !renamed || out.status.code() == Some(0) && old.exists() {
+            continue; // the rename came after the delete
+        }
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("it changed since it was read"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&old).unwrap(),
+            access_log(20..27),
+            "the newer file is kept"
+        );
+        hit = true;
+        break;
+    }
+    assert!(hit, "the rename never landed inside the copy");
+}
+
+/// A writer appending to a file while it is pruned loses nothing: rotate
+/// either refuses (the file changed) or moves what came late; each written
+/// line is there once. Bounded: three rounds of 1,500 lines.
+#[test]
+fn a_prune_of_a_file_being_written_loses_no_line() {
+    use std::io::Write as _;
+    for round in 0..3 {
+        let t = Tree::new();
+        let f = t.write("live/app.log", &access_log(0..3).repeat(5_000));
+        let root = t.w.dir.path().display();
+        let cfg = t.config(&format!(
+            "[[source]]\nname = \"live\"\npaths = [\"{root}/live/app.log\"]\nkind = \"access\"\nwindow = \"7d\"\naction = \"prune\"\n"
+        ));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (path, stop2) = (f.clone(), stop.clone());
+        let writer = std::thread::spawn(move || {
+            let mut n = 0;
+            while n < 1_500 && !stop2.load(std::sync::atomic::Ordering::SeqCst) {
+                let mut o = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .unwrap();
+                let line = format!(
+                    "192.0.2.9 - - [{}] \"GET /w{round}-{n} HTTP/1.1\" 200 5\n",
+                    clf(T0 + 29 * DAY)
+                );
+                o.write_all(line.as_bytes()).unwrap();
+                n += 1;
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            n
+        });
+        let out = t.rotate(&cfg, T0 + 30 * DAY, &[]);
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let written = writer.join().unwrap();
+        let err = text(&out.stderr);
+        match out.status.code() {
+            Some(0) => {}
+            Some(2) => assert!(err.contains("being written"), "{err}"),
+            c => panic!("{c:?}: {err}"),
+        }
+        let data = std::fs::read_to_string(&f).unwrap();
+        for n in 0..written {
+            assert_eq!(
+                data.matches(&format!(" /w{round}-{n} ")).count(),
+                1,
+                "line {n} of {written}: {err}"
+            );
+        }
+    }
+}
+
+/// Waits until `dir` has an entry (the copy's temporary file) or `child`
+/// ended; true when it has.
+fn wait_for_entry(dir: &Path, child: &mut std::process::Child) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if std::fs::read_dir(dir).is_ok_and(|mut rd| rd.next().is_some()) {
+            return true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
+/// SIGTERM and SIGINT (systemd stopping the unit, Ctrl-C) during an
+/// anonymize-then-delete leave no temporary file anywhere and the raw file
+/// in place. Bounded: the signal comes while the copy is being written, up
+/// to three rounds each.
+#[test]
+fn a_termination_signal_during_rotate_leaves_no_temporary() {
+    for sig in [libc::SIGTERM, libc::SIGINT] {
+        let mut hit = false;
+        for _ in 0..3 {
+            let t = Tree::new();
+            let raw = t.write("raw/access.log.2", &access_log(0..7).repeat(20_000));
+            let cfg = t.config(&access_sources(t.w.dir.path()));
+            let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
+                .args(["rotate", "-q", "--config"])
+                .arg(&cfg)
+                .arg(format!("--now=@{}", T0 + 40 * DAY))
+                .spawn()
+                .unwrap();
+            let started = wait_for_entry(&t.p("anon"), &mut child);
+            // SAFETY: signals our own child.
+            unsafe {
+                libc::kill(child.id() as libc::pid_t, sig);
+            }
+            let out = child.wait_with_output().unwrap();
+            let temps: Vec<_> = ["raw", "anon"]
+                .iter()
+                .flat_map(|d| std::fs::read_dir(t.p(d)).into_iter().flatten())
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".tmp"))
+                .collect();
+            assert!(temps.is_empty(), "signal {sig}: {temps:?}");
+            if started && out.status.code() == Some(128 + sig) {
+                assert!(raw.exists());
+                assert!(t.audit().is_empty());
+                hit = true;
+                break;
+            }
+        }
+        assert!(hit, "signal {sig} never came during the copy");
+    }
+}

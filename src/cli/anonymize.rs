@@ -12,7 +12,7 @@ use anonlog::config::{self, AnonymizeDefaults, Config};
 use anonlog::error::{Error, ErrorKind, EXIT_ERROR, EXIT_LOST, EXIT_OK};
 use anonlog::ip::IpMode;
 use anonlog::keyring::Keyring;
-use anonlog::output::{AtomicFile, DatedOutput, DatedPath};
+use anonlog::output::{DatedOutput, DatedPath, FileOutput};
 use anonlog::pipeline::block::Action;
 use anonlog::pipeline::{self, Diagnostic, RunConfig, RunSummary};
 use anonlog::pseudonym::{Key, Pseudonymizer};
@@ -23,7 +23,6 @@ use anonlog::rewrite::{Keys, OnUnparsed, Options, Rewriter};
 use anonlog::time::parse_time;
 
 use super::common::{self, FormatArg, FreeTextArg, NowArg, ParamArgs, PrefixArgs};
-use super::signals;
 
 pub const HELP: &str = "\
 Examples:
@@ -329,10 +328,16 @@ fn write_output(
             Ok((s, Some(files)))
         }
         (Some(path), None) => {
-            let mut f = AtomicFile::create(path)
+            let mut f = FileOutput::create(path)
                 .map_err(|e| Error::io(&format!("cannot create output {}", path.display()), &e))?;
-            signals::remove_on_termination(f.temp_path());
-            let s = pipeline::run(rw, cfg, &mut f, report)?;
+            let s = pipeline::run(rw, cfg, &mut f, report).map_err(|e| {
+                let e = e.to_string();
+                let why = e.strip_prefix("output: ").unwrap_or(&e);
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot write output {}: {why}", path.display()),
+                )
+            })?;
             if s.aborted.is_none() {
                 f.commit().map_err(|e| {
                     Error::io(&format!("cannot write output {}", path.display()), &e)
