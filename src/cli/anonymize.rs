@@ -323,7 +323,18 @@ fn write_output(
         (Some(_), Some(pattern)) => {
             // Appended to as lines come, like rotatelogs: nothing to commit.
             let mut d = DatedOutput::new(pattern, now);
-            let s = pipeline::run_to(rw, cfg, pipeline::Output::Dated(&mut d), report)?;
+            let s = pipeline::run_to(rw, cfg, pipeline::Output::Dated(&mut d), report);
+            for p in d.repaired() {
+                eprintln!(
+                    "anonlog: warning: {} ended inside a line (an earlier run was killed or the \
+                     disk was full); a line end was added before appending",
+                    p.display()
+                );
+            }
+            if !d.repaired().is_empty() {
+                eprintln!("anonlog: {} dated file(s) repaired", d.repaired().len());
+            }
+            let s = s?;
             let files = (d.files_written(), d.files_started());
             Ok((s, Some(files)))
         }
