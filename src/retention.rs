@@ -696,6 +696,12 @@ pub fn check(cfg: &Config, now: i64) -> (Vec<Violation>, Vec<String>) {
             }
             Err(e) => errors.push(e.to_string()),
         }
+        if let Ok(ring) = Keyring::open(dir) {
+            match ring.invalid_tombstones() {
+                Ok(bad) => errors.extend(bad.iter().map(Error::to_string)),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
     }
     (v, errors)
 }
@@ -1112,6 +1118,9 @@ fn keys(
         Err(e) => report.errors.push(e.to_string()),
     }
     let cutoff = key_cutoff(destroy_after, now)?;
+    for e in ring.invalid_tombstones()? {
+        report.errors.push(e.to_string());
+    }
     for e in ring.purge(cutoff, now)? {
         report.done.push(format!(
             "destroyed the key of epoch {e}: its pseudonyms can no longer be linked to anyone"

@@ -394,7 +394,7 @@ fn finish(
             .map_err(|e| Error::io(&format!("cannot write summary {}", path.display()), &e))?;
     }
     if !a.quiet || code != EXIT_OK {
-        eprintln!("anonlog: {}", summary_line(summary));
+        eprintln!("anonlog: {}", summary_line(summary, !key_errors.is_empty()));
         if let Some((files, new)) = dated_files {
             eprintln!("anonlog: {files} dated files written ({new} new)");
         }
@@ -439,12 +439,17 @@ fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1e6
 }
 
-fn summary_line(s: &RunSummary) -> String {
+fn summary_line(s: &RunSummary, key_errors: bool) -> String {
     let t = &s.total;
     let destroyed = if t.lines_key_destroyed > 0 {
         format!(
-            " ({} of them in epochs whose key was destroyed: identities REDACTED)",
-            t.lines_key_destroyed
+            " ({} of them in epochs whose key {}: identities REDACTED)",
+            t.lines_key_destroyed,
+            if key_errors {
+                "could not be loaded (see the errors above) or was destroyed"
+            } else {
+                "was destroyed"
+            }
         )
     } else {
         String::new()
