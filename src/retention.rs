@@ -554,6 +554,12 @@ pub struct AuditEntry {
     /// The epoch (key changes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epoch: Option<i64>,
+    /// Absent on the record of a change that was made. `intent`: written
+    /// (and synced) before the change; `failed`: the change was not made;
+    /// `found-done` / `found-not-done` / `outcome-unknown`: what a later run
+    /// found of an intent whose run was killed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
 }
 
 /// The audit log, opened for appending (created 0640, directories 0750).
@@ -760,6 +766,9 @@ pub fn rotate(
             None => Ok(()),
         }
     };
+    if !dry_run {
+        complete_intents(&cfg.audit_log, &mut record)?;
+    }
     remove_stale(cfg, dry_run, &mut report, &mut record)?;
     if let (Some(k), Some(dir)) = (&cfg.keys, cfg.key_dir()) {
         keys(
@@ -771,6 +780,21 @@ pub fn rotate(
             &mut record,
         )?;
     }
+    sources(cfg, now, dry_run, rewriter, &mut report, &mut record)?;
+    Ok(report)
+}
+
+/// The due work of every source: each change between an intent record and
+/// its done (or failed) record; keys an anonymization created on demand
+/// (for past epochs) are recorded too.
+fn sources(
+    cfg: &Config,
+    now: i64,
+    dry_run: bool,
+    rewriter: &dyn Fn() -> Result<Rewriter, Error>,
+    report: &mut Report,
+    record: &mut Record<'_>,
+) -> Result<(), Error> {
     let mut rw: Option<Rewriter> = None;
     // The copy is checked with the same settings it was written with.
     let opts = cfg.anonymize.options(now);
@@ -781,10 +805,16 @@ pub fn rotate(
         roster: None,
         allow: Vec::new(),
     };
+    let ring = cfg.anonymize.key_dir.as_deref();
     let (surveyed, errs) = survey_all(cfg, now);
     report.errors.extend(errs);
     for (src, steps) in surveyed {
         for s in steps.into_iter().filter(Step::due) {
+            let action = action_name(s.action);
+            if !dry_run {
+                record(phased(entry(&s, action), "intent"))?;
+            }
+            let keys_before = ring.map(present_epochs);
             let res = match s.action {
                 Action::Delete => do_delete(&s, dry_run),
                 Action::Prune => do_prune(&s, src, dry_run),
@@ -795,16 +825,103 @@ pub fn rotate(
                     do_anonymize(&s, src, rw.as_ref(), &checker, dry_run)
                 }
             };
+            if let (Some(dir), Some(before)) = (ring, keys_before) {
+                for e in present_epochs(dir).difference(&before) {
+                    report
+                        .done
+                        .push(format!("created the key of epoch e{e} on demand"));
+                    let mut k = blank_entry("keys", dir, "create-key");
+                    k.epoch = Some(*e);
+                    record(stamp(k))?;
+                }
+            }
             match res {
                 Ok((line, entry)) => {
                     report.done.push(line);
                     record(entry)?;
                 }
-                Err(e) => report.errors.push(e.to_string()),
+                Err(e) => {
+                    report.errors.push(e.to_string());
+                    if !dry_run {
+                        record(phased(entry(&s, action), "failed"))?;
+                    }
+                }
             }
         }
     }
-    Ok(report)
+    Ok(())
+}
+
+/// The audit log's name of `a`.
+fn action_name(a: Action) -> &'static str {
+    match a {
+        Action::Delete => "delete",
+        Action::Prune => "prune",
+        Action::AnonymizeThenDelete => "anonymize-then-delete",
+    }
+}
+
+/// The epochs whose key exists in the keyring at `dir` (none when it
+/// cannot be read).
+fn present_epochs(dir: &Path) -> std::collections::BTreeSet<i64> {
+    Keyring::open(dir)
+        .and_then(|r| r.list())
+        .map(|l| {
+            l.into_iter()
+                .filter(|i| matches!(i.state, EpochState::Present { .. }))
+                .map(|i| i.epoch.0)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Closes the intents of killed runs found in the audit log at `path`:
+/// each gets a record of what is found now (the file gone: `found-done`;
+/// still there: `found-not-done`; a prune: `outcome-unknown`).
+fn complete_intents(path: &Path, record: &mut Record<'_>) -> Result<(), Error> {
+    // Only a regular file is read back (a device would never end).
+    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    let Ok(text) = fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let mut open: Vec<(String, String, Option<i64>, serde_json::Value)> = Vec::new();
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let key = |v: &serde_json::Value| {
+            (
+                v["action"].as_str().unwrap_or("").to_string(),
+                v["file"].as_str().unwrap_or("").to_string(),
+                v["epoch"].as_i64(),
+            )
+        };
+        let (a, f, e) = key(&v);
+        open.retain(|(a2, f2, e2, _)| (a2, f2, e2) != (&a, &f, &e));
+        if v["phase"] == "intent" {
+            open.push((a, f, e, v));
+        }
+    }
+    for (action, file, _, v) in open {
+        let phase = match action.as_str() {
+            "prune" | "destroy-key" | "create-key" => "outcome-unknown",
+            _ if Path::new(&file).exists() => "found-not-done",
+            _ => "found-done",
+        };
+        let mut e: AuditEntry = blank_entry(
+            v["source"].as_str().unwrap_or(""),
+            Path::new(&file),
+            &action,
+        );
+        e.bytes = v["bytes"].as_u64().unwrap_or(0);
+        e.oldest = v["oldest"].as_str().map(String::from);
+        e.newest = v["newest"].as_str().map(String::from);
+        e.epoch = v["epoch"].as_i64();
+        record(phased(e, phase))?;
+    }
+    Ok(())
 }
 
 /// Removes the temporary files killed runs left ([`stale_temporaries`]),
@@ -823,19 +940,22 @@ fn remove_stale(
             t.pid,
             t.bytes
         );
+        let e = AuditEntry {
+            bytes: t.bytes,
+            ..blank_entry(&t.source, &t.file, "remove-temporary")
+        };
         if !dry_run {
-            if let Err(e) = safe::remove_if_same(&t.root, &t.file, &t.ident) {
+            record(phased(e.clone(), "intent"))?;
+            if let Err(err) = safe::remove_if_same(&t.root, &t.file, &t.ident) {
                 report
                     .errors
-                    .push(format!("cannot remove {}: {e}", t.file.display()));
+                    .push(format!("cannot remove {}: {err}", t.file.display()));
+                record(phased(e, "failed"))?;
                 continue;
             }
         }
         report.done.push(line);
-        record(stamp(AuditEntry {
-            bytes: t.bytes,
-            ..blank_entry(&t.source, &t.file, "remove-temporary")
-        }))?;
+        record(stamp(e))?;
     }
     Ok(())
 }
@@ -854,6 +974,7 @@ fn blank_entry(source: &str, file: &Path, action: &str) -> AuditEntry {
         kept: None,
         destination: None,
         epoch: None,
+        phase: None,
     }
 }
 
@@ -871,7 +992,14 @@ fn entry(s: &Step, action: &str) -> AuditEntry {
         kept: None,
         destination: None,
         epoch: None,
+        phase: None,
     }
+}
+
+/// `e` as an intent (or another phase) record.
+fn phased(mut e: AuditEntry, phase: &str) -> AuditEntry {
+    e.phase = Some(phase.to_string());
+    stamp(e)
 }
 
 fn stamp(mut e: AuditEntry) -> AuditEntry {
@@ -1071,20 +1199,6 @@ fn keys(
     record: &mut Record<'_>,
 ) -> Result<(), Error> {
     let ring = Keyring::open(dir)?;
-    let key_entry = |action: &str, epoch: i64| AuditEntry {
-        time: iso(wall_clock()),
-        as_of: String::new(),
-        source: "keys".into(),
-        file: dir.display().to_string(),
-        action: action.into(),
-        bytes: 0,
-        oldest: None,
-        newest: None,
-        records: None,
-        kept: None,
-        destination: None,
-        epoch: Some(epoch),
-    };
     if dry_run {
         let present: Vec<i64> = ring
             .list()?
@@ -1112,20 +1226,54 @@ fn keys(
         Ok(created) => {
             for e in created {
                 report.done.push(format!("created the key of epoch {e}"));
-                record(key_entry("create-key", e.0))?;
+                record(key_entry(dir, "create-key", e.0, None))?;
             }
         }
         Err(e) => report.errors.push(e.to_string()),
     }
+    destroy_keys(&ring, destroy_after, now, report, record)
+}
+
+/// An audit record of a key change in the keyring at `dir`.
+fn key_entry(dir: &Path, action: &str, epoch: i64, phase: Option<&str>) -> AuditEntry {
+    AuditEntry {
+        time: iso(wall_clock()),
+        epoch: Some(epoch),
+        phase: phase.map(String::from),
+        ..blank_entry("keys", dir, action)
+    }
+}
+
+/// The purge of the key schedule: an intent for every key due, then a done
+/// (or failed) record each; invalid tombstones are errors.
+fn destroy_keys(
+    ring: &Keyring,
+    destroy_after: &str,
+    now: i64,
+    report: &mut Report,
+    record: &mut Record<'_>,
+) -> Result<(), Error> {
+    let dir = ring.dir();
     let cutoff = key_cutoff(destroy_after, now)?;
     for e in ring.invalid_tombstones()? {
         report.errors.push(e.to_string());
     }
-    for e in ring.purge(cutoff, now)? {
+    let due: Vec<i64> = expired_keys(dir, destroy_after, now)?
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    for &e in &due {
+        record(key_entry(dir, "destroy-key", e, Some("intent")))?;
+    }
+    let gone = ring.purge(cutoff, now)?;
+    for e in &gone {
         report.done.push(format!(
             "destroyed the key of epoch {e}: its pseudonyms can no longer be linked to anyone"
         ));
-        record(key_entry("destroy-key", e.0))?;
+        record(key_entry(dir, "destroy-key", e.0, None))?;
+    }
+    for e in due.into_iter().filter(|e| !gone.iter().any(|g| g.0 == *e)) {
+        record(key_entry(dir, "destroy-key", e, Some("failed")))?;
     }
     Ok(())
 }

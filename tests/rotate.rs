@@ -71,7 +71,15 @@ impl Tree {
             .output()
             .unwrap()
     }
+    /// The records of changes made (no intents, no failures).
     fn audit(&self) -> Vec<serde_json::Value> {
+        self.audit_all()
+            .into_iter()
+            .filter(|e| e.get("phase").is_none())
+            .collect()
+    }
+    /// Every record of the audit log.
+    fn audit_all(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(self.p("audit/audit.jsonl"))
             .unwrap_or_default()
             .lines()
@@ -780,4 +788,127 @@ fn a_termination_signal_during_rotate_leaves_no_temporary() {
         }
         assert!(hit, "signal {sig} never came during the copy");
     }
+}
+
+/// Each change is recorded as an intent (synced) before it is made and as
+/// done after; a failed change closes its intent as failed.
+#[test]
+fn every_change_has_an_intent_before_it() {
+    let t = Tree::new();
+    let f = t.write("old/a.log", &access_log(0..2));
+    let root = t.w.dir.path().display().to_string();
+    let cfg = t.config(&delete_source("old", &format!("{root}/old/*.log")));
+    let out = t.rotate(&cfg, T0 + 30 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!f.exists());
+    let all = t.audit_all();
+    let phases: Vec<_> = all.iter().map(|e| e["phase"].as_str()).collect();
+    assert_eq!(phases, [Some("intent"), None], "{all:?}");
+    assert_eq!(all[0]["file"], all[1]["file"]);
+    assert_eq!(all[0]["action"], "delete");
+}
+
+/// SIGKILL in the middle of an anonymize-then-delete: the next run finds
+/// the intent without its done record and closes it (the raw file is still
+/// there: found-not-done), removes the killed run's temporary copy, audits
+/// that, and does the work. Bounded: up to three rounds to land the kill
+/// inside the copy.
+#[test]
+fn a_rerun_completes_the_record_of_a_killed_run() {
+    for _ in 0..3 {
+        let t = Tree::new();
+        let raw = t.write("raw/access.log.2", &access_log(0..7).repeat(20_000));
+        let cfg = t.config(&access_sources(t.w.dir.path()));
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
+            .args(["rotate", "-q", "--config"])
+            .arg(&cfg)
+            .arg(format!("--now=@{}", T0 + 40 * DAY))
+            .spawn()
+            .unwrap();
+        let started = wait_for_entry(&t.p("anon"), &mut child);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if !started || crate::util::temporaries(&t.p("anon")).is_empty() {
+            continue;
+        }
+        let out = t.rotate(&cfg, T0 + 40 * DAY, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(!raw.exists() && t.p("anon/access.log.2").exists());
+        assert!(crate::util::temporaries(&t.p("anon")).is_empty());
+        let all = t.audit_all();
+        let phases: Vec<(String, Option<&str>)> = all
+            .iter()
+            .map(|e| {
+                (
+                    e["action"].as_str().unwrap().to_string(),
+                    e["phase"].as_str(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, Option<&str>)> = vec![
+            ("anonymize-then-delete".into(), Some("intent")),
+            ("anonymize-then-delete".into(), Some("found-not-done")),
+            ("remove-temporary".into(), Some("intent")),
+            ("remove-temporary".into(), None),
+            ("anonymize-then-delete".into(), Some("intent")),
+            ("anonymize-then-delete".into(), None),
+        ];
+        assert_eq!(phases, want, "{all:?}");
+        return;
+    }
+    panic!("the kill never landed inside the copy");
+}
+
+/// A key an anonymize-then-delete creates on demand (for the past epoch of
+/// the raw file's lines) is audited.
+#[test]
+fn keys_created_on_demand_are_audited() {
+    let t = Tree::new();
+    let dir = t.p("keys");
+    anonlog()
+        .args(["key", "init", "--epoch", "7d", "--key-dir"])
+        .arg(&dir)
+        .assert()
+        .success();
+    t.write("raw/access.log.2", &access_log(0..2));
+    let root = t.w.dir.path().display();
+    let cfg = t.write(
+        "anonlog.toml",
+        &format!(
+            "audit_log = \"{}\"\n\n[anonymize]\nkey_dir = \"{}\"\n\n[[source]]\nname = \"raw\"\npaths = [\"{root}/raw/access.log.*\"]\nkind = \"access\"\nwindow = \"7d\"\naction = \"anonymize-then-delete\"\ndestination = \"{root}/anon/{{name}}\"\n",
+            t.p("audit/audit.jsonl").display(),
+            dir.display()
+        ),
+    );
+    let out = t.rotate(&cfg, T0 + 30 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let created: Vec<_> = t
+        .audit()
+        .into_iter()
+        .filter(|e| e["action"] == "create-key")
+        .collect();
+    assert_eq!(created.len(), 1, "{created:?}");
+    // 7-day epochs from Monday 1970-01-05: T0 (a Monday) starts one.
+    assert_eq!(created[0]["epoch"], (T0 / DAY - 4) / 7);
+}
+
+/// An audit log that cannot be written (a full disk: /dev/full) stops the
+/// run before any change: nothing is deleted unrecorded.
+#[test]
+fn a_full_audit_log_stops_the_run_before_any_change() {
+    let t = Tree::new();
+    let f = t.write("old/a.log", &access_log(0..2));
+    let root = t.w.dir.path().display().to_string();
+    let text_cfg = format!(
+        "audit_log = \"/dev/full\"\nlock_file = \"{}\"\n\n[anonymize]\nkey_file = \"{}\"\n\n{}",
+        t.p("rotate.lock").display(),
+        t.w.key().display(),
+        delete_source("old", &format!("{root}/old/*.log"))
+    );
+    let cfg = t.write("full.toml", &text_cfg);
+    let out = t.rotate(&cfg, T0 + 30 * DAY, &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot write audit log /dev/full"), "{err}");
+    assert!(f.exists());
 }
