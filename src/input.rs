@@ -350,6 +350,11 @@ pub struct StreamBlocks {
     /// The last read left nothing more ready.
     paused: bool,
     framing: Framing,
+    /// `carry[..complete]` is made of complete units (as far as scanned).
+    complete: usize,
+    /// `carry[..scanned]` was scanned for line ends (line framing): only
+    /// new bytes are scanned after a read, so a long line costs linear time.
+    scanned: usize,
 }
 
 impl StreamBlocks {
@@ -373,6 +378,25 @@ impl StreamBlocks {
             eof: false,
             paused: false,
             framing: Framing::Lines,
+            complete: 0,
+            scanned: 0,
+        }
+    }
+
+    /// Brings `complete` up to date with the bytes read since the last
+    /// scan: line framing looks at the new bytes only; CSV framing resumes
+    /// at the last record end.
+    fn update_complete(&mut self) {
+        match self.framing {
+            Framing::Lines => {
+                if let Some(p) = memchr::memrchr(b'\n', &self.carry[self.scanned..]) {
+                    self.complete = self.scanned + p + 1;
+                }
+                self.scanned = self.carry.len();
+            }
+            Framing::Csv(d) => {
+                self.complete += d.complete_prefix(&self.carry[self.complete..]);
+            }
         }
     }
 
@@ -381,10 +405,15 @@ impl StreamBlocks {
     /// detection; the next block starts with it. Detection thus sees the same
     /// bytes whether the input is mapped or streamed.
     pub fn peek(&mut self) -> io::Result<&[u8]> {
-        while !self.eof
-            && !format::has_meaningful_line(&self.carry[..Framing::Lines.complete(&self.carry)])
-        {
+        let lines =
+            |c: &[u8], from: usize| memchr::memrchr(b'\n', &c[from..]).map(|p| from + p + 1);
+        let (mut complete, mut scanned) = (lines(&self.carry, 0).unwrap_or(0), self.carry.len());
+        while !self.eof && !format::has_meaningful_line(&self.carry[..complete]) {
             self.read_more()?;
+            if let Some(end) = lines(&self.carry, scanned) {
+                complete = end;
+            }
+            scanned = self.carry.len();
         }
         Ok(&self.carry)
     }
@@ -393,6 +422,8 @@ impl StreamBlocks {
     /// and detection).
     pub fn set_framing(&mut self, framing: Framing) {
         self.framing = framing;
+        self.complete = 0;
+        self.scanned = 0;
     }
 
     /// Appends one read to the buffer; notes the end of the input and
@@ -441,8 +472,8 @@ impl StreamBlocks {
     /// after a complete unit, unless it is the end of the input.
     pub fn next_block(&mut self) -> io::Result<Option<Block<'static>>> {
         loop {
-            let complete = self.framing.complete(&self.carry);
-            let ready = complete > 0 && (self.carry.len() >= self.size || self.paused);
+            self.update_complete();
+            let ready = self.complete > 0 && (self.carry.len() >= self.size || self.paused);
             if ready || self.eof {
                 break;
             }
@@ -453,10 +484,17 @@ impl StreamBlocks {
         }
         let mut buf = std::mem::take(&mut self.carry);
         if !self.eof {
-            let end = self.framing.complete(&buf);
+            let end = self.complete;
             self.carry = buf[end..].to_vec();
             buf.truncate(end);
         }
+        // What is carried over holds no complete unit: nothing before its
+        // end needs scanning again for a line end.
+        self.complete = 0;
+        self.scanned = match self.framing {
+            Framing::Lines => self.carry.len(),
+            Framing::Csv(_) => 0,
+        };
         let flush = self.eof || self.paused || !self.more_ready();
         Ok(Some(Block {
             data: Cow::Owned(buf),
