@@ -38,13 +38,38 @@ pub enum Framing {
     Csv(Dialect),
 }
 
+/// The longest CSV record: a quoted field still open after this many bytes
+/// (an unbalanced quote) does not swallow the rest of the input; the record
+/// ends at its first line feed instead, and the row is parsed (and reported)
+/// as malformed. The same rule holds for mapped and streamed input.
+pub const MAX_CSV_RECORD: usize = 8 << 20;
+
+/// The end of the first CSV record of `data` under [`MAX_CSV_RECORD`].
+fn csv_record_end(d: &Dialect, data: &[u8]) -> Option<usize> {
+    let bounded = &data[..data.len().min(MAX_CSV_RECORD + 1)];
+    match d.record_end(bounded) {
+        Some(n) => Some(n),
+        None if data.len() > MAX_CSV_RECORD => memchr::memchr(b'\n', data).map(|p| p + 1),
+        None => None,
+    }
+}
+
+/// The complete CSV records at the start of `data` (see [`csv_record_end`]).
+fn csv_complete(d: &Dialect, data: &[u8]) -> usize {
+    let mut pos = 0;
+    while let Some(n) = csv_record_end(d, &data[pos..]) {
+        pos += n;
+    }
+    pos
+}
+
 impl Framing {
     /// The length of the first unit of `data` including its line feed, or
     /// `None` when `data` does not hold a complete one.
     pub fn unit_end(&self, data: &[u8]) -> Option<usize> {
         match self {
             Framing::Lines => memchr::memchr(b'\n', data).map(|p| p + 1),
-            Framing::Csv(d) => d.record_end(data),
+            Framing::Csv(d) => csv_record_end(d, data),
         }
     }
 
@@ -52,7 +77,7 @@ impl Framing {
     pub fn complete(&self, data: &[u8]) -> usize {
         match self {
             Framing::Lines => memchr::memrchr(b'\n', data).map_or(0, |p| p + 1),
-            Framing::Csv(d) => d.complete_prefix(data),
+            Framing::Csv(d) => csv_complete(d, data),
         }
     }
 
@@ -66,7 +91,7 @@ impl Framing {
             Framing::Csv(d) => {
                 let mut end = pos;
                 while end < target {
-                    match d.record_end(&data[end..]) {
+                    match csv_record_end(d, &data[end..]) {
                         Some(n) => end += n,
                         None => return data.len(),
                     }
@@ -395,7 +420,7 @@ impl StreamBlocks {
                 self.scanned = self.carry.len();
             }
             Framing::Csv(d) => {
-                self.complete += d.complete_prefix(&self.carry[self.complete..]);
+                self.complete += csv_complete(&d, &self.carry[self.complete..]);
             }
         }
     }

@@ -282,3 +282,38 @@ fn a_file_truncated_while_mapped_leaves_no_temporary() {
         crate::util::skip("the truncation never landed inside the mapped read");
     }
 }
+
+/// An unbalanced quote in a CSV export does not make the rest of the file
+/// one record held in memory: past 8 MiB the record ends at its line feed,
+/// the row is reported, and every other row is rewritten, mapped or
+/// streamed alike.
+#[test]
+fn an_unbalanced_csv_quote_is_bounded_and_reported() {
+    let w = Work::new();
+    let fixture = std::fs::read_to_string(testdata("moodle/logstore-postgres.csv")).unwrap();
+    let mut lines = fixture.lines();
+    let header = lines.next().unwrap();
+    let row = lines.nth(1).unwrap();
+    let mut data = format!(
+        "{header}\n1,\\core\\event\\user_loggedin,core,loggedin,user,user,58,r,0,1,10,0,58,0,,0,\"{{\"\"username\"\":\"\"jdoe58\"\"}},1700000000,web,192.0.2.58,\n"
+    );
+    for _ in 0..100_000 {
+        data.push_str(row);
+        data.push('\n');
+    }
+    assert!(data.len() > 9 << 20);
+    let f = w.write("bad.csv", data.as_bytes());
+    for extra in [&[][..], &["--no-mmap"]] {
+        let out = anonlog_cmd(&w).args(extra).arg(&f).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("bad.csv: row 2: column 'other'"), "{err}");
+        assert!(err.contains("100000 rewritten, 1 scrubbed"), "{err}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("jdoe58"));
+        assert_eq!(
+            out.stdout.iter().filter(|&&b| b == b'\n').count(),
+            100_002,
+            "{err}"
+        );
+    }
+}

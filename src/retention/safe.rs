@@ -37,6 +37,8 @@ impl Ident {
         }
     }
 
+    // The field types of `stat` differ between platforms.
+    #[allow(clippy::unnecessary_cast)]
     fn of_stat(st: &libc::stat) -> Ident {
         Ident {
             dev: st.st_dev as u64,
