@@ -87,5 +87,45 @@ add config_parse "$work/seed"
 for f in "$root"/testdata/bbb.log; do
     add bbb_meetings "$f"
 done
+# Hostile shapes (for campaign.sh's hostile phase): deeply nested JSON in a
+# BigBlueButton body and in a URL parameter, nested PHP serialization, and
+# long lines (one of 256 KiB, one with a long quoted CSV field).
+nest() { # open close depth
+    local i out=
+    for ((i = 0; i < $3; i++)); do out+=$1; done
+    printf '%s' "$out"
+    out=
+    for ((i = 0; i < $3; i++)); do out+=$2; done
+    printf '"jane.doe@example.edu"%s' "$out"
+}
+{
+    printf '2026-11-24T08:11:28.120+01:00 INFO  o.b.web.controllers.ApiController -  --analytics-- data={"userid":"w_u1","body":'
+    nest '{"a":[' ']}' 3000
+    printf '}\n'
+} >"$work/seed"
+for t in bbb_line scrub_line pipeline; do add "$t" "$work/seed"; done
+{
+    printf '192.0.2.7 - jdoe [24/Nov/2026:08:11:28 +0000] "GET /mod/x.php?json='
+    nest '%%7B%%22a%%22%%3A%%5B' '%%5D%%7D' 2000
+    printf ' HTTP/1.1" 200 5\n'
+} >"$work/seed"
+for t in access_parse rewrite_line pipeline; do add "$t" "$work/seed"; done
+nest 'a:1:{s:1:"a";' '}' 2000 >"$work/seed"
+add moodle_other "$work/seed"
+{
+    printf '192.0.2.7 - jdoe [24/Nov/2026:08:11:28 +0000] "GET /?q='
+    head -c 262144 /dev/zero | tr '\0' 'x'
+    printf ' HTTP/1.1" 200 5\n'
+} >"$work/seed"
+for t in rewrite_line scrub_line pipeline; do add "$t" "$work/seed"; done
+{
+    printf '\x00'
+    tail -n +2 -- "$root/testdata/moodle/logstore-postgres.csv" | head -n 3
+    printf '1,"'
+    head -c 262144 /dev/zero | tr '\0' 'y'
+    printf '\n'
+} >"$work/seed"
+add moodle_csv "$work/seed"
+
 echo "seed: moodle_csv, moodle_other: $(find "$here/corpus/moodle_csv" "$here/corpus/moodle_other" -type f | wc -l) in corpus"
 [ "$total" -gt 0 ] || echo "seed: nothing new (no testdata lines and GEN_LINES=0?)"

@@ -38,13 +38,38 @@ pub enum Framing {
     Csv(Dialect),
 }
 
+/// The longest CSV record: a quoted field still open after this many bytes
+/// (an unbalanced quote) does not swallow the rest of the input; the record
+/// ends at its first line feed instead, and the row is parsed (and reported)
+/// as malformed. The same rule holds for mapped and streamed input.
+pub const MAX_CSV_RECORD: usize = 8 << 20;
+
+/// The end of the first CSV record of `data` under [`MAX_CSV_RECORD`].
+fn csv_record_end(d: &Dialect, data: &[u8]) -> Option<usize> {
+    let bounded = &data[..data.len().min(MAX_CSV_RECORD + 1)];
+    match d.record_end(bounded) {
+        Some(n) => Some(n),
+        None if data.len() > MAX_CSV_RECORD => memchr::memchr(b'\n', data).map(|p| p + 1),
+        None => None,
+    }
+}
+
+/// The complete CSV records at the start of `data` (see [`csv_record_end`]).
+fn csv_complete(d: &Dialect, data: &[u8]) -> usize {
+    let mut pos = 0;
+    while let Some(n) = csv_record_end(d, &data[pos..]) {
+        pos += n;
+    }
+    pos
+}
+
 impl Framing {
     /// The length of the first unit of `data` including its line feed, or
     /// `None` when `data` does not hold a complete one.
     pub fn unit_end(&self, data: &[u8]) -> Option<usize> {
         match self {
             Framing::Lines => memchr::memchr(b'\n', data).map(|p| p + 1),
-            Framing::Csv(d) => d.record_end(data),
+            Framing::Csv(d) => csv_record_end(d, data),
         }
     }
 
@@ -52,7 +77,7 @@ impl Framing {
     pub fn complete(&self, data: &[u8]) -> usize {
         match self {
             Framing::Lines => memchr::memrchr(b'\n', data).map_or(0, |p| p + 1),
-            Framing::Csv(d) => d.complete_prefix(data),
+            Framing::Csv(d) => csv_complete(d, data),
         }
     }
 
@@ -66,7 +91,7 @@ impl Framing {
             Framing::Csv(d) => {
                 let mut end = pos;
                 while end < target {
-                    match d.record_end(&data[end..]) {
+                    match csv_record_end(d, &data[end..]) {
                         Some(n) => end += n,
                         None => return data.len(),
                     }
@@ -350,6 +375,11 @@ pub struct StreamBlocks {
     /// The last read left nothing more ready.
     paused: bool,
     framing: Framing,
+    /// `carry[..complete]` is made of complete units (as far as scanned).
+    complete: usize,
+    /// `carry[..scanned]` was scanned for line ends (line framing): only
+    /// new bytes are scanned after a read, so a long line costs linear time.
+    scanned: usize,
 }
 
 impl StreamBlocks {
@@ -373,6 +403,25 @@ impl StreamBlocks {
             eof: false,
             paused: false,
             framing: Framing::Lines,
+            complete: 0,
+            scanned: 0,
+        }
+    }
+
+    /// Brings `complete` up to date with the bytes read since the last
+    /// scan: line framing looks at the new bytes only; CSV framing resumes
+    /// at the last record end.
+    fn update_complete(&mut self) {
+        match self.framing {
+            Framing::Lines => {
+                if let Some(p) = memchr::memrchr(b'\n', &self.carry[self.scanned..]) {
+                    self.complete = self.scanned + p + 1;
+                }
+                self.scanned = self.carry.len();
+            }
+            Framing::Csv(d) => {
+                self.complete += csv_complete(&d, &self.carry[self.complete..]);
+            }
         }
     }
 
@@ -381,10 +430,15 @@ impl StreamBlocks {
     /// detection; the next block starts with it. Detection thus sees the same
     /// bytes whether the input is mapped or streamed.
     pub fn peek(&mut self) -> io::Result<&[u8]> {
-        while !self.eof
-            && !format::has_meaningful_line(&self.carry[..Framing::Lines.complete(&self.carry)])
-        {
+        let lines =
+            |c: &[u8], from: usize| memchr::memrchr(b'\n', &c[from..]).map(|p| from + p + 1);
+        let (mut complete, mut scanned) = (lines(&self.carry, 0).unwrap_or(0), self.carry.len());
+        while !self.eof && !format::has_meaningful_line(&self.carry[..complete]) {
             self.read_more()?;
+            if let Some(end) = lines(&self.carry, scanned) {
+                complete = end;
+            }
+            scanned = self.carry.len();
         }
         Ok(&self.carry)
     }
@@ -393,6 +447,8 @@ impl StreamBlocks {
     /// and detection).
     pub fn set_framing(&mut self, framing: Framing) {
         self.framing = framing;
+        self.complete = 0;
+        self.scanned = 0;
     }
 
     /// Appends one read to the buffer; notes the end of the input and
@@ -441,8 +497,8 @@ impl StreamBlocks {
     /// after a complete unit, unless it is the end of the input.
     pub fn next_block(&mut self) -> io::Result<Option<Block<'static>>> {
         loop {
-            let complete = self.framing.complete(&self.carry);
-            let ready = complete > 0 && (self.carry.len() >= self.size || self.paused);
+            self.update_complete();
+            let ready = self.complete > 0 && (self.carry.len() >= self.size || self.paused);
             if ready || self.eof {
                 break;
             }
@@ -453,10 +509,17 @@ impl StreamBlocks {
         }
         let mut buf = std::mem::take(&mut self.carry);
         if !self.eof {
-            let end = self.framing.complete(&buf);
+            let end = self.complete;
             self.carry = buf[end..].to_vec();
             buf.truncate(end);
         }
+        // What is carried over holds no complete unit: nothing before its
+        // end needs scanning again for a line end.
+        self.complete = 0;
+        self.scanned = match self.framing {
+            Framing::Lines => self.carry.len(),
+            Framing::Csv(_) => 0,
+        };
         let flush = self.eof || self.paused || !self.more_ready();
         Ok(Some(Block {
             data: Cow::Owned(buf),

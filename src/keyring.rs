@@ -490,6 +490,8 @@ impl Keyring {
                 }
             } else {
                 let path = self.key_path(e)?;
+                // A key that cannot be used (bad length, mode) says why.
+                read_key_file(&path)?;
                 let meta = fs::symlink_metadata(&path)
                     .map_err(|err| io_err("inspect key file", &path, &err))?;
                 EpochState::Present {
@@ -546,6 +548,20 @@ impl Keyring {
         }
         if !out.is_empty() {
             fsync_dir(&self.dir)?;
+        }
+        Ok(out)
+    }
+
+    /// The tombstones that cannot be read, one error each (a purge or
+    /// rotation that skips them must still fail).
+    pub fn invalid_tombstones(&self) -> Result<Vec<Error>, Error> {
+        let mut out = Vec::new();
+        for (e, found) in self.scan()? {
+            if found.tomb {
+                if let Err(err) = read_tombstone(&self.tomb_path(e)?) {
+                    out.push(err);
+                }
+            }
         }
         Ok(out)
     }
@@ -806,7 +822,8 @@ fn open_nofollow(path: &Path, write: bool) -> io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        opts.custom_flags(libc::O_NOFOLLOW);
+        // Non-blocking: a FIFO in place of a key must not hang the run.
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
     opts.open(path)
 }

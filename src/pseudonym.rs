@@ -22,7 +22,7 @@
 //!   same token, so joins and distinct counts still work.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -56,11 +56,20 @@ impl Key {
         Ok(Key(k))
     }
 
-    /// Reads a key file: exactly 32 bytes, a regular file, not accessible to
-    /// group or others (on Unix).
+    /// Reads a key file: exactly 32 bytes, not all zero, a regular file, not
+    /// accessible to group or others (on Unix). A FIFO or device is refused
+    /// without blocking.
     pub fn load(path: &Path) -> Result<Key, Error> {
         let shown = path.display();
-        let mut f = File::open(path).map_err(|e| {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Opening a FIFO for reading would wait for a writer.
+            opts.custom_flags(libc::O_NONBLOCK);
+        }
+        let mut f = opts.open(path).map_err(|e| {
             Error::new(ErrorKind::Key, format!("cannot open key file {shown}: {e}"))
         })?;
         let meta = f.metadata().map_err(|e| {
@@ -69,7 +78,10 @@ impl Key {
         if !meta.is_file() {
             return Err(Error::new(
                 ErrorKind::Key,
-                format!("key file {shown} is not a regular file"),
+                format!(
+                    "key file {shown} is not a regular file (a FIFO, device or directory); a key \
+                     is read from a file only"
+                ),
             ));
         }
         #[cfg(unix)]
@@ -104,6 +116,15 @@ impl Key {
                         ""
                     },
                     buf.len().min(KEY_LEN)
+                ),
+            ));
+        }
+        if buf.iter().all(|&b| b == 0) {
+            return Err(Error::new(
+                ErrorKind::Key,
+                format!(
+                    "key file {shown} holds only zero bytes, which is no secret; create a key \
+                     with `anonlog key init`"
                 ),
             ));
         }

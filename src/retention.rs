@@ -13,6 +13,15 @@
 //! original and renamed over it (mode and owner kept); an anonymized copy is
 //! written, synced, checked with [`crate::check`], and renamed into place
 //! before its raw file is removed. A failure leaves the file as it was.
+//!
+//! Files are found without following symbolic links below a pattern's fixed
+//! root, and a file is deleted or replaced only while it is still the one
+//! that was read ([`safe`]): a file renamed onto its name, appended to or
+//! truncated meanwhile is left alone and reported. Temporary files that a
+//! killed run left behind are removed (and audited) by the next run and
+//! counted by `--check`.
+
+pub mod safe;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -27,11 +36,13 @@ use crate::format::moodle::Schema;
 use crate::format::{self, record_time, Format, TimeScratch};
 use crate::input::{self, Framing, Unit};
 use crate::keyring::{EpochState, Keyring};
+use crate::output::atomic::{stale_temporary, temporary_pid};
 use crate::output::{create_dirs, open_append, AtomicFile};
 use crate::pipeline::counts::Counts;
 use crate::pipeline::{self, RunConfig};
 use crate::rewrite::Rewriter;
 use crate::time::{before, iso, mtime, parse_duration, wall_clock};
+use safe::Ident;
 
 /// The time span of a file's records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -132,6 +143,39 @@ pub fn prune(
     cutoff: i64,
     dry_run: bool,
 ) -> Result<Pruned, Error> {
+    let meta = fs::symlink_metadata(path)
+        .map_err(|e| Error::io(&format!("cannot inspect {}", path.display()), &e))?;
+    let root = path.parent().unwrap_or(Path::new("."));
+    let root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    prune_file(path, root, &Ident::of(&meta), format, cutoff, dry_run)
+}
+
+/// [`prune`] of the file `path` (below `root`) that was `expected` when it
+/// was surveyed: a file written to meanwhile is refused, before and after
+/// it is read, and right before the rename.
+fn prune_file(
+    path: &Path,
+    root: &Path,
+    expected: &Ident,
+    format: Option<Format>,
+    cutoff: i64,
+    dry_run: bool,
+) -> Result<Pruned, Error> {
+    let live = |e: io::Error| {
+        Error::new(
+            ErrorKind::Io,
+            format!(
+                "cannot prune {}: {e}; a file that is being written cannot be pruned",
+                path.display()
+            ),
+        )
+    };
+    safe::still_same(root, path, expected).map_err(live)?;
+    let held = File::open(path).map_err(live)?;
     let (r, data) = Reader::open(path, format)?;
     // Records before the first timed one go with it.
     let mut lead_keep = true;
@@ -171,13 +215,56 @@ pub fn prune(
         }
         return Ok(res);
     }
+    if res.bytes_before != expected.len {
+        return Err(live(io::Error::other("its size changed while it was read")));
+    }
     drop(data);
-    replace_keeping_owner(path, &out)?;
+    let last_check = || safe::still_same(root, path, expected).map_err(live);
+    replace_keeping_owner(path, &out, last_check)?;
+    let late = rescue_late_writes(&held, expected.len, path).map_err(live)?;
+    if late > 0 {
+        return Err(live(io::Error::other(format!(
+            "{late} bytes were written to it during the rename; they were appended to the \
+             pruned file"
+        ))));
+    }
     Ok(res)
 }
 
-/// Replaces `path` atomically with `bytes`, keeping its mode and owner.
-fn replace_keeping_owner(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+/// After a pruned file was renamed over `old` (read up to `read` bytes),
+/// appends to `path` whatever a writer still put into `old`, until it stays
+/// quiet for a moment (at most about a second). Returns the bytes moved.
+fn rescue_late_writes(old: &File, read: u64, path: &Path) -> io::Result<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut moved = read;
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let len = old.metadata()?.len();
+        if len <= moved {
+            return Ok(moved - read);
+        }
+        let mut buf = Vec::new();
+        let mut f = old;
+        f.seek(SeekFrom::Start(moved))?;
+        f.take(len - moved).read_to_end(&mut buf)?;
+        let mut out = open_append(path)?;
+        out.write_all(&buf)?;
+        out.sync_data()?;
+        moved = len;
+    }
+    Err(io::Error::other(
+        "a writer keeps writing to the replaced file (it holds it open); reopen the log \
+         after pruning",
+    ))
+}
+
+/// Replaces `path` atomically with `bytes`, keeping its mode and owner,
+/// if `ready` (called between the write and the rename) agrees.
+fn replace_keeping_owner(
+    path: &Path,
+    bytes: &[u8],
+    ready: impl FnOnce() -> Result<(), Error>,
+) -> Result<(), Error> {
     let io_err = |what: &str, e: &io::Error| Error::io(&format!("{what} {}", path.display()), e);
     let meta = fs::metadata(path).map_err(|e| io_err("cannot inspect", &e))?;
     let mut f = AtomicFile::create(path).map_err(|e| io_err("cannot rewrite", &e))?;
@@ -188,7 +275,9 @@ fn replace_keeping_owner(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             .map_err(|e| io_err("cannot keep the owner of", &e))?;
     }
     f.write_all(bytes)
+        .and_then(|()| f.flush())
         .map_err(|e| io_err("cannot rewrite", &e))?;
+    ready()?;
     f.commit().map_err(|e| io_err("cannot rewrite", &e))
 }
 
@@ -211,6 +300,10 @@ pub struct Step {
     pub cutoff: i64,
     /// Where the anonymized copy goes.
     pub destination: Option<PathBuf>,
+    /// The fixed root of the pattern that matched it.
+    pub root: PathBuf,
+    /// Which file it was when surveyed.
+    pub ident: Ident,
 }
 
 impl Step {
@@ -239,26 +332,10 @@ fn is_compressed(name: &str) -> bool {
 /// The files of one source with their spans (due or not), sorted by path,
 /// plus the errors met (a file that cannot be read).
 pub fn survey(src: &Source, now: i64) -> (Vec<Step>, Vec<String>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for p in &src.paths {
-        match glob::glob(p) {
-            Ok(paths) => {
-                for entry in paths {
-                    match entry {
-                        Ok(path) => files.push(path),
-                        Err(e) => errors.push(format!("source \"{}\": {e}", src.name)),
-                    }
-                }
-            }
-            Err(e) => errors.push(format!("source \"{}\": {p}: {e}", src.name)),
-        }
-    }
-    files.sort();
-    files.dedup();
+    let (files, mut errors) = matches(src, &src.paths);
     let cutoff = now.saturating_sub(src.window_secs());
     let mut steps = Vec::new();
-    for file in files {
+    for (file, root) in files {
         let meta = match fs::symlink_metadata(&file) {
             Ok(m) => m,
             Err(e) => {
@@ -293,6 +370,8 @@ pub fn survey(src: &Source, now: i64) -> (Vec<Step>, Vec<String>) {
         steps.push(Step {
             source: src.name.clone(),
             destination: src.destination_for(&file),
+            root,
+            ident: Ident::of(&meta),
             file,
             action: src.action,
             span,
@@ -302,6 +381,115 @@ pub fn survey(src: &Source, now: i64) -> (Vec<Step>, Vec<String>) {
         });
     }
     (steps, errors)
+}
+
+/// The paths `patterns` match for `src`, each with its pattern's fixed root,
+/// sorted; a path reached through a symbolic link below the root is left
+/// out with an error (once per link).
+fn matches(src: &Source, patterns: &[String]) -> (Vec<(PathBuf, PathBuf)>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut links = std::collections::BTreeSet::new();
+    for p in patterns {
+        let root = safe::root_of(p);
+        match glob::glob(p) {
+            Ok(paths) => {
+                for entry in paths {
+                    match entry {
+                        Ok(path) => match safe::link_below(&root, &path) {
+                            None => files.push((path, root.clone())),
+                            Some(link) => {
+                                links.insert(link);
+                            }
+                        },
+                        Err(e) => errors.push(format!("source \"{}\": {e}", src.name)),
+                    }
+                }
+            }
+            Err(e) => errors.push(format!("source \"{}\": {p}: {e}", src.name)),
+        }
+    }
+    for link in links {
+        errors.push(format!(
+            "source \"{}\": {} is a symbolic link; links are not followed, nothing through it \
+             is touched",
+            src.name,
+            link.display()
+        ));
+    }
+    files.sort();
+    files.dedup_by(|a, b| a.0 == b.0);
+    (files, errors)
+}
+
+/// A temporary file of anonlog left by a process that no longer runs (it
+/// may hold raw records), in a directory of a source or of its
+/// destination.
+#[derive(Debug, Clone)]
+pub struct StaleTemp {
+    /// The source whose directory holds it.
+    pub source: String,
+    /// The file.
+    pub file: PathBuf,
+    /// Its size.
+    pub bytes: u64,
+    /// The process that left it.
+    pub pid: u32,
+    /// The fixed root it was found below.
+    pub root: PathBuf,
+    /// Which file it was when found.
+    pub ident: Ident,
+}
+
+/// The directory patterns of `src`: its paths' and its destination's.
+fn temp_dirs(src: &Source) -> Vec<String> {
+    let mut dirs: Vec<String> = src
+        .paths
+        .iter()
+        .chain(src.destination.iter())
+        .filter_map(|p| {
+            let p = p.replace("{name}", "*");
+            let dir = Path::new(&p).parent()?.to_string_lossy().into_owned();
+            Some(if dir.is_empty() { ".".into() } else { dir })
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Every stale temporary file in the directories of `cfg`'s sources and
+/// destinations (see [`StaleTemp`]), sorted, each once.
+pub fn stale_temporaries(cfg: &Config) -> Vec<StaleTemp> {
+    let mut out: Vec<StaleTemp> = Vec::new();
+    for src in &cfg.sources {
+        let patterns: Vec<String> = temp_dirs(src)
+            .into_iter()
+            .map(|d| format!("{d}/.*.anonlog-*.tmp"))
+            .collect();
+        let (files, _) = matches(src, &patterns);
+        for (file, root) in files {
+            let Some(name) = file.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            let (Some(pid), Ok(meta)) = (temporary_pid(&name), fs::symlink_metadata(&file)) else {
+                continue;
+            };
+            if stale_temporary(&name) && meta.file_type().is_file() {
+                out.push(StaleTemp {
+                    source: src.name.clone(),
+                    file,
+                    bytes: meta.len(),
+                    pid,
+                    root,
+                    ident: Ident::of(&meta),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out.dedup_by(|a, b| a.file == b.file);
+    out
 }
 
 /// [`survey`] of every source of `cfg`, in order. A file matched by more
@@ -366,6 +554,12 @@ pub struct AuditEntry {
     /// The epoch (key changes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epoch: Option<i64>,
+    /// Absent on the record of a change that was made. `intent`: written
+    /// (and synced) before the change; `failed`: the change was not made;
+    /// `found-done` / `found-not-done` / `outcome-unknown`: what a later run
+    /// found of an intent whose run was killed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
 }
 
 /// The audit log, opened for appending (created 0640, directories 0750).
@@ -480,6 +674,17 @@ pub fn check(cfg: &Config, now: i64) -> (Vec<Violation>, Vec<String>) {
             });
         }
     }
+    for t in stale_temporaries(cfg) {
+        v.push(Violation {
+            source: t.source,
+            what: t.file.display().to_string(),
+            why: format!(
+                "a temporary file of process {}, which no longer runs ({} bytes): it may hold raw \
+                 records; anonlog rotate removes it",
+                t.pid, t.bytes
+            ),
+        });
+    }
     if let (Some(k), Some(dir)) = (&cfg.keys, cfg.key_dir()) {
         match expired_keys(dir, &k.destroy_after, now) {
             Ok(list) => {
@@ -496,6 +701,12 @@ pub fn check(cfg: &Config, now: i64) -> (Vec<Violation>, Vec<String>) {
                 }
             }
             Err(e) => errors.push(e.to_string()),
+        }
+        if let Ok(ring) = Keyring::open(dir) {
+            match ring.invalid_tombstones() {
+                Ok(bad) => errors.extend(bad.iter().map(Error::to_string)),
+                Err(e) => errors.push(e.to_string()),
+            }
         }
     }
     (v, errors)
@@ -555,6 +766,10 @@ pub fn rotate(
             None => Ok(()),
         }
     };
+    if !dry_run {
+        complete_intents(&cfg.audit_log, &mut record)?;
+    }
+    remove_stale(cfg, dry_run, &mut report, &mut record)?;
     if let (Some(k), Some(dir)) = (&cfg.keys, cfg.key_dir()) {
         keys(
             dir,
@@ -565,6 +780,21 @@ pub fn rotate(
             &mut record,
         )?;
     }
+    sources(cfg, now, dry_run, rewriter, &mut report, &mut record)?;
+    Ok(report)
+}
+
+/// The due work of every source: each change between an intent record and
+/// its done (or failed) record; keys an anonymization created on demand
+/// (for past epochs) are recorded too.
+fn sources(
+    cfg: &Config,
+    now: i64,
+    dry_run: bool,
+    rewriter: &dyn Fn() -> Result<Rewriter, Error>,
+    report: &mut Report,
+    record: &mut Record<'_>,
+) -> Result<(), Error> {
     let mut rw: Option<Rewriter> = None;
     // The copy is checked with the same settings it was written with.
     let opts = cfg.anonymize.options(now);
@@ -575,10 +805,16 @@ pub fn rotate(
         roster: None,
         allow: Vec::new(),
     };
+    let ring = cfg.anonymize.key_dir.as_deref();
     let (surveyed, errs) = survey_all(cfg, now);
     report.errors.extend(errs);
     for (src, steps) in surveyed {
         for s in steps.into_iter().filter(Step::due) {
+            let action = action_name(s.action);
+            if !dry_run {
+                record(phased(entry(&s, action), "intent"))?;
+            }
+            let keys_before = ring.map(present_epochs);
             let res = match s.action {
                 Action::Delete => do_delete(&s, dry_run),
                 Action::Prune => do_prune(&s, src, dry_run),
@@ -589,16 +825,157 @@ pub fn rotate(
                     do_anonymize(&s, src, rw.as_ref(), &checker, dry_run)
                 }
             };
+            if let (Some(dir), Some(before)) = (ring, keys_before) {
+                for e in present_epochs(dir).difference(&before) {
+                    report
+                        .done
+                        .push(format!("created the key of epoch e{e} on demand"));
+                    let mut k = blank_entry("keys", dir, "create-key");
+                    k.epoch = Some(*e);
+                    record(stamp(k))?;
+                }
+            }
             match res {
                 Ok((line, entry)) => {
                     report.done.push(line);
                     record(entry)?;
                 }
-                Err(e) => report.errors.push(e.to_string()),
+                Err(e) => {
+                    report.errors.push(e.to_string());
+                    if !dry_run {
+                        record(phased(entry(&s, action), "failed"))?;
+                    }
+                }
             }
         }
     }
-    Ok(report)
+    Ok(())
+}
+
+/// The audit log's name of `a`.
+fn action_name(a: Action) -> &'static str {
+    match a {
+        Action::Delete => "delete",
+        Action::Prune => "prune",
+        Action::AnonymizeThenDelete => "anonymize-then-delete",
+    }
+}
+
+/// The epochs whose key exists in the keyring at `dir` (none when it
+/// cannot be read).
+fn present_epochs(dir: &Path) -> std::collections::BTreeSet<i64> {
+    Keyring::open(dir)
+        .and_then(|r| r.list())
+        .map(|l| {
+            l.into_iter()
+                .filter(|i| matches!(i.state, EpochState::Present { .. }))
+                .map(|i| i.epoch.0)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Closes the intents of killed runs found in the audit log at `path`:
+/// each gets a record of what is found now (the file gone: `found-done`;
+/// still there: `found-not-done`; a prune: `outcome-unknown`).
+fn complete_intents(path: &Path, record: &mut Record<'_>) -> Result<(), Error> {
+    // Only a regular file is read back (a device would never end).
+    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    let Ok(text) = fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let mut open: Vec<(String, String, Option<i64>, serde_json::Value)> = Vec::new();
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let key = |v: &serde_json::Value| {
+            (
+                v["action"].as_str().unwrap_or("").to_string(),
+                v["file"].as_str().unwrap_or("").to_string(),
+                v["epoch"].as_i64(),
+            )
+        };
+        let (a, f, e) = key(&v);
+        open.retain(|(a2, f2, e2, _)| (a2, f2, e2) != (&a, &f, &e));
+        if v["phase"] == "intent" {
+            open.push((a, f, e, v));
+        }
+    }
+    for (action, file, _, v) in open {
+        let phase = match action.as_str() {
+            "prune" | "destroy-key" | "create-key" => "outcome-unknown",
+            _ if Path::new(&file).exists() => "found-not-done",
+            _ => "found-done",
+        };
+        let mut e: AuditEntry = blank_entry(
+            v["source"].as_str().unwrap_or(""),
+            Path::new(&file),
+            &action,
+        );
+        e.bytes = v["bytes"].as_u64().unwrap_or(0);
+        e.oldest = v["oldest"].as_str().map(String::from);
+        e.newest = v["newest"].as_str().map(String::from);
+        e.epoch = v["epoch"].as_i64();
+        record(phased(e, phase))?;
+    }
+    Ok(())
+}
+
+/// Removes the temporary files killed runs left ([`stale_temporaries`]),
+/// each recorded as `remove-temporary`.
+fn remove_stale(
+    cfg: &Config,
+    dry_run: bool,
+    report: &mut Report,
+    record: &mut Record<'_>,
+) -> Result<(), Error> {
+    for t in stale_temporaries(cfg) {
+        let line = format!(
+            "{}remove {} (a temporary file of process {}, which no longer runs; {} bytes)",
+            would(dry_run),
+            t.file.display(),
+            t.pid,
+            t.bytes
+        );
+        let e = AuditEntry {
+            bytes: t.bytes,
+            ..blank_entry(&t.source, &t.file, "remove-temporary")
+        };
+        if !dry_run {
+            record(phased(e.clone(), "intent"))?;
+            if let Err(err) = safe::remove_if_same(&t.root, &t.file, &t.ident) {
+                report
+                    .errors
+                    .push(format!("cannot remove {}: {err}", t.file.display()));
+                record(phased(e, "failed"))?;
+                continue;
+            }
+        }
+        report.done.push(line);
+        record(stamp(e))?;
+    }
+    Ok(())
+}
+
+fn blank_entry(source: &str, file: &Path, action: &str) -> AuditEntry {
+    AuditEntry {
+        time: String::new(),
+        as_of: String::new(),
+        source: source.to_string(),
+        file: file.display().to_string(),
+        action: action.to_string(),
+        bytes: 0,
+        oldest: None,
+        newest: None,
+        records: None,
+        kept: None,
+        destination: None,
+        epoch: None,
+        phase: None,
+    }
 }
 
 fn entry(s: &Step, action: &str) -> AuditEntry {
@@ -615,7 +992,14 @@ fn entry(s: &Step, action: &str) -> AuditEntry {
         kept: None,
         destination: None,
         epoch: None,
+        phase: None,
     }
+}
+
+/// `e` as an intent (or another phase) record.
+fn phased(mut e: AuditEntry, phase: &str) -> AuditEntry {
+    e.phase = Some(phase.to_string());
+    stamp(e)
 }
 
 fn stamp(mut e: AuditEntry) -> AuditEntry {
@@ -633,7 +1017,7 @@ fn would(dry_run: bool) -> &'static str {
 
 fn do_delete(s: &Step, dry_run: bool) -> Result<(String, AuditEntry), Error> {
     if !dry_run {
-        fs::remove_file(&s.file)
+        safe::remove_if_same(&s.root, &s.file, &s.ident)
             .map_err(|e| Error::io(&format!("cannot delete {}", s.file.display()), &e))?;
     }
     Ok((
@@ -650,7 +1034,14 @@ fn do_delete(s: &Step, dry_run: bool) -> Result<(String, AuditEntry), Error> {
 }
 
 fn do_prune(s: &Step, src: &Source, dry_run: bool) -> Result<(String, AuditEntry), Error> {
-    let p = prune(&s.file, src.kind.format(), s.cutoff, dry_run)?;
+    let p = prune_file(
+        &s.file,
+        &s.root,
+        &s.ident,
+        src.kind.format(),
+        s.cutoff,
+        dry_run,
+    )?;
     let mut e = entry(s, "prune");
     e.records = Some(p.removed);
     e.kept = Some(p.kept);
@@ -694,12 +1085,14 @@ fn do_anonymize(
     };
     let fail = |what: &str, err: &dyn std::fmt::Display| kept(s, what, err);
     let (out, counts) = verified_copy(s, src, rw, checker, &dest)?;
+    safe::still_same(&s.root, &s.file, &s.ident)
+        .map_err(|err| fail("the anonymized copy was not kept", &err))?;
     out.commit()
         .map_err(|err| fail(&format!("cannot write {}", dest.display()), &err))?;
-    fs::remove_file(&s.file).map_err(|err| {
+    safe::remove_if_same(&s.root, &s.file, &s.ident).map_err(|err| {
         Error::io(
             &format!(
-                "{} was anonymized to {} but cannot be deleted",
+                "{} was anonymized to {} but was not deleted",
                 s.file.display(),
                 dest.display()
             ),
@@ -740,7 +1133,9 @@ fn verified_copy(
         inputs: vec![crate::input::Input::Path(s.file.clone())],
         format: src.kind.format(),
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        mmap: true,
+        // Streamed, not mapped: a file truncated under the reader
+        // (copytruncate) ends early instead of raising SIGBUS.
+        mmap: false,
         block_size: 1 << 20,
     };
     let summary = pipeline::run(rw, &cfg, &mut out, &mut |_| {})
@@ -804,20 +1199,6 @@ fn keys(
     record: &mut Record<'_>,
 ) -> Result<(), Error> {
     let ring = Keyring::open(dir)?;
-    let key_entry = |action: &str, epoch: i64| AuditEntry {
-        time: iso(wall_clock()),
-        as_of: String::new(),
-        source: "keys".into(),
-        file: dir.display().to_string(),
-        action: action.into(),
-        bytes: 0,
-        oldest: None,
-        newest: None,
-        records: None,
-        kept: None,
-        destination: None,
-        epoch: Some(epoch),
-    };
     if dry_run {
         let present: Vec<i64> = ring
             .list()?
@@ -845,17 +1226,54 @@ fn keys(
         Ok(created) => {
             for e in created {
                 report.done.push(format!("created the key of epoch {e}"));
-                record(key_entry("create-key", e.0))?;
+                record(key_entry(dir, "create-key", e.0, None))?;
             }
         }
         Err(e) => report.errors.push(e.to_string()),
     }
+    destroy_keys(&ring, destroy_after, now, report, record)
+}
+
+/// An audit record of a key change in the keyring at `dir`.
+fn key_entry(dir: &Path, action: &str, epoch: i64, phase: Option<&str>) -> AuditEntry {
+    AuditEntry {
+        time: iso(wall_clock()),
+        epoch: Some(epoch),
+        phase: phase.map(String::from),
+        ..blank_entry("keys", dir, action)
+    }
+}
+
+/// The purge of the key schedule: an intent for every key due, then a done
+/// (or failed) record each; invalid tombstones are errors.
+fn destroy_keys(
+    ring: &Keyring,
+    destroy_after: &str,
+    now: i64,
+    report: &mut Report,
+    record: &mut Record<'_>,
+) -> Result<(), Error> {
+    let dir = ring.dir();
     let cutoff = key_cutoff(destroy_after, now)?;
-    for e in ring.purge(cutoff, now)? {
+    for e in ring.invalid_tombstones()? {
+        report.errors.push(e.to_string());
+    }
+    let due: Vec<i64> = expired_keys(dir, destroy_after, now)?
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    for &e in &due {
+        record(key_entry(dir, "destroy-key", e, Some("intent")))?;
+    }
+    let gone = ring.purge(cutoff, now)?;
+    for e in &gone {
         report.done.push(format!(
             "destroyed the key of epoch {e}: its pseudonyms can no longer be linked to anyone"
         ));
-        record(key_entry("destroy-key", e.0))?;
+        record(key_entry(dir, "destroy-key", e.0, None))?;
+    }
+    for e in due.into_iter().filter(|e| !gone.iter().any(|g| g.0 == *e)) {
+        record(key_entry(dir, "destroy-key", e, Some("failed")))?;
     }
     Ok(())
 }

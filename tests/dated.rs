@@ -409,3 +409,118 @@ fn lines_outside_the_window_lead_no_line_into_their_file() {
         "{day}"
     );
 }
+
+/// A day's file left ending inside a line (a run killed mid-write) gets a
+/// line end before the next run appends: two lines are never glued, and
+/// the repair is reported.
+#[test]
+fn a_file_ending_inside_a_line_is_repaired_before_appending() {
+    let w = Work::new();
+    let out = w.path("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let torn =
+        b"192.0.2.0 - n_aaaa [24/Nov/2026:23:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Ge";
+    std::fs::write(out.join("access.2026-11-24.log"), torn).unwrap();
+    let run = w
+        .anonymize()
+        .arg("-o")
+        .arg(out.join("access.%Y-%m-%d.log"))
+        .write_stdin(LOG)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let err = text(&run.stderr);
+    assert!(
+        err.contains(&format!(
+            "warning: {} ended inside a line",
+            out.join("access.2026-11-24.log").display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("1 dated file(s) repaired"), "{err}");
+    let day = std::fs::read(out.join("access.2026-11-24.log")).unwrap();
+    let mut want = torn.to_vec();
+    want.push(b'\n');
+    assert!(day.starts_with(&want), "{}", text(&day));
+    assert!(text(&day[want.len()..]).starts_with("192.0.2.0 - "));
+    // The other days were whole: nothing to report on the next run.
+    let again = w
+        .anonymize()
+        .arg("-o")
+        .arg(out.join("access.%Y-%m-%d.log"))
+        .write_stdin(LOG)
+        .output()
+        .unwrap();
+    assert!(!text(&again.stderr).contains("repaired"));
+}
+
+/// The many lines of a big input, all of one day.
+fn one_day(lines: usize) -> String {
+    (0..lines)
+        .map(|i| {
+            format!(
+                "192.0.2.{} - u{i} [24/Nov/2026:10:00:00 +0000] \"GET /course/view.php?id={i} HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/119.0\"\n",
+                i % 250
+            )
+        })
+        .collect()
+}
+
+/// A full disk (here a file size limit) stops the run with an error naming
+/// the file, and the file holds whole lines only.
+#[test]
+fn a_full_disk_leaves_whole_lines_only() {
+    let w = Work::new();
+    let input = w.write("big.log", one_day(20_000).as_bytes());
+    let out = w.path("out");
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("anonlog"));
+    c.args(["anonymize", "-q", "-k"])
+        .arg(w.key())
+        .arg("-o")
+        .arg(out.join("access.%Y-%m-%d.log"))
+        .args(["--block-size", "4096"])
+        .arg(&input);
+    crate::util::limit_file_size(&mut c, 300_001);
+    let run = c.output().unwrap();
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    let file = out.join("access.2026-11-24.log");
+    assert!(err.contains(&file.display().to_string()), "{err}");
+    let day = std::fs::read(&file).unwrap();
+    assert!(day.len() > 200_000 && day.len() <= 300_001, "{}", day.len());
+    assert_eq!(day.last(), Some(&b'\n'), "a torn last line");
+}
+
+/// SIGTERM while dated files are written leaves them ending at a line end.
+/// Bounded: three rounds.
+#[test]
+fn sigterm_leaves_dated_files_ending_at_a_line_end() {
+    let w = Work::new();
+    let input = w.write("big.log", one_day(200_000).as_bytes());
+    for round in 0..3 {
+        let out = w.path(&format!("out{round}"));
+        let file = out.join("access.2026-11-24.log");
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
+            .args(["anonymize", "-q", "-j1", "-k"])
+            .arg(w.key())
+            .arg("-o")
+            .arg(out.join("access.%Y-%m-%d.log"))
+            .arg(&input)
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::fs::metadata(&file).map_or(true, |m| m.len() < 100_000)
+            && child.try_wait().unwrap().is_none()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        // SAFETY: signals our own child.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        child.wait().unwrap();
+        let day = std::fs::read(&file).unwrap();
+        assert_eq!(day.last(), Some(&b'\n'), "round {round}: a torn last line");
+    }
+}

@@ -365,3 +365,108 @@ fn untimed_lines_behind_a_syslog_header_keep_their_epoch_across_blocks() {
     }
     assert!(!whole.contains("4711"));
 }
+
+/// A static key of 32 zero bytes is no secret: refused, as the keyring
+/// refuses it.
+#[test]
+fn an_all_zero_static_key_is_refused() {
+    let w = Work::new();
+    let k = w.write_key("zero", &[0u8; 32], 0o600);
+    anonlog()
+        .args(["anonymize", "-k"])
+        .arg(&k)
+        .write_stdin(line(BEFORE, "jdoe"))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "key file {} holds only zero bytes",
+            k.display()
+        )));
+}
+
+/// `-k` naming a FIFO is refused at once (it would wait for a writer).
+#[test]
+fn a_fifo_as_key_file_is_refused_without_blocking() {
+    let w = Work::new();
+    let fifo = w.path("keypipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    anonlog()
+        .args(["anonymize", "-k"])
+        .arg(&fifo)
+        .write_stdin(line(BEFORE, "jdoe"))
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a regular file"));
+}
+
+/// An invalid tombstone makes every command that meets it fail with a
+/// message naming it: key purge and rotate too, which skip the epoch.
+#[test]
+fn an_invalid_tombstone_fails_purge_and_rotate() {
+    let r = Ring::new();
+    let tomb = r.dir().join("e2900-2025-08-04.destroyed");
+    std::fs::write(&tomb, "{bad").unwrap();
+    set_mode(&tomb, 0o600);
+    let named = predicate::str::contains(format!("tombstone {} is not valid", tomb.display()));
+    r.cmd(&["key", "purge", "--older-than", "1y"])
+        .assert()
+        .code(2)
+        .stderr(named.clone());
+    let cfg = r.w.write(
+        "c.toml",
+        format!(
+            "audit_log = \"{}\"\n[anonymize]\nkey_dir = \"{}\"\n[keys]\ndestroy_after = \"14d\"\n",
+            r.w.path("audit.jsonl").display(),
+            r.dir().display()
+        )
+        .as_bytes(),
+    );
+    for extra in [&[][..], &["--check"]] {
+        anonlog()
+            .args(["rotate", "--config"])
+            .arg(&cfg)
+            .args(extra)
+            .assert()
+            .code(2)
+            .stderr(named.clone());
+    }
+}
+
+/// A keyring key of the wrong length is reported as such, not as destroyed.
+#[test]
+fn a_bad_length_key_says_bad_length() {
+    let r = Ring::new();
+    let key = std::fs::read_dir(r.dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "key"))
+        .unwrap();
+    std::fs::write(&key, [7u8; 5]).unwrap();
+    let bad = format!(
+        "key file {} must hold exactly 32 bytes, it holds 5",
+        key.display()
+    );
+    r.cmd(&["key", "list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(bad.clone()));
+    let name = key.file_name().unwrap().to_string_lossy().into_owned();
+    // The epoch's first day, from its name: e<n>-YYYY-MM-DD.key.
+    let date = &name[name.find('-').unwrap() + 1..name.len() - 4];
+    let (y, rest) = date.split_once('-').unwrap();
+    let (m, d) = rest.split_once('-').unwrap();
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][m.parse::<usize>().unwrap() - 1];
+    let (_, err, code) = r.anonymize(
+        &line(&format!("{d}/{month}/{y}:12:00:00 +0000"), "jdoe"),
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&bad), "{err}");
+    assert!(err.contains("whose key could not be loaded"), "{err}");
+}

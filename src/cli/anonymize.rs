@@ -12,7 +12,7 @@ use anonlog::config::{self, AnonymizeDefaults, Config};
 use anonlog::error::{Error, ErrorKind, EXIT_ERROR, EXIT_LOST, EXIT_OK};
 use anonlog::ip::IpMode;
 use anonlog::keyring::Keyring;
-use anonlog::output::{AtomicFile, DatedOutput, DatedPath};
+use anonlog::output::{DatedOutput, DatedPath, FileOutput};
 use anonlog::pipeline::block::Action;
 use anonlog::pipeline::{self, Diagnostic, RunConfig, RunSummary};
 use anonlog::pseudonym::{Key, Pseudonymizer};
@@ -23,7 +23,6 @@ use anonlog::rewrite::{Keys, OnUnparsed, Options, Rewriter};
 use anonlog::time::parse_time;
 
 use super::common::{self, FormatArg, FreeTextArg, NowArg, ParamArgs, PrefixArgs};
-use super::signals;
 
 pub const HELP: &str = "\
 Examples:
@@ -324,15 +323,32 @@ fn write_output(
         (Some(_), Some(pattern)) => {
             // Appended to as lines come, like rotatelogs: nothing to commit.
             let mut d = DatedOutput::new(pattern, now);
-            let s = pipeline::run_to(rw, cfg, pipeline::Output::Dated(&mut d), report)?;
+            let s = pipeline::run_to(rw, cfg, pipeline::Output::Dated(&mut d), report);
+            for p in d.repaired() {
+                eprintln!(
+                    "anonlog: warning: {} ended inside a line (an earlier run was killed or the \
+                     disk was full); a line end was added before appending",
+                    p.display()
+                );
+            }
+            if !d.repaired().is_empty() {
+                eprintln!("anonlog: {} dated file(s) repaired", d.repaired().len());
+            }
+            let s = s?;
             let files = (d.files_written(), d.files_started());
             Ok((s, Some(files)))
         }
         (Some(path), None) => {
-            let mut f = AtomicFile::create(path)
+            let mut f = FileOutput::create(path)
                 .map_err(|e| Error::io(&format!("cannot create output {}", path.display()), &e))?;
-            signals::remove_on_termination(f.temp_path());
-            let s = pipeline::run(rw, cfg, &mut f, report)?;
+            let s = pipeline::run(rw, cfg, &mut f, report).map_err(|e| {
+                let e = e.to_string();
+                let why = e.strip_prefix("output: ").unwrap_or(&e);
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot write output {}: {why}", path.display()),
+                )
+            })?;
             if s.aborted.is_none() {
                 f.commit().map_err(|e| {
                     Error::io(&format!("cannot write output {}", path.display()), &e)
@@ -378,7 +394,7 @@ fn finish(
             .map_err(|e| Error::io(&format!("cannot write summary {}", path.display()), &e))?;
     }
     if !a.quiet || code != EXIT_OK {
-        eprintln!("anonlog: {}", summary_line(summary));
+        eprintln!("anonlog: {}", summary_line(summary, !key_errors.is_empty()));
         if let Some((files, new)) = dated_files {
             eprintln!("anonlog: {files} dated files written ({new} new)");
         }
@@ -423,12 +439,17 @@ fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1e6
 }
 
-fn summary_line(s: &RunSummary) -> String {
+fn summary_line(s: &RunSummary, key_errors: bool) -> String {
     let t = &s.total;
     let destroyed = if t.lines_key_destroyed > 0 {
         format!(
-            " ({} of them in epochs whose key was destroyed: identities REDACTED)",
-            t.lines_key_destroyed
+            " ({} of them in epochs whose key {}: identities REDACTED)",
+            t.lines_key_destroyed,
+            if key_errors {
+                "could not be loaded (see the errors above) or was destroyed"
+            } else {
+                "was destroyed"
+            }
         )
     } else {
         String::new()

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use anonlog::error::{Error, ErrorKind, EXIT_OK};
+use anonlog::error::{Error, ErrorKind, EXIT_ERROR, EXIT_OK};
 use anonlog::keyring::{Epoch, EpochLen, EpochState, Keyring};
 use anonlog::pseudonym::Key;
 use anonlog::time::{before, iso, parse_duration, wall_clock};
@@ -180,7 +180,11 @@ fn purge(dir: &KeyDirArg, older_than: &str, now: &NowArg) -> Result<u8, Error> {
     if gone.is_empty() {
         eprintln!("anonlog: no epoch ended before {}", iso(cutoff));
     }
-    Ok(EXIT_OK)
+    let bad = ring.invalid_tombstones()?;
+    for e in &bad {
+        eprintln!("anonlog: error: {e}");
+    }
+    Ok(if bad.is_empty() { EXIT_OK } else { EXIT_ERROR })
 }
 
 /// A short description of an epoch for messages.

@@ -1,7 +1,7 @@
 //! The command line: the `anonlog` command and its subcommands, one file
 //! each (`anonymize`, `check`, `key`, `lookup` and `erase`, `rotate`,
 //! `stats`), the argument groups they share (`common`), and the signal
-//! handling of atomic outputs (`signals`).
+//! handling that removes temporary files (`signals`).
 //!
 //! Each subcommand converts its clap arguments into library types once;
 //! nothing past that sees a clap type. An error ends the command with the
@@ -84,6 +84,7 @@ enum Command {
 impl Cli {
     /// Runs the parsed command and returns the exit status.
     pub fn run(self) -> ExitCode {
+        signals::install();
         let result = match self.command {
             Command::Anonymize(a) => anonymize::run(a),
             Command::Key(k) => k.run(),

@@ -19,7 +19,14 @@ an action: delete a file once its newest record is older than the window,
 prune the records older than the window inside it, or anonymize it to a
 destination, verify the copy and delete it. With [keys], the keys of the
 current and next epoch are created and keys older than destroy_after are
-destroyed. Every change is appended to the audit log (JSON lines).
+destroyed. Every change is appended to the audit log (JSON lines), as an
+intent before it is made and as done (or failed) after.
+
+Symbolic links below the fixed part of a pattern are not followed. A file is
+deleted, pruned or replaced only while it is still the file that was read: one
+renamed onto its name, written to or truncated meanwhile is left alone and
+reported. Temporary files left by killed runs (.NAME.anonlog-PID-N.tmp of a
+process that no longer runs) are removed and recorded; --check lists them.
 
 Examples:
   anonlog rotate --dry-run                  # print the plan, change nothing
@@ -30,7 +37,9 @@ Exit status:
   0  done (or, with --check, every promise holds)
   1  --check found violations
   2  a config, lock or key error, or an action failed (the files concerned
-     are left as they were; the other actions are still done)";
+     are left as they were; the other actions are still done)
+  128+N  terminated by signal N (temporary files removed; a rerun completes
+     the audit records)";
 
 /// The options of `anonlog rotate`.
 #[derive(Debug, Args)]

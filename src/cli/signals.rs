@@ -1,40 +1,32 @@
-//! Termination signals during `anonymize -o FILE`: the temporary output file
-//! is removed before the process ends, so SIGTERM (systemd stopping a unit),
-//! SIGINT (Ctrl-C) or SIGHUP leave neither a partial file in place of the
-//! target (that never happens: the target is replaced only by a rename) nor a
-//! stray temporary file beside it.
+//! Termination signals: every temporary file anonlog has open (an atomic
+//! `-o` output, a pruned file, an anonymized copy in `rotate`) is removed
+//! before the process ends, so SIGTERM (systemd stopping a unit), SIGINT
+//! (Ctrl-C) or SIGHUP leave neither a partial file in place of a target (that
+//! never happens: a target is replaced only by a rename) nor a temporary
+//! file holding raw rows beside it. SIGBUS (a mapped input truncated under
+//! the reader) ends the run the same way, with a message.
 
-use std::ffi::CString;
-use std::path::Path;
-use std::sync::OnceLock;
-
-/// The temporary file to remove, as a C string prepared before any signal
-/// can arrive (the handler may only call async-signal-safe functions).
-static TEMP: OnceLock<CString> = OnceLock::new();
+use anonlog::output::atomic::remove_temporaries;
 
 extern "C" fn on_signal(sig: libc::c_int) {
-    if let Some(p) = TEMP.get() {
-        // SAFETY: `p` is a valid NUL-terminated string that lives for the
-        // whole process; unlink and _exit are async-signal-safe.
+    remove_temporaries();
+    if sig == libc::SIGBUS {
+        let msg = b"anonlog: error: an input file was truncated while it was read \
+(copytruncate?); nothing was written in place of the output\n";
+        // SAFETY: write to standard error is async-signal-safe.
         unsafe {
-            libc::unlink(p.as_ptr());
+            libc::write(2, msg.as_ptr().cast(), msg.len());
         }
     }
     // SAFETY: _exit is async-signal-safe and ends the process at once.
     unsafe { libc::_exit(128 + sig) }
 }
 
-/// Arranges for `path` to be removed if the process is terminated by
-/// SIGTERM, SIGINT or SIGHUP, and exits with status 128 + signal number.
-pub fn remove_on_termination(path: &Path) {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
-        return;
-    };
-    if TEMP.set(c).is_err() {
-        return;
-    }
-    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+/// Arranges for every temporary file to be removed if the process is
+/// terminated by SIGTERM, SIGINT or SIGHUP (or killed by SIGBUS), and for
+/// the process to exit with status 128 + signal number.
+pub fn install() {
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGBUS] {
         // SAFETY: installs a handler that only calls async-signal-safe
         // functions; the previous disposition is not needed.
         unsafe {

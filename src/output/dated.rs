@@ -2,12 +2,19 @@
 //! and the writer that appends every line to the file its own time (in UTC)
 //! names ([`DatedOutput`]), opened for appending like Apache's `rotatelogs`
 //! does, so a restarted pipe continues the day's file.
+//!
+//! Only whole records reach a file: a record is buffered until it is
+//! complete, and each write holds whole records only; a write that fails
+//! (a full disk) is cut back to the record before it. A file found ending
+//! inside a line (a run killed with SIGKILL, a power cut) gets a line end
+//! before anything is appended, and is reported ([`DatedOutput::repaired`]),
+//! so two lines are never glued together.
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::atomic::open_append;
@@ -441,7 +448,64 @@ pub struct DatedBlock<'a> {
 
 struct OpenFile {
     path: PathBuf,
-    file: BufWriter<File>,
+    file: RecordWriter,
+}
+
+/// A buffered appender that writes whole records only.
+struct RecordWriter {
+    file: File,
+    buf: Vec<u8>,
+}
+
+impl Drop for RecordWriter {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+/// How much a [`RecordWriter`] buffers before writing.
+const RECORD_BUFFER: usize = 64 << 10;
+
+impl RecordWriter {
+    fn new(file: File) -> RecordWriter {
+        RecordWriter {
+            file,
+            buf: Vec::with_capacity(RECORD_BUFFER),
+        }
+    }
+
+    /// Adds whole records (`bytes` ends at a record's end).
+    fn push(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.buf.len() + bytes.len() > RECORD_BUFFER {
+            self.flush()?;
+        }
+        if bytes.len() > RECORD_BUFFER {
+            return self.write_whole(bytes);
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Writes what is buffered.
+    fn flush(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let buf = std::mem::take(&mut self.buf);
+        let r = self.write_whole(&buf);
+        self.buf = buf;
+        self.buf.clear();
+        r
+    }
+
+    /// Appends `bytes` (whole records); on failure cuts the file back to
+    /// its length before, so no part of a record stays.
+    fn write_whole(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let before = self.file.metadata()?.len();
+        self.file.write_all(bytes).inspect_err(|_| {
+            let _ = self.file.set_len(before);
+        })
+    }
 }
 
 /// Writes lines to the files a [`DatedPath`] names for their times, in
@@ -467,6 +531,7 @@ pub struct DatedOutput {
     held: Vec<u8>,
     written: HashSet<PathBuf>,
     started: usize,
+    repaired: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for DatedOutput {
@@ -497,6 +562,7 @@ impl DatedOutput {
             held: Vec::new(),
             written: HashSet::new(),
             started: 0,
+            repaired: Vec::new(),
         }
     }
 
@@ -514,6 +580,12 @@ impl DatedOutput {
     /// prelude).
     pub fn files_started(&self) -> usize {
         self.started
+    }
+
+    /// The files that ended inside a line when they were opened (an earlier
+    /// run was killed): each got a line end before this run appended.
+    pub fn repaired(&self) -> &[PathBuf] {
+        &self.repaired
     }
 
     /// Starts a new input: no prelude, no time to carry.
@@ -599,8 +671,11 @@ impl DatedOutput {
                     let mut old = self.open.pop().expect("full");
                     old.file.flush().map_err(|e| named(&old.path, e))?;
                 }
-                let (file, new) = open_dated(&path, &self.prelude)?;
-                self.started += usize::from(new);
+                let (file, state) = open_dated(&path, &self.prelude)?;
+                self.started += usize::from(state == Opened::New);
+                if state == Opened::Repaired && !self.repaired.contains(&path) {
+                    self.repaired.push(path.clone());
+                }
                 self.written.insert(path.clone());
                 self.open.push(OpenFile { path, file });
                 self.open.len() - 1
@@ -611,21 +686,45 @@ impl DatedOutput {
             self.open.insert(0, f);
         }
         let f = &mut self.open[0];
-        f.file.write_all(bytes).map_err(|e| named(&f.path, e))
+        f.file.push(bytes).map_err(|e| named(&f.path, e))
     }
 }
 
+/// What [`open_dated`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opened {
+    /// A new or empty file (it got the prelude).
+    New,
+    /// A file ending with a line end.
+    Whole,
+    /// A file ending inside a line (it got a line end).
+    Repaired,
+}
+
 /// Opens (creating it and its directories as needed) a dated file for
-/// appending; a new or empty file gets `prelude` first. Returns whether it
-/// was new or empty.
-fn open_dated(path: &Path, prelude: &[u8]) -> io::Result<(BufWriter<File>, bool)> {
+/// appending; a new or empty file gets `prelude` first, one that ends
+/// inside a line gets a line end.
+fn open_dated(path: &Path, prelude: &[u8]) -> io::Result<(RecordWriter, Opened)> {
+    use std::os::unix::fs::FileExt;
     let file = open_append(path).map_err(|e| named(path, e))?;
-    let new = file.metadata().map_err(|e| named(path, e))?.len() == 0;
-    let mut file = BufWriter::with_capacity(64 << 10, file);
-    if new {
-        file.write_all(prelude).map_err(|e| named(path, e))?;
+    let len = file.metadata().map_err(|e| named(path, e))?.len();
+    let reader = std::fs::File::open(path).map_err(|e| named(path, e))?;
+    let mut last = [0u8];
+    let state = if len == 0 {
+        Opened::New
+    } else if reader.read_exact_at(&mut last, len - 1).is_ok() && last[0] != b'\n' {
+        Opened::Repaired
+    } else {
+        Opened::Whole
+    };
+    let mut file = RecordWriter::new(file);
+    match state {
+        Opened::New => file.push(prelude),
+        Opened::Repaired => file.push(b"\n"),
+        Opened::Whole => Ok(()),
     }
-    Ok((file, new))
+    .map_err(|e| named(path, e))?;
+    Ok((file, state))
 }
 
 #[cfg(test)]

@@ -4,5 +4,5 @@
 pub mod atomic;
 pub mod dated;
 
-pub use atomic::{create_dirs, open_append, AtomicFile};
+pub use atomic::{create_dirs, open_append, AtomicFile, FileOutput};
 pub use dated::{DatedBlock, DatedOutput, DatedPath, DATED_FIELDS};
