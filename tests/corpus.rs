@@ -73,7 +73,7 @@ fn corpus_files_are_anonymized_without_loss() {
         // The same with the other paths: bytes must not change.
         let again = w
             .anonymize()
-            .args(["-j", "3", "--no-mmap", "--block-size", "100"])
+            .args(["-j", "3", "--mmap", "--block-size", "100"])
             .arg(&f)
             .output()
             .unwrap();

@@ -80,7 +80,7 @@ fn lines_go_to_the_file_of_their_utc_day_the_same_for_any_reading() {
         ("default", &[], false),
         ("j1", &["-j1", "--block-size", "1"], false),
         ("j3", &["-j3", "--block-size", "1"], false),
-        ("nommap", &["-j3", "--block-size", "64", "--no-mmap"], false),
+        ("mmap", &["-j3", "--block-size", "64", "--mmap"], false),
         ("stdin", &["-j2", "--block-size", "100"], true),
     ];
     for (name, args, stdin) in runs {
@@ -228,11 +228,7 @@ fn every_new_csv_file_starts_with_the_header() {
     let header = text(&plain).lines().next().unwrap().to_string() + "\n";
 
     let mut first = None;
-    for args in [
-        &[][..],
-        &["-j3", "--block-size", "1"],
-        &["--no-mmap", "-j2"],
-    ] {
+    for args in [&[][..], &["-j3", "--block-size", "1"], &["--mmap", "-j2"]] {
         let out = w.path(&format!("csv{}", args.len()));
         w.anonymize()
             .args(args)

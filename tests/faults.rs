@@ -28,7 +28,7 @@ fn a_ten_megabyte_line_is_one_line() {
     line.extend(std::iter::repeat_n(b'x', 10 << 20));
     line.extend_from_slice(b"&ip=10.9.8.7 HTTP/1.1\" 200 5\nlast 10.1.2.3\n");
     let f = w.write("long.log", &line);
-    for extra in [&[][..], &["--no-mmap", "--block-size", "4096", "-j", "2"]] {
+    for extra in [&[][..], &["--mmap", "--block-size", "4096", "-j", "2"]] {
         let out = w.anonymize().arg(&f).args(extra).output().unwrap();
         assert!(out.status.success());
         assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), 2);
@@ -60,7 +60,7 @@ fn a_binary_file_keeps_its_line_count_and_is_deterministic() {
     let b = w
         .anonymize()
         .arg(&f)
-        .args(["--no-mmap", "-j", "3"])
+        .args(["--mmap", "-j", "3"])
         .output()
         .unwrap();
     assert!(a.status.success());
@@ -234,6 +234,50 @@ fn a_full_disk_names_the_output_and_leaves_no_temporary() {
     assert!(crate::util::temporaries(w.dir.path()).is_empty());
 }
 
+/// A file truncated while it is streamed (the default) ends where it was
+/// cut: no signal, no temporary left, the output holds what was read.
+/// Bounded: three rounds.
+#[test]
+fn a_file_truncated_while_streamed_ends_where_it_was_cut() {
+    let w = Work::new();
+    let big: Vec<u8> = std::fs::read(testdata("moodle-access.log"))
+        .unwrap()
+        .repeat(40_000);
+    for round in 0..3 {
+        let input = w.write(&format!("live{round}.log"), &big);
+        let target = w.path(&format!("out{round}.log"));
+        let child = anonlog_cmd(&w)
+            .args(["-j1", "-o"])
+            .arg(&target)
+            .arg(&input)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while crate::util::temporaries(w.dir.path()).is_empty()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_micros(100));
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&input)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(135), "{err}");
+        assert!(out.status.code().is_some(), "killed by a signal: {err}");
+        assert!(crate::util::temporaries(w.dir.path()).is_empty());
+        // What was read is written (a line cut in the middle is the
+        // input's last line, rewritten like any other).
+        let written = std::fs::read(&target).unwrap();
+        assert!(written.len() <= big.len() + big.len() / 2);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+    }
+}
+
 /// A file truncated while it is mapped (logrotate's copytruncate) raises
 /// SIGBUS: the run ends with a message and status 135, the output file is
 /// not replaced and no temporary file stays. Bounded: up to three rounds to
@@ -249,7 +293,7 @@ fn a_file_truncated_while_mapped_leaves_no_temporary() {
         let input = w.write(&format!("live{round}.log"), &big);
         let target = w.write("out.log", b"previous\n");
         let mut child = anonlog_cmd(&w)
-            .args(["-j1", "-o"])
+            .args(["-j1", "--mmap", "-o"])
             .arg(&target)
             .arg(&input)
             .stderr(Stdio::piped())
@@ -303,7 +347,7 @@ fn an_unbalanced_csv_quote_is_bounded_and_reported() {
     }
     assert!(data.len() > 9 << 20);
     let f = w.write("bad.csv", data.as_bytes());
-    for extra in [&[][..], &["--no-mmap"]] {
+    for extra in [&[][..], &["--mmap"]] {
         let out = anonlog_cmd(&w).args(extra).arg(&f).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{err}");

@@ -113,7 +113,7 @@ fn lines_take_the_key_of_their_own_epoch() {
     let (again, _, _) = r.anonymize(&input, &["-q", "-j", "3", "--block-size", "1"]);
     assert_eq!(again, out);
     let stdin = anonlog()
-        .args(["anonymize", "-q", "--no-mmap", "--key-dir"])
+        .args(["anonymize", "-q", "--mmap", "--key-dir"])
         .arg(r.dir())
         .write_stdin(input.clone())
         .output()
@@ -351,7 +351,7 @@ fn untimed_lines_behind_a_syslog_header_keep_their_epoch_across_blocks() {
     for extra in [
         &["-j3", "--block-size", "1"][..],
         &["-j2", "--block-size", "300"],
-        &["-j3", "--block-size", "1", "--no-mmap"],
+        &["-j3", "--block-size", "1", "--mmap"],
     ] {
         assert_eq!(run(extra), whole, "{extra:?}");
     }

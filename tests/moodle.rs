@@ -402,7 +402,7 @@ fn threads_blocks_and_streams_give_the_same_bytes() {
     for args in [
         &["-j", "4", "--block-size", "100"][..],
         &["-j", "3", "--block-size", "4096"],
-        &["-j", "2", "--no-mmap", "--block-size", "333"],
+        &["-j", "2", "--mmap", "--block-size", "333"],
     ] {
         let out = run(&w, args, &f);
         assert!(out.stdout == base.stdout, "{args:?} differs");

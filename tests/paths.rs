@@ -44,8 +44,8 @@ fn same_bytes_for_every_path_threads_and_block_size() {
         vec!["-j", "4"],
         vec!["-j", "3", "--block-size", "1"],
         vec!["-j", "2", "--block-size", "777"],
-        vec!["-j", "1", "--no-mmap"],
-        vec!["-j", "4", "--no-mmap", "--block-size", "4096"],
+        vec!["-j", "1", "--mmap"],
+        vec!["-j", "4", "--mmap", "--block-size", "4096"],
     ];
     for v in &variants {
         let out = w.anonymize().arg(&f).args(v).output().unwrap();

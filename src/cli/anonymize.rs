@@ -138,8 +138,14 @@ pub struct AnonymizeArgs {
     #[arg(short = 'j', long, value_name = "N")]
     threads: Option<NonZeroUsize>,
 
-    /// Read files as streams instead of memory-mapping them.
+    /// Memory-map files instead of reading them as streams (a file that is
+    /// truncated while mapped, as logrotate's copytruncate does, stops the
+    /// run with status 135; streamed, it ends where it was cut).
     #[arg(long)]
+    mmap: bool,
+
+    /// Read files as streams (the default; kept for older scripts).
+    #[arg(long, hide = true, conflicts_with = "mmap")]
     no_mmap: bool,
 
     /// Also write the run summary as JSON to FILE.
@@ -230,7 +236,7 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
         inputs: common::inputs_of(&a.files),
         format: a.format.format(),
         threads: common::threads(a.threads),
-        mmap: !a.no_mmap,
+        mmap: a.mmap && !a.no_mmap,
         block_size: a.block_size.max(1),
     };
     let mut shown = 0u64;
