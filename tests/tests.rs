@@ -15,4 +15,5 @@ mod moodle;
 mod paths;
 mod rotate;
 mod stats;
+mod stats_attack;
 mod structure;
