@@ -121,7 +121,12 @@ impl System {
                     OptimizationDirection::Maximize => f64::INFINITY,
                     OptimizationDirection::Minimize => f64::NEG_INFINITY,
                 }),
-                Err(_) => None,
+                Err(e) => {
+                    if std::env::var_os("ANONLOG_AUDIT_DEBUG").is_some() {
+                        eprintln!("audit: {} vars {} rels: {e}", vars.len(), rels.len());
+                    }
+                    None
+                }
             }
         };
         *lps += 1;
@@ -160,18 +165,53 @@ impl System {
         (vars, rels)
     }
 
-    /// The published cell to suppress next for `c`: least cost among the
-    /// cells of `c`'s equations, else of its connected part's.
-    fn candidate(&self, c: usize, by_cell: &[Vec<usize>]) -> Option<usize> {
-        let best = |rels: &mut dyn Iterator<Item = usize>| {
-            rels.flat_map(|r| self.relations[r].iter().map(|&(u, _)| u))
+    /// The equations around `c` by distance: first `c`'s own, then those of
+    /// the suppressed cells they hold, and so on.
+    fn layers(&self, c: usize, by_cell: &[Vec<usize>]) -> Vec<Vec<usize>> {
+        let mut seen_rel: HashSet<usize> = HashSet::new();
+        let mut seen_var: HashSet<usize> = HashSet::from([c]);
+        let mut frontier = vec![c];
+        let mut out = Vec::new();
+        while !frontier.is_empty() {
+            let mut layer: Vec<usize> = Vec::new();
+            for v in frontier.drain(..) {
+                layer.extend(by_cell[v].iter().filter(|&&r| seen_rel.insert(r)));
+            }
+            layer.sort_unstable();
+            for &r in &layer {
+                for &(u, _) in &self.relations[r] {
+                    if self.suppressed[u] && seen_var.insert(u) {
+                        frontier.push(u);
+                    }
+                }
+            }
+            if !layer.is_empty() {
+                out.push(layer);
+            }
+        }
+        out
+    }
+
+    /// The published cells to suppress next, one in each equation of
+    /// `layer` that has one: the least costly that widens an interval by
+    /// `need` on its own (a suppressed cell is at least 1, so a cell of `v`
+    /// events adds `v − 1` of slack), else the one that adds the most.
+    fn candidates(&self, layer: &[usize], need: u64) -> Vec<usize> {
+        let best = |r: usize| {
+            self.relations[r]
+                .iter()
+                .map(|&(u, _)| u)
                 .filter(|&u| !self.suppressed[u])
-                .min_by_key(|&u| (self.cost[u], u))
+                .min_by_key(|&u| {
+                    let v = self.values[u];
+                    let enough = v > need;
+                    (!enough, if enough { self.cost[u] } else { u64::MAX - v }, u)
+                })
         };
-        best(&mut by_cell[c].iter().copied()).or_else(|| {
-            let (_, rels) = self.component(c, by_cell);
-            best(&mut rels.into_iter())
-        })
+        let mut out: Vec<usize> = layer.iter().filter_map(|&r| best(r)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Suppresses further until every sensitive cell (suppressed, with 1 to
@@ -198,6 +238,10 @@ impl System {
         for c in sensitive {
             let need = required_width(self.values[c], k);
             let mut first = true;
+            // Widen the search when suppressing near `c` does not help: the
+            // equation that pins it may be further away.
+            let mut depth = 0;
+            let mut prev = None;
             loop {
                 let iv = self.interval(c, &by_cell, Some(need), &mut report.linear_programs);
                 if iv.is_some_and(|(lo, hi)| hi - lo >= need as f64 - 1e-6) {
@@ -206,16 +250,28 @@ impl System {
                 if first {
                     report.found_determined += 1;
                     first = false;
+                } else if iv.is_some() && iv == prev {
+                    depth += 1;
                 }
-                match self.candidate(c, &by_cell) {
-                    Some(u) => {
-                        self.suppressed[u] = true;
-                        report.suppressed_by_audit += 1;
+                prev = iv;
+                let layers = self.layers(c, &by_cell);
+                let more = loop {
+                    let Some(layer) = layers.get(depth) else {
+                        break Vec::new();
+                    };
+                    let more = self.candidates(layer, need);
+                    if !more.is_empty() {
+                        break more;
                     }
-                    None => {
-                        report.unprotected += 1;
-                        break;
-                    }
+                    depth += 1;
+                };
+                if more.is_empty() {
+                    report.unprotected += 1;
+                    break;
+                }
+                for u in more {
+                    self.suppressed[u] = true;
+                    report.suppressed_by_audit += 1;
                 }
             }
         }
