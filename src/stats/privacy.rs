@@ -923,3 +923,85 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod dp_tests {
+    use super::*;
+    use crate::stats::state::State;
+
+    /// A window with a big course and a course of one user.
+    fn with_lonely_course() -> State {
+        let mut s = State::new(604_800);
+        for u in 0..400 {
+            s.add_record(10, Some(u), &[(Dim::Course, "big")]);
+        }
+        s.add_record(10, Some(9_999), &[(Dim::Course, "lonely")]);
+        s
+    }
+
+    #[test]
+    fn a_value_of_one_user_appears_at_most_with_the_claimed_delta() {
+        // δ is set high so that the rate can be measured: the claim is per
+        // data table, δ ÷ data tables, for one user's value, at most
+        // ½ exp(−(τ − 1) ÷ b) ≤ δ_table ÷ max_cells.
+        let s = with_lonely_course();
+        let runs = 4000;
+        let mut seen = 0;
+        let mut dp = None;
+        for seed in 0..runs {
+            let opts = Options {
+                epsilon: Some(15.0),
+                delta: 0.3,
+                dims: Some(vec![Dim::Course]),
+                min_users: 1,
+                seed: Some(seed * 7919 + 1),
+                ..Options::default()
+            };
+            let d = decide(std::slice::from_ref(&s), &opts);
+            seen += u64::from(d.published.iter().any(|p| p.value == "lonely"));
+            dp = d.report.differential_privacy;
+        }
+        let dp = dp.unwrap();
+        assert_eq!(dp.data_tables, 1);
+        let claimed = dp.delta_per_data_table / dp.max_cells_per_user_and_table as f64;
+        let rate = seen as f64 / runs as f64;
+        // Three standard deviations above the claim.
+        let sd = (claimed * (1.0 - claimed) / runs as f64).sqrt();
+        assert!(rate <= claimed + 3.0 * sd, "rate {rate} > claimed {claimed}");
+        assert!(seen > 0, "δ this large is reached now and then");
+    }
+
+    #[test]
+    fn noise_has_the_documented_scale_and_public_values_always_appear() {
+        let s = with_lonely_course();
+        let mut abs = 0.0;
+        let runs = 3000;
+        let mut scale = 0.0;
+        for seed in 0..runs {
+            let opts = Options {
+                epsilon: Some(2.0),
+                dims: Some(vec![Dim::Total, Dim::Weekday]),
+                seed: Some(seed),
+                ..Options::default()
+            };
+            let d = decide(std::slice::from_ref(&s), &opts);
+            // Every weekday, with records or not, plus the total.
+            assert_eq!(d.published.len(), 8);
+            let dp = d.report.differential_privacy.unwrap();
+            scale = dp.users_noise_scale;
+            let sat = d
+                .published
+                .iter()
+                .find(|p| p.dim == Dim::Weekday && p.value == "Sat")
+                .unwrap();
+            // Saturday has no records: its noisy users are |Lap(b)| or 0
+            // after clamping; E[max(0, Lap(b))] = b ÷ 2.
+            abs += sat.users as f64;
+            assert!(d.published.iter().all(|p| p.events >= p.users));
+        }
+        // b = max_cells ÷ (ε ÷ tables ÷ 2) = 4 ÷ (2 ÷ 2 ÷ 2) = 8.
+        assert_eq!(scale, 8.0);
+        let mean = abs / runs as f64;
+        assert!((mean - scale / 2.0).abs() < 0.5, "mean {mean}");
+    }
+}
