@@ -513,3 +513,69 @@ fn a_forced_moodle_format_on_something_else_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn people_courses_and_agents_as_moodle_means_them() {
+    let w = Work::new();
+    let mut log = String::new();
+    // Users 0, 1 and guest are no one; Moodle under /moodle; id=05 is 5.
+    for u in ["0", "1", "guest", "-"] {
+        log += &line(u, "/moodle/course/view.php?id=05", 1);
+    }
+    for u in ["a1", "a2", "a3", "a4", "a5"] {
+        log += &line(u, "/moodle/course/view.php?id=5", 1);
+        log += &line(u, "/moodle/mod/quiz/view.php?courseid=5", 1);
+        log += &line(u, "/course/view.php?id=1", 1);
+        log += &line(u, "/moodle/webservice/rest/server.php?courseid=0", 1);
+    }
+    log += &format!(
+        "192.0.2.1 - a1 [02/Nov/2026:10:00:00 +0000] \"GET /x HTTP/1.1\" 200 5 \"-\" \"-\"\n"
+    );
+    let f = w.write("a.log", log.as_bytes());
+    let out = w.path("out");
+    stats(&["--min-users", "1", "--out", out.to_str().unwrap()], &[&f]);
+    let csv = read(&out.join("stats.csv"));
+    let has = |p: &str| csv.lines().any(|l| l.contains(p));
+    assert!(has(",course,5,14,5,"), "{csv}");
+    assert!(has(",activity,quiz,5,5,"), "{csv}");
+    assert!(has(",origin,ws,5,5,"), "{csv}");
+    assert!(has(",total,all,25,5,"), "{csv}");
+    assert!(!has(",course,1,") && !has(",course,0,") && !has(",course,05,"), "{csv}");
+    assert!(has(",ua_family,(none),1,1,"), "{csv}");
+    // The same input twice is refused.
+    let twice = anonlog()
+        .args(["stats", "--out"])
+        .arg(w.path("o2"))
+        .arg(&f)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("counted twice"));
+    // A log that names no user is said to be so.
+    let anon = w.write("anon.log", line("-", "/", 1).as_bytes());
+    let o = stats(&["--out", w.path("o3").to_str().unwrap()], &[&anon]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("names a user"));
+}
+
+#[test]
+fn the_same_partial_twice_is_refused() {
+    let w = Work::new();
+    let (a, _) = fixture();
+    let fa = w.write("a.log", a.as_bytes());
+    let key = w.key();
+    let p = w.path("p.state");
+    stats(
+        &["-k", key.to_str().unwrap(), "--partial", p.to_str().unwrap()],
+        &[&fa],
+    );
+    let out = anonlog()
+        .args(["stats", "merge", "--out"])
+        .arg(w.path("m"))
+        .arg(&p)
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("counted twice"));
+}
