@@ -231,7 +231,10 @@ fn tables_do_not_depend_on_threads_or_reading() {
     let base = run(&["-j", "1"]);
     assert!(base.contains(",course,2,600,"), "{base}");
     // Course 0 (no course) and 1 (the front page) are not courses.
-    assert!(!base.contains(",course,0,") && !base.contains(",course,1,"), "{base}");
+    assert!(
+        !base.contains(",course,0,") && !base.contains(",course,1,"),
+        "{base}"
+    );
     assert_eq!(run(&["-j", "3"]), base);
     let piped = anonlog()
         .args(["stats", "-j", "2", "--out"])
@@ -422,7 +425,10 @@ fn bbb_meetings_participants_minutes_and_peak() {
     stats(&["--out", out3.to_str().unwrap()], &[&raw]);
     let csv = read(&out3.join("stats.csv"));
     // Public values (meeting sizes and durations) are listed, marked.
-    let shown = |pat: &str| csv.lines().any(|l| l.contains(pat) && !l.ends_with(",true"));
+    let shown = |pat: &str| {
+        csv.lines()
+            .any(|l| l.contains(pat) && !l.ends_with(",true"))
+    };
     assert!(!shown(",2-5,") && !shown(",<15 min,"), "{csv}");
     assert!(!shown(",bbb_meeting_size,6-20,"), "{csv}");
     assert!(csv.contains(",bbb_meeting_size,2-5,,,,,,true"), "{csv}");
@@ -540,7 +546,10 @@ fn people_courses_and_agents_as_moodle_means_them() {
     assert!(has(",activity,quiz,5,5,"), "{csv}");
     assert!(has(",origin,ws,5,5,"), "{csv}");
     assert!(has(",total,all,25,5,"), "{csv}");
-    assert!(!has(",course,1,") && !has(",course,0,") && !has(",course,05,"), "{csv}");
+    assert!(
+        !has(",course,1,") && !has(",course,0,") && !has(",course,05,"),
+        "{csv}"
+    );
     assert!(has(",ua_family,(none),1,1,"), "{csv}");
     // The same input twice is refused.
     let twice = anonlog()
@@ -566,7 +575,12 @@ fn the_same_partial_twice_is_refused() {
     let key = w.key();
     let p = w.path("p.state");
     stats(
-        &["-k", key.to_str().unwrap(), "--partial", p.to_str().unwrap()],
+        &[
+            "-k",
+            key.to_str().unwrap(),
+            "--partial",
+            p.to_str().unwrap(),
+        ],
         &[&fa],
     );
     let out = anonlog()

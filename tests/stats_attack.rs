@@ -144,7 +144,12 @@ fn attack(
     let cells: Vec<(&Cell, &(u64, BTreeSet<u64>))> = truth.cells.iter().collect();
     let id: HashMap<&Cell, usize> = cells.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
     let shown = |c: &Cell| {
-        let key = (0, 0, format!("{}|{}|{}", iso(c.1), iso(c.1 + c.0), c.2), c.3.clone());
+        let key = (
+            0,
+            0,
+            format!("{}|{}|{}", iso(c.1), iso(c.1 + c.0), c.2),
+            c.3.clone(),
+        );
         pubs.get(&key).copied().flatten()
     };
     // Every published number is true, and no published cell is small.
@@ -161,7 +166,10 @@ fn attack(
     let mut rels: Vec<Vec<(usize, f64)>> = Vec::new();
     let mut by_table: BTreeMap<(i64, i64, &str), Vec<usize>> = BTreeMap::new();
     for (i, (c, _)) in cells.iter().enumerate() {
-        by_table.entry((c.0, c.1, c.2.as_str())).or_default().push(i);
+        by_table
+            .entry((c.0, c.1, c.2.as_str()))
+            .or_default()
+            .push(i);
     }
     for (&(len, w, dim), members) in &by_table {
         if dim == "total" {
@@ -239,7 +247,12 @@ fn attack(
             let mut p = microlp::Problem::new(dir);
             let x: HashMap<usize, microlp::Variable> = vars
                 .iter()
-                .map(|&v| (v, p.add_var(f64::from(u8::from(v == i)), (1.0, f64::INFINITY))))
+                .map(|&v| {
+                    (
+                        v,
+                        p.add_var(f64::from(u8::from(v == i)), (1.0, f64::INFINITY)),
+                    )
+                })
                 .collect();
             for &r in &rs {
                 let mut terms = Vec::new();
@@ -277,16 +290,46 @@ const EVENTS: [(&str, &str, &str, &str); 16] = [
     ("\\mod_quiz\\event\\attempt_reviewed", "mod_quiz", "r", "2"),
     ("\\mod_quiz\\event\\report_viewed", "mod_quiz", "r", "1"),
     ("\\mod_forum\\event\\post_created", "mod_forum", "c", "2"),
-    ("\\mod_forum\\event\\discussion_viewed", "mod_forum", "r", "2"),
+    (
+        "\\mod_forum\\event\\discussion_viewed",
+        "mod_forum",
+        "r",
+        "2",
+    ),
     ("\\mod_forum\\event\\post_deleted", "mod_forum", "d", "1"),
-    ("\\mod_assign\\event\\submission_created", "mod_assign", "c", "2"),
-    ("\\mod_assign\\event\\grading_table_viewed", "mod_assign", "r", "1"),
-    ("\\mod_assign\\event\\submission_graded", "mod_assign", "u", "1"),
+    (
+        "\\mod_assign\\event\\submission_created",
+        "mod_assign",
+        "c",
+        "2",
+    ),
+    (
+        "\\mod_assign\\event\\grading_table_viewed",
+        "mod_assign",
+        "r",
+        "1",
+    ),
+    (
+        "\\mod_assign\\event\\submission_graded",
+        "mod_assign",
+        "u",
+        "1",
+    ),
     ("\\core\\event\\course_viewed", "core", "r", "2"),
     ("\\core\\event\\user_loggedin", "core", "r", "0"),
     ("\\core\\event\\course_updated", "core", "u", "1"),
-    ("\\mod_page\\event\\course_module_viewed", "mod_page", "r", "2"),
-    ("\\mod_resource\\event\\course_module_viewed", "mod_resource", "r", "2"),
+    (
+        "\\mod_page\\event\\course_module_viewed",
+        "mod_page",
+        "r",
+        "2",
+    ),
+    (
+        "\\mod_resource\\event\\course_module_viewed",
+        "mod_resource",
+        "r",
+        "2",
+    ),
     ("\\mod_wiki\\event\\page_updated", "mod_wiki", "u", "2"),
 ];
 
@@ -311,7 +354,10 @@ fn one_release_of_a_logstore_export_withstands_subtraction() {
         let values = [
             ("total", "all".to_string()),
             ("course", course.to_string()),
-            ("activity", comp.strip_prefix("mod_").unwrap_or(comp).to_string()),
+            (
+                "activity",
+                comp.strip_prefix("mod_").unwrap_or(comp).to_string(),
+            ),
             ("event", ev.to_string()),
             ("crud", crud.to_string()),
             ("edulevel", edu.to_string()),
@@ -348,12 +394,20 @@ fn one_release_of_a_logstore_export_withstands_subtraction() {
         .collect();
     let published = std::fs::read_to_string(out.join("stats.csv")).unwrap();
     let (checked, recovered) = attack(&truth, &published, &lens, &parents);
-    assert!(checked >= 10, "the data has small cells to attack: {checked}");
+    assert!(
+        checked >= 10,
+        "the data has small cells to attack: {checked}"
+    );
     assert!(recovered.is_empty(), "recovered:\n{}", recovered.join("\n"));
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("metadata.json")).unwrap()).unwrap();
     assert_eq!(meta["privacy"]["audit"]["unprotected"], 0);
-    assert!(meta["privacy"]["audit"]["linear_programs"].as_u64().unwrap() > 0);
+    assert!(
+        meta["privacy"]["audit"]["linear_programs"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 }
 
 #[test]
@@ -391,7 +445,11 @@ fn windows_of_several_lengths_released_together_withstand_differencing() {
             s % 60
         );
         let (h, wd) = hour_weekday(t);
-        let origin = if path.starts_with("/webservice/") { "ws" } else { "web" };
+        let origin = if path.starts_with("/webservice/") {
+            "ws"
+        } else {
+            "web"
+        };
         let values = [
             ("total", "all".to_string()),
             ("course", course.to_string()),
@@ -427,6 +485,9 @@ fn windows_of_several_lengths_released_together_withstand_differencing() {
         .success();
     let published = std::fs::read_to_string(out.join("stats.csv")).unwrap();
     let (checked, recovered) = attack(&truth, &published, &lens, &HashMap::new());
-    assert!(checked >= 10, "the data has small cells to attack: {checked}");
+    assert!(
+        checked >= 10,
+        "the data has small cells to attack: {checked}"
+    );
     assert!(recovered.is_empty(), "recovered:\n{}", recovered.join("\n"));
 }

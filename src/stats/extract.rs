@@ -25,7 +25,9 @@ pub struct Extractor<'a> {
 
 /// The hour (`13`) and weekday (`Mon`) of a time (UTC).
 fn hour_weekday(t: i64) -> (&'static str, &'static str) {
-    let hours = Dim::Hour.public_domain().expect("hours are a public domain");
+    let hours = Dim::Hour
+        .public_domain()
+        .expect("hours are a public domain");
     let wd = crate::time::iso_weekday(t.div_euclid(86_400)) as usize - 1;
     (
         hours[(t.rem_euclid(86_400) / 3600) as usize],

@@ -6,9 +6,10 @@
 //! block into its own [`State`], merged at the end ([`State::merge`] is exact
 //! and order-free, so a partial state written on one host and merged with
 //! another's gives the same tables as one run over all inputs). [`tables`]
-//! turns a state into rows, and [`privacy`] decides which rows may be
-//! published: fewer than K users never, with complementary suppression, and
-//! optional differential-privacy noise.
+//! turns the states of one release (one per window length) into rows, and
+//! [`privacy`] decides which rows may be published: fewer than K users never,
+//! with complementary suppression checked by the [`audit`] of the whole
+//! release, or (ε, δ)-differential privacy.
 //!
 //! Users are never stored as written: each identity (a user field, a Moodle
 //! user id, a report's full name, a BBB user id) is hashed with a key into 64

@@ -1,39 +1,38 @@
 //! Which cells of the statistics may be published, and with what noise.
 //!
-//! **Suppression** (always): a table is the set of cells of one dimension in
-//! one window; its cells partition the window's records (records without a
-//! value count as `(none)`), so every table adds up to the same total.
+//! **Suppression** (without ε): a table is the set of cells of one dimension
+//! in one window; its cells partition the window's records (records without
+//! a value count as `(none)`), so every table adds up to the window's
+//! `total`.
 //!
 //! 1. Primary: a cell that describes fewer than K distinct users is
 //!    suppressed.
 //! 2. Complementary, per table: the suppressed cells of a table together must
 //!    describe at least K distinct users, or the sum the other cells leave
-//!    (total minus published) would describe a small group; the smallest
-//!    published cell (fewest users, then events, then value) is suppressed
-//!    until that holds or nothing is left.
-//! 3. Nested tables: an event name determines its component, CRUD letter and
-//!    education level, so a parent cell (e.g. activity `forum`) may be the
-//!    exact sum of its event cells. Where it is (checked on the data), the
-//!    same rule holds inside the group — the suppressed children of a
-//!    published parent describe at least K users together — and a
-//!    suppressed parent keeps at least one child suppressed, so neither can
-//!    be recovered from the other.
+//!    would describe a small group; the smallest published cell (fewest
+//!    users, then events, then value) is suppressed until that holds.
+//!    Nested tables (an event name determines its component, CRUD letter
+//!    and education level; checked on the data) follow the same rule within
+//!    each parent, and a suppressed parent keeps a suppressed child.
+//! 3. The audit ([`audit`]): every table of every window length of the run
+//!    as one linear system (tables add up to their total, parents to their
+//!    children, long windows to their shortest windows); every suppressed
+//!    cell of 1 to K−1 users must keep a feasible interval of at least
+//!    max(K, 20 %), or more cells are suppressed.
 //!
-//! The rules are applied until nothing changes. No published number is then
-//! a difference that isolates fewer than K users.
+//! Rules 2 and 3 are applied until nothing changes. Suppressed cells of
+//! public-domain dimensions are returned marked (their values are public, so
+//! a missing row would read as zero); values of a public domain without
+//! records are rows of zero.
 //!
-//! **Differential privacy** (`--epsilon E`): each user contributes to at
-//! most `max_cells` cells per table (the ones with the smallest keyed hash of
-//! user and value, so the choice does not depend on input order) and at most
-//! `max_events` events per cell; events and distinct users of every cell get
-//! Laplace noise of scale sensitivity ÷ ε′, where ε′ = E ÷ (2 × tables): the
-//! budget is split equally over every (window, dimension) table and its two
-//! measures (sequential composition). Noisy counts are rounded and clamped at
-//! zero; a cell whose noisy user count is below K is left out. Records
-//! without a user (anonymous web requests) cannot be bounded per person and
-//! are counted as they are, with the same noise; the guarantee covers
-//! identified users. The noise comes from the operating system's random
-//! source, so such output differs from run to run.
+//! **Differential privacy** (`--epsilon E`, δ): each user contributes to at
+//! most `max_cells` cells per table and `max_events` events per cell; the
+//! budget is split equally over every (length, window, dimension) table,
+//! half each for users and events; public-domain tables publish every value
+//! with Laplace noise, data-derived values are selected by Laplace
+//! thresholding ([`selection_threshold`]) with δ split over those tables;
+//! counts are then rounded, clamped at 0 and events raised to users
+//! ([`POST_PROCESSING`]). Records without a user are left out.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -205,7 +204,11 @@ pub fn decide(states: &[State], opts: &Options) -> Decided {
         states.iter().map(|s| tables_of(s, opts)).collect();
     let mut report = Report {
         tables: all.iter().map(|t| t.len() as u64).sum(),
-        cells: all.iter().flat_map(|t| t.values()).map(|c| c.len() as u64).sum(),
+        cells: all
+            .iter()
+            .flat_map(|t| t.values())
+            .map(|c| c.len() as u64)
+            .sum(),
         ..Report::default()
     };
     if let Some(eps) = opts.epsilon {
@@ -301,7 +304,13 @@ fn zero_rows(
     for w in windows {
         for dim in super::state::DIMS {
             let has_records = state.cell(w, Dim::Total, "all").is_some();
-            if !opts.wanted(dim) || !(if dim.is_meeting() { meetings } else { has_records }) {
+            if !opts.wanted(dim)
+                || !(if dim.is_meeting() {
+                    meetings
+                } else {
+                    has_records
+                })
+            {
                 continue;
             }
             let Some(domain) = opts.domain(dim) else {
@@ -346,7 +355,13 @@ fn sort_rows(rows: &mut [Published], opts: &Options) {
             .unwrap_or(usize::MAX)
     };
     rows.sort_by(|a, b| {
-        (a.len, a.window, a.dim, rank(a), &a.value).cmp(&(b.len, b.window, b.dim, rank(b), &b.value))
+        (a.len, a.window, a.dim, rank(a), &a.value).cmp(&(
+            b.len,
+            b.window,
+            b.dim,
+            rank(b),
+            &b.value,
+        ))
     });
 }
 
@@ -620,7 +635,10 @@ fn bounded<'a>(state: &State, cells: &[Key<'a>], l: usize, c_max: u64) -> Vec<(&
     for (i, k) in cells.iter().enumerate() {
         let c = state.cell(k.0, k.1, k.2).expect("a listed cell");
         for u in c.users.keys() {
-            per_user.entry(*u).or_default().push((foldhash_mix(*u, k.2), i));
+            per_user
+                .entry(*u)
+                .or_default()
+                .push((foldhash_mix(*u, k.2), i));
         }
     }
     let mut kept: BTreeSet<(usize, u64)> = BTreeSet::new();
@@ -967,7 +985,10 @@ mod dp_tests {
         let rate = seen as f64 / runs as f64;
         // Three standard deviations above the claim.
         let sd = (claimed * (1.0 - claimed) / runs as f64).sqrt();
-        assert!(rate <= claimed + 3.0 * sd, "rate {rate} > claimed {claimed}");
+        assert!(
+            rate <= claimed + 3.0 * sd,
+            "rate {rate} > claimed {claimed}"
+        );
         assert!(seen > 0, "δ this large is reached now and then");
     }
 
