@@ -534,9 +534,7 @@ fn people_courses_and_agents_as_moodle_means_them() {
         log += &line(u, "/course/view.php?id=1", 1);
         log += &line(u, "/moodle/webservice/rest/server.php?courseid=0", 1);
     }
-    log += &format!(
-        "192.0.2.1 - a1 [02/Nov/2026:10:00:00 +0000] \"GET /x HTTP/1.1\" 200 5 \"-\" \"-\"\n"
-    );
+    log += "192.0.2.1 - a1 [02/Nov/2026:10:00:00 +0000] \"GET /x HTTP/1.1\" 200 5 \"-\" \"-\"\n";
     let f = w.write("a.log", log.as_bytes());
     let out = w.path("out");
     stats(&["--min-users", "1", "--out", out.to_str().unwrap()], &[&f]);

@@ -19,9 +19,12 @@ use super::common::{self, FormatArg};
 pub const HELP: &str = "\
 Writes into --out DIR: stats.csv and stats.json (one row per window,
 dimension and value: events, distinct users; for BigBlueButton meetings also
-participants, minutes and peak concurrency) and metadata.json (window, K,
-epsilon, inputs, row counts). Cells describing fewer than --min-users users
-are left out, with complementary suppression (see README, \"Statistics\").
+participants, minutes and peak concurrency; suppressed) and metadata.json
+(windows, K, epsilon and delta, inputs, the audit). Cells describing fewer
+than --min-users users are withheld, with complementary suppression checked
+by a linear-programming audit of all tables of the run together; with
+--epsilon the release is (epsilon, delta)-differentially private (see
+README, \"Statistics\").
 
 Examples:
   anonlog stats -k /etc/anonlog/stats.key --out stats/ access.anon.log logstore.csv
@@ -109,7 +112,7 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 100)]
     max_events: u64,
     /// Only these dimensions (comma-separated: course, activity, event, crud,
-    /// edulevel, hour_weekday, status, origin, ua_family, device,
+    /// edulevel, hour, weekday, status, origin, ua_family, device, total,
     /// bbb_meetings, bbb_meeting_size, bbb_meeting_duration) [default: all].
     /// With --epsilon the budget is split over these only.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]

@@ -121,12 +121,7 @@ impl System {
                     OptimizationDirection::Maximize => f64::INFINITY,
                     OptimizationDirection::Minimize => f64::NEG_INFINITY,
                 }),
-                Err(e) => {
-                    if std::env::var_os("ANONLOG_AUDIT_DEBUG").is_some() {
-                        eprintln!("audit: {} vars {} rels: {e}", vars.len(), rels.len());
-                    }
-                    None
-                }
+                Err(_) => None,
             }
         };
         *lps += 1;

@@ -434,7 +434,7 @@ impl State {
     /// state's (windows are aligned alike, so each longer window is the union
     /// of whole shorter ones and its cells are exact merges of theirs).
     pub fn coarsen(&self, window: u64) -> State {
-        debug_assert!(window % self.window == 0);
+        debug_assert!(window.is_multiple_of(self.window));
         let mut out = State::new(window);
         for (&(w, d), cells) in &self.cells {
             let big = out.window_of(w);
