@@ -351,14 +351,6 @@ impl State {
             state: State::new(window),
             ..Tally::default()
         };
-        let join = |mut a: Tally, b: Tally| {
-            a.state.merge(b.state);
-            a.records += b.records;
-            a.skipped += b.skipped;
-            a.identified += b.identified;
-            a.digest = a.digest.wrapping_add(b.digest);
-            a
-        };
         let mut read_error = None;
         let blocks = source
             .blocks(cfg.block_size, framing)
@@ -374,27 +366,14 @@ impl State {
             blocks
                 .par_bridge()
                 .fold(empty, |acc, (i, b)| count_block(acc, i, &b.data))
-                .reduce(empty, join)
+                .reduce(empty, Tally::join)
         });
         if let Some(e) = read_error {
             return Err(Error::input(&name, &format!("read error: {e}")));
         }
-        let Tally {
-            state: st,
-            records,
-            skipped,
-            identified,
-            digest,
-        } = t;
+        let (st, info) = t.into_info(name, format.name());
         self.merge(st);
-        self.inputs.push(InputInfo {
-            input: name,
-            format: format.name().to_string(),
-            records,
-            skipped,
-            identified,
-            digest: format!("{digest:016x}"),
-        });
+        self.inputs.push(info);
         Ok(())
     }
 }
@@ -408,6 +387,30 @@ struct Tally {
     identified: u64,
     /// Sum of the blocks' digests: the same content gives the same sum.
     digest: u64,
+}
+
+impl Tally {
+    fn join(mut self, b: Tally) -> Tally {
+        self.state.merge(b.state);
+        self.records += b.records;
+        self.skipped += b.skipped;
+        self.identified += b.identified;
+        self.digest = self.digest.wrapping_add(b.digest);
+        self
+    }
+
+    /// The state, and what the metadata says of input `name`.
+    fn into_info(self, name: String, format: &str) -> (State, InputInfo) {
+        let info = InputInfo {
+            input: name,
+            format: format.to_string(),
+            records: self.records,
+            skipped: self.skipped,
+            identified: self.identified,
+            digest: format!("{:016x}", self.digest),
+        };
+        (self.state, info)
+    }
 }
 
 /// A block's share of its input's digest (a fast keyless hash of its index

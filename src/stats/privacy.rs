@@ -267,9 +267,22 @@ pub fn decide(states: &[State], opts: &Options) -> Decided {
     report.audit = audit_total;
     let n_sup: u64 = sups.iter().map(|s| s.suppressed.len() as u64).sum();
     report.suppressed_complementary = n_sup - report.suppressed_primary;
+    let published = rows(states, &sups, &all, opts, &mut report);
+    Decided { published, report }
+}
+
+/// The rows of a decided release: published cells, suppressed cells of
+/// public domains (marked), zero rows; in order.
+fn rows(
+    states: &[State],
+    sups: &[Suppressor<'_>],
+    all: &[BTreeMap<(i64, Dim), Vec<Key<'_>>>],
+    opts: &Options,
+    report: &mut Report,
+) -> Vec<Published> {
     let mut published = Vec::new();
-    for ((state, sup), tables) in states.iter().zip(&sups).zip(&all) {
-        for ((w, dim), cells) in tables {
+    for ((state, sup), tables) in states.iter().zip(sups).zip(all) {
+        for ((_, dim), cells) in tables {
             for k in cells {
                 let mut p = exact(state.window, k, sup.cell(k));
                 if sup.suppressed.contains(k) {
@@ -280,13 +293,12 @@ pub fn decide(states: &[State], opts: &Options) -> Decided {
                 }
                 published.push(p);
             }
-            let _ = w;
         }
         report.zero_rows += zero_rows(state, tables, opts, &mut published);
     }
     sort_rows(&mut published, opts);
     report.published = published.iter().filter(|p| !p.suppressed).count() as u64;
-    Decided { published, report }
+    published
 }
 
 /// Rows of zero for the public values without data in a window (record
@@ -665,16 +677,10 @@ fn bounded<'a>(state: &State, cells: &[Key<'a>], l: usize, c_max: u64) -> Vec<(&
         .collect()
 }
 
-fn noisy(
-    states: &[State],
-    all: &[BTreeMap<(i64, Dim), Vec<Key<'_>>>],
-    opts: &Options,
-    eps: f64,
-    mut report: Report,
-) -> Decided {
-    // Every table of every wanted dimension of every window, with or
-    // without data in it, is a query: the window range is taken as public.
-    let mut tables: Vec<(usize, i64, Dim)> = Vec::new();
+/// Every table of every wanted dimension of every window, with or without
+/// data in it: each is a query (the window range is taken as public).
+fn dp_tables(all: &[BTreeMap<(i64, Dim), Vec<Key<'_>>>], opts: &Options) -> Vec<(usize, i64, Dim)> {
+    let mut tables = Vec::new();
     for (li, t) in all.iter().enumerate() {
         let windows: BTreeSet<i64> = t.keys().map(|k| k.0).collect();
         for w in windows {
@@ -685,6 +691,11 @@ fn noisy(
             }
         }
     }
+    tables
+}
+
+/// The guarantee and its parameters for these tables.
+fn dp_report(tables: &[(usize, i64, Dim)], opts: &Options, eps: f64) -> DpReport {
     let n = tables.len().max(1) as f64;
     let data_tables = tables
         .iter()
@@ -695,11 +706,8 @@ fn noisy(
     let c_max = opts.max_events.max(1);
     let eps_t = eps / n;
     let b_users = l as f64 / (eps_t / 2.0);
-    let b_events = (l as u64 * c_max) as f64 / (eps_t / 2.0);
     let delta_t = opts.delta / data_tables as f64;
-    let tau = selection_threshold(b_users, l, delta_t);
-    report.tables = tables.len() as u64;
-    report.differential_privacy = Some(DpReport {
+    DpReport {
         epsilon: eps,
         delta: opts.delta,
         unit: "one user (all records of one user key); records without a user are left out",
@@ -708,12 +716,34 @@ fn noisy(
         tables: tables.len() as u64,
         epsilon_per_table: eps_t,
         users_noise_scale: b_users,
-        events_noise_scale: b_events,
+        events_noise_scale: (l as u64 * c_max) as f64 / (eps_t / 2.0),
         data_tables: data_tables as u64,
         delta_per_data_table: delta_t,
-        selection_threshold: tau,
+        selection_threshold: selection_threshold(b_users, l, delta_t),
         post_processing: POST_PROCESSING,
-    });
+    }
+}
+
+fn noisy(
+    states: &[State],
+    all: &[BTreeMap<(i64, Dim), Vec<Key<'_>>>],
+    opts: &Options,
+    eps: f64,
+    mut report: Report,
+) -> Decided {
+    let tables = dp_tables(all, opts);
+    let dp = dp_report(&tables, opts, eps);
+    let (b_users, b_events, tau) = (
+        dp.users_noise_scale,
+        dp.events_noise_scale,
+        dp.selection_threshold,
+    );
+    let (l, c_max) = (
+        dp.max_cells_per_user_and_table,
+        dp.max_events_per_user_and_cell,
+    );
+    report.tables = tables.len() as u64;
+    report.differential_privacy = Some(dp);
     let mut noise = match opts.seed {
         Some(s) => Noise(s),
         None => Noise::new(),
