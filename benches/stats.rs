@@ -58,7 +58,11 @@ fn stats(c: &mut Criterion) {
         });
     }
     grp.bench_function("tables", |b| {
-        b.iter(|| stats::tables(&s, &privacy::Options::default()).0.len())
+        b.iter(|| {
+            stats::tables(std::slice::from_ref(&s), &privacy::Options::default())
+                .0
+                .len()
+        })
     });
     grp.finish();
 }

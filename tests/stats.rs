@@ -59,14 +59,15 @@ fn exact_tables_with_small_cells_suppressed() {
     );
     let csv = read(&out.join("stats.csv"));
     let row = |dim: &str, value: &str, events: u64, users: u64| {
-        format!("2026-11-02T00:00:00Z,2026-11-09T00:00:00Z,{dim},{value},{events},{users},,,")
+        format!("2026-11-02T00:00:00Z,2026-11-09T00:00:00Z,{dim},{value},{events},{users},,,,false")
     };
     for want in [
         row("course", "3", 4, 4),
         row("course", "(none)", 4, 4),
-        row("activity", "(none)", 4, 4),
         row("status", "2xx", 8, 5),
-        row("hour_weekday", "Mon 10", 8, 5),
+        row("hour", "10", 8, 5),
+        row("weekday", "Mon", 8, 5),
+        row("total", "all", 8, 5),
         row("origin", "web", 8, 5),
         row("ua_family", "Firefox", 8, 5),
         row("event", "(none)", 8, 5),
@@ -78,13 +79,17 @@ fn exact_tables_with_small_cells_suppressed() {
     // give the quiz.
     assert!(!csv.contains(",activity,quiz,"), "{csv}");
     assert!(!csv.contains(",activity,forum,"), "{csv}");
+    // And (none) too: quiz + forum = 4 with each at least 1 leaves the quiz
+    // within 1..3, narrower than the protection interval of K = 3.
+    assert!(!csv.contains(",activity,(none),"), "{csv}");
     let meta: serde_json::Value = serde_json::from_str(&read(&out.join("metadata.json"))).unwrap();
     assert_eq!(meta["min_users"], 3);
     assert_eq!(meta["window_seconds"], 604_800);
     assert_eq!(meta["inputs"][0]["records"], 4);
     assert_eq!(meta["inputs"][1]["format"], "access");
     assert_eq!(meta["privacy"]["suppressed_primary"], 1);
-    assert_eq!(meta["privacy"]["suppressed_complementary"], 1);
+    assert_eq!(meta["privacy"]["suppressed_complementary"], 2);
+    assert_eq!(meta["privacy"]["audit"]["unprotected"], 0);
     assert_eq!(meta["rows"], csv.lines().count() as u64 - 1);
     let json: serde_json::Value = serde_json::from_str(&read(&out.join("stats.json"))).unwrap();
     assert_eq!(
@@ -120,7 +125,12 @@ fn default_k_suppresses_cells_of_four() {
     stats(&["--out", out.to_str().unwrap()], &[&f]);
     let csv = read(&out.join("stats.csv"));
     for l in csv.lines().skip(1) {
-        let users: u64 = l.split(',').nth(5).unwrap().parse().unwrap();
+        let f: Vec<&str> = l.split(',').collect();
+        if f[9] == "true" || f[4] == "0" {
+            assert!(f[4] == "0" || f[4].is_empty(), "{l}");
+            continue;
+        }
+        let users: u64 = f[5].parse().unwrap();
         assert!(users >= 5, "{l}");
     }
     assert!(csv.contains(",status,2xx,8,5,"));
@@ -219,7 +229,12 @@ fn tables_do_not_depend_on_threads_or_reading() {
         read(&out.join("stats.csv"))
     };
     let base = run(&["-j", "1"]);
-    assert!(base.contains(",course,0,600,"), "{base}");
+    assert!(base.contains(",course,2,600,"), "{base}");
+    // Course 0 (no course) and 1 (the front page) are not courses.
+    assert!(
+        !base.contains(",course,0,") && !base.contains(",course,1,"),
+        "{base}"
+    );
     assert_eq!(run(&["-j", "3"]), base);
     let piped = anonlog()
         .args(["stats", "-j", "2", "--out"])
@@ -236,22 +251,24 @@ fn epsilon_adds_noise_and_says_so() {
     let w = Work::new();
     let mut big = String::new();
     for i in 0..2000 {
-        big += &line(&format!("u{}", i % 300), "/course/view.php?id=1", 1);
+        big += &line(&format!("u{}", i % 300), "/course/view.php?id=3", 1);
     }
     let f = w.write("big.log", big.as_bytes());
     let out = w.path("dp");
     stats(&["--epsilon", "50", "--out", out.to_str().unwrap()], &[&f]);
     let meta: serde_json::Value = serde_json::from_str(&read(&out.join("metadata.json"))).unwrap();
     assert_eq!(meta["epsilon"], 50.0);
-    // 10 tables (one window), two measures each.
-    assert_eq!(meta["privacy"]["epsilon_per_measure"], 2.5);
+    // 15 tables (one window), half of each table's share for users.
+    let dp = &meta["privacy"]["differential_privacy"];
+    assert_eq!(dp["tables"], 15);
+    assert_eq!(dp["epsilon_per_table"], 50.0 / 15.0);
+    assert_eq!(dp["users_noise_scale"], 4.0 / (50.0 / 30.0));
     assert_eq!(meta["max_cells_per_user"], 4);
-    assert!(meta["privacy"]["epsilon_per_measure"].as_f64().unwrap() > 0.0);
     let csv = read(&out.join("stats.csv"));
     // 300 users and 2000 events; noise of scale 4 / 2.5 and 400 / 2.5.
     let line = csv
         .lines()
-        .find(|l| l.contains(",course,1,"))
+        .find(|l| l.contains(",course,3,"))
         .expect("published");
     let users: f64 = line.split(',').nth(5).unwrap().parse().unwrap();
     let events: f64 = line.split(',').nth(4).unwrap().parse().unwrap();
@@ -292,7 +309,11 @@ fn moodle_exports_give_course_activity_event_crud_and_edulevel() {
     // Rows of not-logged-in users (userid 0) have no user: never published
     // on their own.
     for l in csv.lines().skip(1) {
-        let users: u64 = l.split(',').nth(5).unwrap().parse().unwrap();
+        let f: Vec<&str> = l.split(',').collect();
+        if f[9] == "true" || f[4] == "0" {
+            continue;
+        }
+        let users: u64 = f[5].parse().unwrap();
         assert!(users >= 1, "{l}");
     }
 }
@@ -365,11 +386,11 @@ fn bbb_meetings_participants_minutes_and_peak() {
         format!("2026-11-02T00:00:00Z,2026-11-09T00:00:00Z,{dim},{value},{rest}")
     };
     for want in [
-        row("bbb_meetings", "all", "2,8,8,64,6"),
-        row("bbb_meeting_size", "6-20", "1,6,6,50,6"),
-        row("bbb_meeting_size", "2-5", "1,2,2,14,2"),
-        row("bbb_meeting_duration", "45-89 min", "1,6,6,50,6"),
-        row("bbb_meeting_duration", "<15 min", "1,2,2,14,2"),
+        row("bbb_meetings", "all", "2,8,8,64,6,false"),
+        row("bbb_meeting_size", "6-20", "1,6,6,50,6,false"),
+        row("bbb_meeting_size", "2-5", "1,2,2,14,2,false"),
+        row("bbb_meeting_duration", "45-89 min", "1,6,6,50,6,false"),
+        row("bbb_meeting_duration", "<15 min", "1,2,2,14,2,false"),
     ] {
         assert!(csv.lines().any(|l| l == want), "missing {want:?} in\n{csv}");
     }
@@ -403,12 +424,17 @@ fn bbb_meetings_participants_minutes_and_peak() {
     let out3 = w.path("k5");
     stats(&["--out", out3.to_str().unwrap()], &[&raw]);
     let csv = read(&out3.join("stats.csv"));
-    assert!(
-        !csv.contains(",2-5,") && !csv.contains(",<15 min,"),
-        "{csv}"
-    );
-    assert!(!csv.contains(",bbb_meeting_size,6-20,"), "{csv}");
-    assert!(csv.contains(",bbb_meetings,all,2,8,8,64,6"), "{csv}");
+    // Public values (meeting sizes and durations) are listed, marked.
+    let shown = |pat: &str| {
+        csv.lines()
+            .any(|l| l.contains(pat) && !l.ends_with(",true"))
+    };
+    assert!(!shown(",2-5,") && !shown(",<15 min,"), "{csv}");
+    assert!(!shown(",bbb_meeting_size,6-20,"), "{csv}");
+    assert!(csv.contains(",bbb_meeting_size,2-5,,,,,,true"), "{csv}");
+    // Two meetings in all would pin both sizes at exactly 1 (each is at
+    // least 1): the total is withheld too.
+    assert!(csv.contains(",bbb_meetings,all,,,,,,true"), "{csv}");
 }
 
 #[test]
@@ -438,7 +464,10 @@ fn chosen_dimensions_only_and_their_budget() {
     }
     let meta: serde_json::Value = serde_json::from_str(&read(&out.join("metadata.json"))).unwrap();
     assert_eq!(meta["privacy"]["tables"], 2);
-    assert_eq!(meta["privacy"]["epsilon_per_measure"], 1.0);
+    assert_eq!(
+        meta["privacy"]["differential_privacy"]["epsilon_per_table"],
+        2.0
+    );
     let bad = anonlog()
         .args(["stats", "--dimensions", "courses", "--out"])
         .arg(w.path("bad"))
@@ -489,4 +518,76 @@ fn a_forced_moodle_format_on_something_else_is_an_error() {
         err.contains("bbb.log") && err.contains("not a moodle-report export"),
         "{err}"
     );
+}
+
+#[test]
+fn people_courses_and_agents_as_moodle_means_them() {
+    let w = Work::new();
+    let mut log = String::new();
+    // Users 0, 1 and guest are no one; Moodle under /moodle; id=05 is 5.
+    for u in ["0", "1", "guest", "-"] {
+        log += &line(u, "/moodle/course/view.php?id=05", 1);
+    }
+    for u in ["a1", "a2", "a3", "a4", "a5"] {
+        log += &line(u, "/moodle/course/view.php?id=5", 1);
+        log += &line(u, "/moodle/mod/quiz/view.php?courseid=5", 1);
+        log += &line(u, "/course/view.php?id=1", 1);
+        log += &line(u, "/moodle/webservice/rest/server.php?courseid=0", 1);
+    }
+    log += "192.0.2.1 - a1 [02/Nov/2026:10:00:00 +0000] \"GET /x HTTP/1.1\" 200 5 \"-\" \"-\"\n";
+    let f = w.write("a.log", log.as_bytes());
+    let out = w.path("out");
+    stats(&["--min-users", "1", "--out", out.to_str().unwrap()], &[&f]);
+    let csv = read(&out.join("stats.csv"));
+    let has = |p: &str| csv.lines().any(|l| l.contains(p));
+    assert!(has(",course,5,14,5,"), "{csv}");
+    assert!(has(",activity,quiz,5,5,"), "{csv}");
+    assert!(has(",origin,ws,5,5,"), "{csv}");
+    assert!(has(",total,all,25,5,"), "{csv}");
+    assert!(
+        !has(",course,1,") && !has(",course,0,") && !has(",course,05,"),
+        "{csv}"
+    );
+    assert!(has(",ua_family,(none),1,1,"), "{csv}");
+    // The same input twice is refused.
+    let twice = anonlog()
+        .args(["stats", "--out"])
+        .arg(w.path("o2"))
+        .arg(&f)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("counted twice"));
+    // A log that names no user is said to be so.
+    let anon = w.write("anon.log", line("-", "/", 1).as_bytes());
+    let o = stats(&["--out", w.path("o3").to_str().unwrap()], &[&anon]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("names a user"));
+}
+
+#[test]
+fn the_same_partial_twice_is_refused() {
+    let w = Work::new();
+    let (a, _) = fixture();
+    let fa = w.write("a.log", a.as_bytes());
+    let key = w.key();
+    let p = w.path("p.state");
+    stats(
+        &[
+            "-k",
+            key.to_str().unwrap(),
+            "--partial",
+            p.to_str().unwrap(),
+        ],
+        &[&fa],
+    );
+    let out = anonlog()
+        .args(["stats", "merge", "--out"])
+        .arg(w.path("m"))
+        .arg(&p)
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("counted twice"));
 }

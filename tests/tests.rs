@@ -16,4 +16,5 @@ mod paths;
 mod roster;
 mod rotate;
 mod stats;
+mod stats_attack;
 mod structure;

@@ -19,9 +19,12 @@ use super::common::{self, FormatArg};
 pub const HELP: &str = "\
 Writes into --out DIR: stats.csv and stats.json (one row per window,
 dimension and value: events, distinct users; for BigBlueButton meetings also
-participants, minutes and peak concurrency) and metadata.json (window, K,
-epsilon, inputs, row counts). Cells describing fewer than --min-users users
-are left out, with complementary suppression (see README, \"Statistics\").
+participants, minutes and peak concurrency; suppressed) and metadata.json
+(windows, K, epsilon and delta, inputs, the audit). Cells describing fewer
+than --min-users users are withheld, with complementary suppression checked
+by a linear-programming audit of all tables of the run together; with
+--epsilon the release is (epsilon, delta)-differentially private (see
+README, \"Statistics\").
 
 Examples:
   anonlog stats -k /etc/anonlog/stats.key --out stats/ access.anon.log logstore.csv
@@ -49,10 +52,6 @@ pub struct StatsArgs {
     /// person once; without it a random key of this run is used.
     #[arg(short = 'k', long, value_name = "PATH", env = "ANONLOG_KEY_FILE")]
     key_file: Option<PathBuf>,
-    /// Window length: 1d, 7d, 30d or any duration; windows are aligned like
-    /// key epochs (from Monday 1970-01-05 00:00 UTC), times are UTC.
-    #[arg(long, value_name = "LENGTH", default_value = "7d")]
-    window: String,
     /// Input format (default: detected per input).
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     format: FormatArg,
@@ -80,6 +79,12 @@ struct MergeArgs {
 /// What both forms share: privacy settings and outputs.
 #[derive(Debug, Args)]
 struct RunArgs {
+    /// Window lengths, comma-separated: 1d, 7d, 30d or any durations, each a
+    /// multiple of the shortest; all are released together and protected
+    /// jointly. Windows are aligned like key epochs (from Monday 1970-01-05
+    /// 00:00 UTC), times are UTC [default: 7d; for merge: the partials'].
+    #[arg(long, value_name = "LENGTHS", value_delimiter = ',')]
+    window: Vec<String>,
     /// Write stats.csv, stats.json and metadata.json into DIR (created as
     /// needed).
     #[arg(long, value_name = "DIR", required_unless_present = "partial")]
@@ -91,6 +96,15 @@ struct RunArgs {
     /// tables and their two measures.
     #[arg(long, value_name = "E")]
     epsilon: Option<f64>,
+    /// With --epsilon: δ, the probability (over the whole release) that a
+    /// value seen only in the data escapes ε, e.g. one user's course.
+    #[arg(long, value_name = "D", default_value_t = 1e-6)]
+    delta: f64,
+    /// A public list of the values of a dimension, one a line (only
+    /// `course=FILE`): the course table then lists exactly these courses,
+    /// each one whether it has records or not.
+    #[arg(long, value_name = "DIM=FILE")]
+    domain: Vec<String>,
     /// With --epsilon: each user counts in at most N cells per table.
     #[arg(long, value_name = "N", default_value_t = 4)]
     max_cells: usize,
@@ -98,7 +112,7 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 100)]
     max_events: u64,
     /// Only these dimensions (comma-separated: course, activity, event, crud,
-    /// edulevel, hour_weekday, status, origin, ua_family, device,
+    /// edulevel, hour, weekday, status, origin, ua_family, device, total,
     /// bbb_meetings, bbb_meeting_size, bbb_meeting_duration) [default: all].
     /// With --epsilon the budget is split over these only.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
@@ -139,13 +153,72 @@ impl RunArgs {
             }
             Some(v)
         };
+        if !(self.delta > 0.0 && self.delta < 1.0) {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!("--delta {}: give a probability such as 1e-6", self.delta),
+            ));
+        }
+        let mut course_domain = None;
+        for d in &self.domain {
+            let Some(file) = d.strip_prefix("course=") else {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("--domain {d:?}: only course=FILE is supported"),
+                ));
+            };
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| Error::io(&format!("cannot read the course list {file}"), &e))?;
+            let mut v: Vec<String> = Vec::new();
+            for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let id = line.trim_start_matches('0');
+                if !v.iter().any(|x| x == id) {
+                    v.push(id.to_string());
+                }
+            }
+            course_domain = Some(v);
+        }
         Ok(privacy::Options {
             min_users: self.min_users,
             epsilon: self.epsilon,
+            delta: self.delta,
             max_cells: self.max_cells,
             max_events: self.max_events,
             dims,
+            course_domain,
+            seed: None,
         })
+    }
+
+    /// The window lengths in seconds, shortest first (`base`: the length
+    /// the counts are in, for merge).
+    fn windows(&self, base: Option<u64>) -> Result<Vec<u64>, Error> {
+        let mut v = Vec::new();
+        for w in &self.window {
+            let s = parse_duration(w.trim())?;
+            if s == 0 {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    "--window must be longer than 0",
+                ));
+            }
+            v.push(s);
+        }
+        if v.is_empty() {
+            v.push(base.unwrap_or(7 * 86_400));
+        }
+        v.sort_unstable();
+        v.dedup();
+        let short = base.unwrap_or(v[0]);
+        if let Some(bad) = v.iter().find(|&&l| l % short != 0) {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "--window: {bad} s is not a multiple of {short} s; the lengths of one release must be multiples of the shortest (add a shorter one such as 1d) so that they are protected together"
+                ),
+            ));
+        }
+        Ok(v)
     }
 }
 
@@ -155,13 +228,7 @@ pub fn run(a: StatsArgs) -> Result<u8, Error> {
         return merge(m);
     }
     let opts = a.run.options()?;
-    let window = parse_duration(&a.window)?;
-    if window == 0 {
-        return Err(Error::new(
-            ErrorKind::Usage,
-            "--window must be longer than 0",
-        ));
-    }
+    let windows = a.run.windows(None)?;
     let key =
         match &a.key_file {
             Some(p) => Key::load(p)?,
@@ -177,12 +244,13 @@ pub fn run(a: StatsArgs) -> Result<u8, Error> {
         threads: common::threads(a.threads),
         block_size: 1 << 20,
     };
-    let mut state = State::new(window);
+    let mut state = State::new(windows[0]);
     let inputs = common::inputs_of(&a.files);
     for input in &inputs {
         state.add_input(input, &cfg, &hasher)?;
     }
-    finish(state, &a.run, &opts, &hasher.fingerprint())
+    refuse_duplicates(&state.inputs, None)?;
+    finish(state, &windows, &a.run, &opts, &hasher.fingerprint())
 }
 
 fn merge(m: MergeArgs) -> Result<u8, Error> {
@@ -218,6 +286,8 @@ fn merge(m: MergeArgs) -> Result<u8, Error> {
             _ => key = Some(part.key.clone()),
         }
         let s = State::from_partial(part);
+        refuse_duplicates(&s.inputs, state.as_ref().map(|a| &a.inputs[..]))
+            .map_err(|e| Error::new(ErrorKind::Usage, format!("{}: {}", p.display(), e)))?;
         match &mut state {
             None => state = Some(s),
             Some(acc) if acc.window != s.window => {
@@ -235,7 +305,50 @@ fn merge(m: MergeArgs) -> Result<u8, Error> {
         }
     }
     let state = state.expect("at least one partial (required by clap)");
-    finish(state, &m.run, &opts, key.as_deref().unwrap_or_default())
+    let windows = m.run.windows(Some(state.window))?;
+    finish(
+        state,
+        &windows,
+        &m.run,
+        &opts,
+        key.as_deref().unwrap_or_default(),
+    )
+}
+
+/// Refuses an input counted twice: the same content (by digest) given
+/// twice in one run, or in two partials (`before`: the inputs merged so
+/// far).
+fn refuse_duplicates(
+    inputs: &[stats::InputInfo],
+    before: Option<&[stats::InputInfo]>,
+) -> Result<(), Error> {
+    let mut seen: Vec<&stats::InputInfo> = before.unwrap_or_default().iter().collect();
+    for i in inputs {
+        if let Some(o) = seen
+            .iter()
+            .find(|o| !i.digest.is_empty() && o.digest == i.digest && i.records > 0)
+        {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "input {} has the same content as {}: its records would be counted twice",
+                    i.input, o.input
+                ),
+            ));
+        }
+        seen.push(i);
+    }
+    Ok(())
+}
+
+/// Warns about inputs that no table can describe by person.
+fn warn_anonymous(inputs: &[stats::InputInfo]) {
+    for i in inputs.iter().filter(|i| i.records > 0 && i.identified == 0) {
+        eprintln!(
+            "anonlog stats: warning: {}: none of its {} records names a user (no user field, or only \"-\"); its cells count 0 users and never reach K, so they are suppressed (see README, \"Statistics\")",
+            i.input, i.records
+        );
+    }
 }
 
 /// The metadata file.
@@ -243,24 +356,36 @@ fn merge(m: MergeArgs) -> Result<u8, Error> {
 struct Metadata<'a> {
     anonlog_version: &'static str,
     window_seconds: u64,
+    window_lengths_seconds: &'a [u64],
     window_alignment: &'static str,
     time_zone: &'static str,
     min_users: u64,
     epsilon: Option<f64>,
+    delta: Option<f64>,
     max_cells_per_user: Option<usize>,
     max_events_per_user_and_cell: Option<u64>,
     inputs: &'a [stats::InputInfo],
     rows: u64,
     privacy: &'a privacy::Report,
-    columns: [&'static str; 9],
+    not_protected: &'static str,
+    columns: [&'static str; 10],
 }
+
+/// What the release does not protect against (also in README).
+const NOT_PROTECTED: &str = "Only the tables of this run are audited together. Releases made by \
+     separate runs over the same or overlapping data are not protected against each other, nor \
+     against differencing two releases whose inputs differ by one person; --epsilon is the \
+     protection for that. Without --epsilon, minutes, participants and peak concurrency of \
+     meeting cells are published as they are and not audited.";
 
 fn finish(
     mut state: State,
+    windows: &[u64],
     run: &RunArgs,
     opts: &privacy::Options,
     fingerprint: &str,
 ) -> Result<u8, Error> {
+    warn_anonymous(&state.inputs);
     if let Some(p) = &run.partial {
         // The partial keeps meetings open, so that parts merge exactly.
         let part = state.to_partial(fingerprint);
@@ -270,8 +395,19 @@ fn finish(
     let Some(dir) = &run.out else {
         return Ok(EXIT_OK);
     };
+    let mut states: Vec<State> = windows
+        .iter()
+        .filter(|&&w| w != state.window)
+        .map(|&w| state.coarsen(w))
+        .collect();
+    if windows.contains(&state.window) {
+        states.insert(0, state.clone());
+    }
+    for s in &mut states {
+        s.close_meetings();
+    }
     state.close_meetings();
-    let (rows, report) = stats::tables(&state, opts);
+    let (rows, report) = stats::tables(&states, opts);
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(&format!("cannot create {}", dir.display()), &e))?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -283,7 +419,7 @@ fn finish(
         .into_inner()
         .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write CSV: {e}")))?;
     let csv = if rows.is_empty() {
-        b"window_start,window_end,dimension,value,events,users,participants,minutes,peak_concurrency\n".to_vec()
+        format!("{}\n", stats::COLUMNS.join(",")).into_bytes()
     } else {
         csv
     };
@@ -293,27 +429,20 @@ fn finish(
     write_file(&dir.join("stats.json"), &json)?;
     let meta = Metadata {
         anonlog_version: env!("CARGO_PKG_VERSION"),
-        window_seconds: state.window,
+        window_seconds: windows[0],
+        window_lengths_seconds: windows,
         window_alignment: "from Monday 1970-01-05 00:00 UTC, like key epochs",
         time_zone: "UTC",
         min_users: opts.min_users,
         epsilon: opts.epsilon,
+        delta: opts.epsilon.map(|_| opts.delta),
         max_cells_per_user: opts.epsilon.map(|_| opts.max_cells),
         max_events_per_user_and_cell: opts.epsilon.map(|_| opts.max_events),
         inputs: &state.inputs,
         rows: rows.len() as u64,
         privacy: &report,
-        columns: [
-            "window_start",
-            "window_end",
-            "dimension",
-            "value",
-            "events",
-            "users",
-            "participants",
-            "minutes",
-            "peak_concurrency",
-        ],
+        not_protected: NOT_PROTECTED,
+        columns: stats::COLUMNS,
     };
     let mut json = serde_json::to_vec_pretty(&meta).expect("plain values serialize");
     json.push(b'\n');

@@ -19,33 +19,33 @@ pub struct Extractor<'a> {
     parts: Vec<access::Part>,
     toks: Vec<std::ops::Range<usize>>,
     scratch: Vec<u8>,
+    /// Records counted that name a person.
+    pub identified: u64,
 }
 
-/// `Mon 13` for a time (UTC): one of 168 strings made once.
-fn hour_weekday(t: i64) -> &'static str {
-    static TABLE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-        DAYS.iter()
-            .flat_map(|d| (0..24).map(move |h| format!("{d} {h:02}")))
-            .collect()
-    });
+/// The hour (`13`) and weekday (`Mon`) of a time (UTC).
+fn hour_weekday(t: i64) -> (&'static str, &'static str) {
+    let hours = Dim::Hour
+        .public_domain()
+        .expect("hours are a public domain");
     let wd = crate::time::iso_weekday(t.div_euclid(86_400)) as usize - 1;
-    &table[wd * 24 + (t.rem_euclid(86_400) / 3600) as usize]
+    (
+        hours[(t.rem_euclid(86_400) / 3600) as usize],
+        super::state::WEEKDAYS[wd],
+    )
 }
 
-/// Up to eight dimension values of one record, without allocating.
+/// Up to ten dimension values of one record, without allocating.
 struct Values<'a> {
-    v: [(Dim, &'a str); 8],
+    v: [(Dim, &'a str); 10],
     n: usize,
 }
 
 impl<'a> Values<'a> {
-    fn new(hw: &'a str) -> Values<'a> {
-        Values {
-            v: [(Dim::HourWeekday, hw); 8],
-            n: 1,
-        }
+    fn new((hour, weekday): (&'a str, &'a str)) -> Values<'a> {
+        let mut v = [(Dim::Hour, hour); 10];
+        v[1] = (Dim::Weekday, weekday);
+        Values { v, n: 2 }
     }
     fn push(&mut self, d: Dim, v: &'a str) {
         if self.n < self.v.len() {
@@ -65,6 +65,27 @@ fn acting_user<'v>(v: &'v [u8], sep: &[u8]) -> &'v [u8] {
         Some(p) if p > 0 && p + sep.len() < v.len() => &v[p + sep.len()..],
         _ => v,
     }
+}
+
+/// Whether a user field names a person: not empty, not `-`, and not Moodle's
+/// "not logged in" (0), guest (1) or `guest` accounts, which anonymize
+/// treats as no one.
+fn is_person(v: &[u8]) -> bool {
+    !v.iter().all(|&b| b == b'-' || b == b' ')
+        && v != b"0"
+        && v != b"1"
+        && !v.eq_ignore_ascii_case(b"guest")
+}
+
+/// A course id as published: digits without leading zeros (`05` is course
+/// 5); none for the front page (1), no course (0) or anything not a number.
+fn course_id(v: &[u8]) -> Option<&[u8]> {
+    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let start = v.iter().position(|&b| b != b'0').unwrap_or(v.len());
+    let id = &v[start..];
+    (!id.is_empty() && id != b"1").then_some(id)
 }
 
 /// A query parameter's value in a path (`name=value`).
@@ -88,6 +109,7 @@ impl<'a> Extractor<'a> {
             parts: Vec::new(),
             toks: Vec::new(),
             scratch: Vec::new(),
+            identified: 0,
         }
     }
 
@@ -115,32 +137,39 @@ impl<'a> Extractor<'a> {
             .iter()
             .find(|(role, _)| *role == access::Role::User)
             .map(|(_, r)| acting_user(&line[r.clone()], b" as "))
-            .filter(|v| !v.iter().all(|&b| b == b'-' || b == b' '))
+            .filter(|v| is_person(v))
             .map(|v| self.hasher.hash(v));
         let req = &line[rec.request.clone()];
         let path = req.split(|&b| b == b' ').nth(1).unwrap_or_default();
-        let course = if path.starts_with(b"/course/view.php") {
+        // Moodle may be installed under a sub-path (`/moodle/course/...`):
+        // its scripts are looked for anywhere in the script part.
+        let script = &path[..memchr::memchr(b'?', path).unwrap_or(path.len())];
+        let course = if memchr::memmem::find(script, b"/course/view.php").is_some() {
             param(path, b"id")
         } else {
             param(path, b"courseid").or_else(|| param(path, b"course"))
         }
-        .filter(|v| !v.is_empty() && v.iter().all(u8::is_ascii_digit));
-        let activity = path.strip_prefix(b"/mod/").and_then(|rest| {
+        .and_then(course_id);
+        let activity = memchr::memmem::find(script, b"/mod/").and_then(|at| {
+            let rest = &script[at + 5..];
             let end = memchr::memchr(b'/', rest)?;
             let t = &rest[..end];
             (!t.is_empty() && t.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_'))
                 .then_some(t)
         });
         const CLASSES: [&str; 10] = [
-            "0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx",
+            "other", "1xx", "2xx", "3xx", "4xx", "5xx", "other", "other", "other", "other",
         ];
         let status = rec.status.map(|s| CLASSES[usize::from(s / 100).min(9)]);
-        let origin: &str = if path.starts_with(b"/webservice/") {
+        let origin: &str = if memchr::memmem::find(script, b"/webservice/").is_some() {
             "ws"
         } else {
             "web"
         };
-        let ua = rec.quoted_after[1].clone().map(|r| &line[r]);
+        let ua = rec.quoted_after[1]
+            .clone()
+            .map(|r| &line[r])
+            .filter(|ua| !ua.is_empty() && *ua != b"-");
         let mut values = Values::new(hour_weekday(t));
         values.push(Dim::Origin, origin);
         // Both were checked to be ASCII digits or word characters.
@@ -157,6 +186,7 @@ impl<'a> Extractor<'a> {
             values.push(Dim::UaFamily, crate::useragent::family(ua));
             values.push(Dim::Device, crate::useragent::device(ua));
         }
+        self.identified += u64::from(user.is_some());
         state.add_record(t, user, values.get());
         true
     }
@@ -188,8 +218,7 @@ impl<'a> Extractor<'a> {
                 }
                 _ => None,
             })
-            .filter(|v| !v.is_empty() && *v != b"0" && *v != b"1")
-            .filter(|v| !v.iter().all(|&b| b == b'-' || b == b' '))
+            .filter(|v| is_person(v))
             .map(|v| self.hasher.hash(v));
         // Decoded values that are not UTF-8 are made so in place, once.
         for d in self.dec.iter_mut() {
@@ -204,8 +233,15 @@ impl<'a> Extractor<'a> {
             };
             let dim = match f {
                 _ if v.is_empty() => continue,
-                Facet::Course if v == "0" || v == "1" || v == "-" => continue,
-                Facet::Course => Dim::Course,
+                Facet::Course => match course_id(v.as_bytes()) {
+                    // Digits of ASCII: valid UTF-8.
+                    Some(c) => {
+                        values.push(Dim::Course, std::str::from_utf8(c).unwrap_or(v));
+                        continue;
+                    }
+                    None if v.bytes().all(|b| b.is_ascii_digit() || b == b'-') => continue,
+                    None => Dim::Course,
+                },
                 Facet::Component => {
                     values.push(Dim::Activity, v.strip_prefix("mod_").unwrap_or(v));
                     continue;
@@ -217,6 +253,7 @@ impl<'a> Extractor<'a> {
             };
             values.push(dim, v);
         }
+        self.identified += u64::from(user.is_some());
         state.add_record(t, user, values.get());
         true
     }
@@ -241,6 +278,10 @@ impl<'a> Extractor<'a> {
             meetings::MeetingEvent::Joined(u) => m.add(t, self.hasher.hash(u), 1),
             meetings::MeetingEvent::Left(u) => m.add(t, self.hasher.hash(u), -1),
         }
+        self.identified += u64::from(matches!(
+            found.event,
+            meetings::MeetingEvent::Joined(_) | meetings::MeetingEvent::Left(_)
+        ));
         true
     }
 }
@@ -286,28 +327,29 @@ impl State {
         let schema = schema.as_ref();
         let header = schema.is_some_and(|s| s.header);
         let window = self.window;
-        let count_block = |acc: Tally, data: &[u8], first: bool| -> Tally {
-            let (mut st, mut n, mut skipped) = acc;
+        let count_block = |acc: Tally, i: usize, data: &[u8]| -> Tally {
+            let mut t = acc;
             let mut ex = Extractor::new(format, schema, hasher);
-            for unit in input::units(data, framing, first) {
+            for unit in input::units(data, framing, i == 0) {
                 if unit.first && header {
                     continue;
                 }
                 if unit.body.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                if ex.add(&mut st, unit.body) {
-                    n += 1;
+                if ex.add(&mut t.state, unit.body) {
+                    t.records += 1;
                 } else {
-                    skipped += 1;
+                    t.skipped += 1;
                 }
             }
-            (st, n, skipped)
+            t.identified += ex.identified;
+            t.digest = t.digest.wrapping_add(block_digest(i, data));
+            t
         };
-        let empty = || (State::new(window), 0u64, 0u64);
-        let join = |mut a: Tally, b: Tally| {
-            a.0.merge(b.0);
-            (a.0, a.1 + b.1, a.2 + b.2)
+        let empty = || Tally {
+            state: State::new(window),
+            ..Tally::default()
         };
         let mut read_error = None;
         let blocks = source
@@ -320,25 +362,60 @@ impl State {
                     None
                 }
             });
-        let (st, records, skipped) = pool.install(|| {
+        let t = pool.install(|| {
             blocks
                 .par_bridge()
-                .fold(empty, |acc, (i, b)| count_block(acc, &b.data, i == 0))
-                .reduce(empty, join)
+                .fold(empty, |acc, (i, b)| count_block(acc, i, &b.data))
+                .reduce(empty, Tally::join)
         });
         if let Some(e) = read_error {
             return Err(Error::input(&name, &format!("read error: {e}")));
         }
+        let (st, info) = t.into_info(name, format.name());
         self.merge(st);
-        self.inputs.push(InputInfo {
-            input: name,
-            format: format.name().to_string(),
-            records,
-            skipped,
-        });
+        self.inputs.push(info);
         Ok(())
     }
 }
 
-/// A worker's fold: its state, records counted, records skipped.
-type Tally = (State, u64, u64);
+/// A worker's fold.
+#[derive(Default)]
+struct Tally {
+    state: State,
+    records: u64,
+    skipped: u64,
+    identified: u64,
+    /// Sum of the blocks' digests: the same content gives the same sum.
+    digest: u64,
+}
+
+impl Tally {
+    fn join(mut self, b: Tally) -> Tally {
+        self.state.merge(b.state);
+        self.records += b.records;
+        self.skipped += b.skipped;
+        self.identified += b.identified;
+        self.digest = self.digest.wrapping_add(b.digest);
+        self
+    }
+
+    /// The state, and what the metadata says of input `name`.
+    fn into_info(self, name: String, format: &str) -> (State, InputInfo) {
+        let info = InputInfo {
+            input: name,
+            format: format.to_string(),
+            records: self.records,
+            skipped: self.skipped,
+            identified: self.identified,
+            digest: format!("{:016x}", self.digest),
+        };
+        (self.state, info)
+    }
+}
+
+/// A block's share of its input's digest (a fast keyless hash of its index
+/// and bytes: it tells the same input given twice, it is no secret).
+fn block_digest(i: usize, data: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x616e_6f6e_6c6f_6721).hash_one((i, data))
+}

@@ -6,14 +6,16 @@
 //! block into its own [`State`], merged at the end ([`State::merge`] is exact
 //! and order-free, so a partial state written on one host and merged with
 //! another's gives the same tables as one run over all inputs). [`tables`]
-//! turns a state into rows, and [`privacy`] decides which rows may be
-//! published: fewer than K users never, with complementary suppression, and
-//! optional differential-privacy noise.
+//! turns the states of one release (one per window length) into rows, and
+//! [`privacy`] decides which rows may be published: fewer than K users never,
+//! with complementary suppression checked by the [`audit`] of the whole
+//! release, or (ε, δ)-differential privacy.
 //!
 //! Users are never stored as written: each identity (a user field, a Moodle
 //! user id, a report's full name, a BBB user id) is hashed with a key into 64
 //! bits ([`UserHasher`]), and only counts leave this module.
 
+pub mod audit;
 pub mod extract;
 pub mod meetings;
 pub mod privacy;
@@ -35,39 +37,57 @@ pub struct Row {
     pub dimension: &'static str,
     /// Value.
     pub value: String,
-    /// Events (records; meetings for meeting dimensions).
-    pub events: u64,
-    /// Distinct users.
-    pub users: u64,
+    /// Events (records; meetings for meeting dimensions); empty when
+    /// suppressed.
+    pub events: Option<u64>,
+    /// Distinct users; empty when suppressed.
+    pub users: Option<u64>,
     /// Sum of per-meeting participants (meeting dimensions).
     pub participants: Option<u64>,
     /// Meeting minutes (meeting dimensions).
     pub minutes: Option<u64>,
     /// Largest number of participants at once (meeting dimensions).
     pub peak_concurrency: Option<u64>,
+    /// The cell is withheld (a public-domain value, so that it is not taken
+    /// for zero).
+    pub suppressed: bool,
 }
 
-/// The tables of a state: published rows in a fixed order, and how many
-/// cells were suppressed.
-pub fn tables(state: &State, opts: &privacy::Options) -> (Vec<Row>, privacy::Report) {
-    let decided = privacy::decide(state, opts);
-    let len = state.window as i64;
+/// The columns of [`Row`], in order.
+pub const COLUMNS: [&str; 10] = [
+    "window_start",
+    "window_end",
+    "dimension",
+    "value",
+    "events",
+    "users",
+    "participants",
+    "minutes",
+    "peak_concurrency",
+    "suppressed",
+];
+
+/// The tables of one release (`states`: one per window length, shortest
+/// first, see [`privacy::decide`]): rows in a fixed order, and the report.
+pub fn tables(states: &[State], opts: &privacy::Options) -> (Vec<Row>, privacy::Report) {
+    let decided = privacy::decide(states, opts);
     let iso = crate::time::iso;
     let rows = decided
         .published
         .into_iter()
         .map(|p| {
-            let meeting = p.dim.is_meeting();
+            let shown = (!p.suppressed).then_some(());
             Row {
                 window_start: iso(p.window),
-                window_end: iso(p.window + len),
+                window_end: iso(p.window + p.len as i64),
                 dimension: p.dim.name(),
                 value: p.value,
-                events: p.events,
-                users: p.users,
-                participants: meeting.then_some(p.participants),
-                minutes: meeting.then_some(p.minutes),
-                peak_concurrency: meeting.then_some(p.peak),
+                events: shown.map(|()| p.events),
+                users: shown.map(|()| p.users),
+                participants: p.participants,
+                minutes: p.minutes,
+                peak_concurrency: p.peak,
+                suppressed: p.suppressed,
             }
         })
         .collect();

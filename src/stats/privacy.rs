@@ -1,42 +1,42 @@
 //! Which cells of the statistics may be published, and with what noise.
 //!
-//! **Suppression** (always): a table is the set of cells of one dimension in
-//! one window; its cells partition the window's records (records without a
-//! value count as `(none)`), so every table adds up to the same total.
+//! **Suppression** (without ε): a table is the set of cells of one dimension
+//! in one window; its cells partition the window's records (records without
+//! a value count as `(none)`), so every table adds up to the window's
+//! `total`.
 //!
 //! 1. Primary: a cell that describes fewer than K distinct users is
 //!    suppressed.
 //! 2. Complementary, per table: the suppressed cells of a table together must
 //!    describe at least K distinct users, or the sum the other cells leave
-//!    (total minus published) would describe a small group; the smallest
-//!    published cell (fewest users, then events, then value) is suppressed
-//!    until that holds or nothing is left.
-//! 3. Nested tables: an event name determines its component, CRUD letter and
-//!    education level, so a parent cell (e.g. activity `forum`) may be the
-//!    exact sum of its event cells. Where it is (checked on the data), the
-//!    same rule holds inside the group — the suppressed children of a
-//!    published parent describe at least K users together — and a
-//!    suppressed parent keeps at least one child suppressed, so neither can
-//!    be recovered from the other.
+//!    would describe a small group; the smallest published cell (fewest
+//!    users, then events, then value) is suppressed until that holds.
+//!    Nested tables (an event name determines its component, CRUD letter
+//!    and education level; checked on the data) follow the same rule within
+//!    each parent, and a suppressed parent keeps a suppressed child.
+//! 3. The audit ([`audit`]): every table of every window length of the run
+//!    as one linear system (tables add up to their total, parents to their
+//!    children, long windows to their shortest windows); every suppressed
+//!    cell of 1 to K−1 users must keep a feasible interval of at least
+//!    max(K, 20 %), or more cells are suppressed.
 //!
-//! The rules are applied until nothing changes. No published number is then
-//! a difference that isolates fewer than K users.
+//! Rules 2 and 3 are applied until nothing changes. Suppressed cells of
+//! public-domain dimensions are returned marked (their values are public, so
+//! a missing row would read as zero); values of a public domain without
+//! records are rows of zero.
 //!
-//! **Differential privacy** (`--epsilon E`): each user contributes to at
-//! most `max_cells` cells per table (the ones with the smallest keyed hash of
-//! user and value, so the choice does not depend on input order) and at most
-//! `max_events` events per cell; events and distinct users of every cell get
-//! Laplace noise of scale sensitivity ÷ ε′, where ε′ = E ÷ (2 × tables): the
-//! budget is split equally over every (window, dimension) table and its two
-//! measures (sequential composition). Noisy counts are rounded and clamped at
-//! zero; a cell whose noisy user count is below K is left out. Records
-//! without a user (anonymous web requests) cannot be bounded per person and
-//! are counted as they are, with the same noise; the guarantee covers
-//! identified users. The noise comes from the operating system's random
-//! source, so such output differs from run to run.
+//! **Differential privacy** (`--epsilon E`, δ): each user contributes to at
+//! most `max_cells` cells per table and `max_events` events per cell; the
+//! budget is split equally over every (length, window, dimension) table,
+//! half each for users and events; public-domain tables publish every value
+//! with Laplace noise, data-derived values are selected by Laplace
+//! thresholding ([`selection_threshold`]) with δ split over those tables;
+//! counts are then rounded, clamped at 0 and events raised to users
+//! ([`POST_PROCESSING`]). Records without a user are left out.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use super::audit::{self, System};
 use super::state::{Cell, Dim, State};
 
 /// How cells are protected.
@@ -46,6 +46,9 @@ pub struct Options {
     pub min_users: u64,
     /// ε for differential privacy, or none.
     pub epsilon: Option<f64>,
+    /// With ε: δ, the total probability of a release that ε does not bound
+    /// (values that come from the data).
+    pub delta: f64,
     /// With ε: cells per user and table.
     pub max_cells: usize,
     /// With ε: events per user and cell.
@@ -53,6 +56,11 @@ pub struct Options {
     /// Only these dimensions' tables (all when `None`); with ε the budget is
     /// split over these only.
     pub dims: Option<Vec<Dim>>,
+    /// The public list of courses (`--domain course=FILE`): with it the
+    /// course table lists every course, and nothing else.
+    pub course_domain: Option<Vec<String>>,
+    /// A fixed seed for the noise (tests only: a known seed is no privacy).
+    pub seed: Option<u64>,
 }
 
 impl Default for Options {
@@ -60,40 +68,65 @@ impl Default for Options {
         Options {
             min_users: 5,
             epsilon: None,
+            delta: 1e-6,
             max_cells: 4,
             max_events: 100,
             dims: None,
+            course_domain: None,
+            seed: None,
         }
     }
 }
 
-/// A cell that may be published, with its (possibly noisy) numbers.
+impl Options {
+    fn wanted(&self, d: Dim) -> bool {
+        self.dims.as_ref().is_none_or(|x| x.contains(&d))
+    }
+
+    /// The public values of `d`, if its domain is public.
+    pub fn domain(&self, d: Dim) -> Option<Vec<&str>> {
+        match d {
+            Dim::Course => self
+                .course_domain
+                .as_ref()
+                .map(|v| v.iter().map(String::as_str).collect()),
+            _ => d.public_domain().map(<[&str]>::to_vec),
+        }
+    }
+}
+
+/// A row of the release: a published cell with its (possibly noisy)
+/// numbers, or a suppressed cell of a public domain (numbers zero).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
+    /// Window length in seconds.
+    pub len: u64,
     /// Window start.
     pub window: i64,
     /// Dimension.
     pub dim: Dim,
     /// Value.
     pub value: String,
+    /// Suppressed: the counts are not published.
+    pub suppressed: bool,
     /// Events.
     pub events: u64,
     /// Distinct users.
     pub users: u64,
-    /// Meeting minutes.
-    pub minutes: u64,
-    /// Sum of per-meeting participants.
-    pub participants: u64,
-    /// Largest number at once.
-    pub peak: u64,
+    /// Meeting minutes (none under ε).
+    pub minutes: Option<u64>,
+    /// Sum of per-meeting participants (none under ε).
+    pub participants: Option<u64>,
+    /// Largest number at once (none under ε).
+    pub peak: Option<u64>,
 }
 
 /// What was decided, in numbers (for the metadata file).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Report {
-    /// Tables (window × dimension).
+    /// Tables (window length × window × dimension).
     pub tables: u64,
-    /// Cells in all.
+    /// Cells in all (with data).
     pub cells: u64,
     /// Cells published.
     pub published: u64,
@@ -101,14 +134,50 @@ pub struct Report {
     pub suppressed_primary: u64,
     /// Cells suppressed so that no suppressed cell can be recovered.
     pub suppressed_complementary: u64,
-    /// With ε: the budget of each measure of each table.
-    pub epsilon_per_measure: Option<f64>,
+    /// Rows of public-domain values without data, published as zero.
+    pub zero_rows: u64,
+    /// The audit of the whole release (without ε).
+    pub audit: Option<audit::AuditReport>,
+    /// The differential-privacy guarantee (with ε).
+    pub differential_privacy: Option<DpReport>,
+}
+
+/// The (ε, δ) guarantee and how it is spent.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DpReport {
+    /// ε of the whole release, for one user's records.
+    pub epsilon: f64,
+    /// δ of the whole release.
+    pub delta: f64,
+    /// Unit of privacy.
+    pub unit: &'static str,
+    /// Per user: cells per table.
+    pub max_cells_per_user_and_table: usize,
+    /// Per user: events per cell.
+    pub max_events_per_user_and_cell: u64,
+    /// Tables the budget is split over (every window length, window and
+    /// dimension).
+    pub tables: u64,
+    /// ε of each table (half for users, half for events).
+    pub epsilon_per_table: f64,
+    /// Laplace scale of the users counts.
+    pub users_noise_scale: f64,
+    /// Laplace scale of the events counts.
+    pub events_noise_scale: f64,
+    /// Tables whose values come from the data (partition selection).
+    pub data_tables: u64,
+    /// δ of each such table.
+    pub delta_per_data_table: f64,
+    /// A data value is published when its noisy users count reaches this.
+    pub selection_threshold: f64,
+    /// Consistency applied after the noise.
+    pub post_processing: &'static str,
 }
 
 /// The decision.
 #[derive(Debug, Clone, Default)]
 pub struct Decided {
-    /// Published cells, ordered by window, dimension, value.
+    /// Rows, ordered by window length, window, dimension, value.
     pub published: Vec<Published>,
     /// The numbers.
     pub report: Report,
@@ -116,46 +185,272 @@ pub struct Decided {
 
 type Key<'a> = (i64, Dim, &'a str);
 
-/// Applies the rules of the module docs to every cell of `state`.
-pub fn decide(state: &State, opts: &Options) -> Decided {
-    let keys: Vec<Key<'_>> = state
-        .keys()
-        .into_iter()
-        .filter(|k| opts.dims.as_ref().is_none_or(|d| d.contains(&k.1)))
-        .collect();
+/// The cells of one state by table, only the wanted dimensions.
+fn tables_of<'a>(state: &'a State, opts: &Options) -> BTreeMap<(i64, Dim), Vec<Key<'a>>> {
     let mut tables: BTreeMap<(i64, Dim), Vec<Key<'_>>> = BTreeMap::new();
-    for k in &keys {
-        tables.entry((k.0, k.1)).or_default().push(*k);
+    for k in state.keys() {
+        if opts.wanted(k.1) {
+            tables.entry((k.0, k.1)).or_default().push(k);
+        }
     }
+    tables
+}
+
+/// Applies the rules of the module docs to every cell of `states`: one
+/// release of several window lengths, shortest first, each a multiple of
+/// the shortest (and aligned alike, see [`State::coarsen`]).
+pub fn decide(states: &[State], opts: &Options) -> Decided {
+    let all: Vec<BTreeMap<(i64, Dim), Vec<Key<'_>>>> =
+        states.iter().map(|s| tables_of(s, opts)).collect();
     let mut report = Report {
-        tables: tables.len() as u64,
-        cells: keys.len() as u64,
+        tables: all.iter().map(|t| t.len() as u64).sum(),
+        cells: all
+            .iter()
+            .flat_map(|t| t.values())
+            .map(|c| c.len() as u64)
+            .sum(),
         ..Report::default()
     };
     if let Some(eps) = opts.epsilon {
-        return noisy(state, opts, eps, &tables, report);
+        return noisy(states, &all, opts, eps, report);
     }
-    let mut sup = Suppressor {
-        state,
-        k_min: opts.min_users,
-        suppressed: HashSet::new(),
-    };
-    sup.suppressed = keys
+    let mut sups: Vec<Suppressor<'_>> = states
         .iter()
-        .filter(|k| sup.users(k) < sup.k_min)
-        .copied()
+        .map(|state| Suppressor {
+            state,
+            k_min: opts.min_users,
+            suppressed: HashSet::new(),
+        })
         .collect();
-    report.suppressed_primary = sup.suppressed.len() as u64;
-    let groups = parent_groups(state, &tables);
-    while sup.complement_tables(&tables) | sup.complement_groups(&groups) {}
-    report.suppressed_complementary = sup.suppressed.len() as u64 - report.suppressed_primary;
-    let published: Vec<Published> = keys
+    for (sup, tables) in sups.iter_mut().zip(&all) {
+        let primary: HashSet<Key<'_>> = tables
+            .values()
+            .flatten()
+            .filter(|k| sup.users(k) < sup.k_min)
+            .copied()
+            .collect();
+        report.suppressed_primary += primary.len() as u64;
+        sup.suppressed = primary;
+    }
+    let groups: Vec<_> = states
         .iter()
-        .filter(|k| !sup.suppressed.contains(*k))
-        .map(|k| exact(k, sup.cell(k)))
+        .zip(&all)
+        .map(|(s, t)| parent_groups(s, t))
         .collect();
-    report.published = published.len() as u64;
+    let mut audit_total: Option<audit::AuditReport> = None;
+    loop {
+        for ((sup, tables), g) in sups.iter_mut().zip(&all).zip(&groups) {
+            while sup.complement_tables(tables) | sup.complement_groups(g) {}
+        }
+        let (mut sys, ids) = system(states, &all, &groups, &sups);
+        let r = sys.protect(opts.min_users);
+        for (key, &id) in &ids {
+            if sys.suppressed[id] && opts.wanted(key.2) {
+                sups[key.0].suppressed.insert((key.1, key.2, key.3));
+            }
+        }
+        let added = r.suppressed_by_audit;
+        audit_total = Some(match audit_total {
+            None => r,
+            Some(mut t) => {
+                // Later rounds only check what earlier rounds left.
+                t.suppressed_by_audit += r.suppressed_by_audit;
+                t.linear_programs += r.linear_programs;
+                t.unprotected = r.unprotected;
+                t
+            }
+        });
+        if added == 0 {
+            break;
+        }
+    }
+    report.audit = audit_total;
+    let n_sup: u64 = sups.iter().map(|s| s.suppressed.len() as u64).sum();
+    report.suppressed_complementary = n_sup - report.suppressed_primary;
+    let published = rows(states, &sups, &all, opts, &mut report);
     Decided { published, report }
+}
+
+/// The rows of a decided release: published cells, suppressed cells of
+/// public domains (marked), zero rows; in order.
+fn rows(
+    states: &[State],
+    sups: &[Suppressor<'_>],
+    all: &[BTreeMap<(i64, Dim), Vec<Key<'_>>>],
+    opts: &Options,
+    report: &mut Report,
+) -> Vec<Published> {
+    let mut published = Vec::new();
+    for ((state, sup), tables) in states.iter().zip(sups).zip(all) {
+        for ((_, dim), cells) in tables {
+            for k in cells {
+                let mut p = exact(state.window, k, sup.cell(k));
+                if sup.suppressed.contains(k) {
+                    if opts.domain(*dim).is_none() {
+                        continue;
+                    }
+                    p = p.suppress();
+                }
+                published.push(p);
+            }
+        }
+        report.zero_rows += zero_rows(state, tables, opts, &mut published);
+    }
+    sort_rows(&mut published, opts);
+    report.published = published.iter().filter(|p| !p.suppressed).count() as u64;
+    published
+}
+
+/// Rows of zero for the public values without data in a window (record
+/// tables in windows with records, meeting tables in every window when the
+/// run has meetings).
+fn zero_rows(
+    state: &State,
+    tables: &BTreeMap<(i64, Dim), Vec<Key<'_>>>,
+    opts: &Options,
+    out: &mut Vec<Published>,
+) -> u64 {
+    let windows: BTreeSet<i64> = tables.keys().map(|k| k.0).collect();
+    let meetings = tables.keys().any(|k| k.1.is_meeting());
+    let mut n = 0;
+    for w in windows {
+        for dim in super::state::DIMS {
+            let has_records = state.cell(w, Dim::Total, "all").is_some();
+            if !opts.wanted(dim)
+                || !(if dim.is_meeting() {
+                    meetings
+                } else {
+                    has_records
+                })
+            {
+                continue;
+            }
+            let Some(domain) = opts.domain(dim) else {
+                continue;
+            };
+            for v in domain {
+                if state.cell(w, dim, v).is_none() {
+                    let mut p = exact(state.window, &(w, dim, v), &Cell::default());
+                    if !dim.is_meeting() {
+                        (p.minutes, p.participants, p.peak) = (None, None, None);
+                    }
+                    out.push(p);
+                    n += 1;
+                }
+            }
+        }
+    }
+    n
+}
+
+/// Orders rows by window length, window, dimension, then a public
+/// domain's own order (hours, weekdays), else the value.
+fn sort_rows(rows: &mut [Published], opts: &Options) {
+    let domains: HashMap<Dim, HashMap<String, usize>> = super::state::DIMS
+        .into_iter()
+        .filter_map(|d| {
+            let dom = opts.domain(d)?;
+            Some((
+                d,
+                dom.into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (v.to_string(), i))
+                    .collect(),
+            ))
+        })
+        .collect();
+    let rank = |p: &Published| {
+        domains
+            .get(&p.dim)
+            .and_then(|m| m.get(&p.value))
+            .copied()
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by(|a, b| {
+        (a.len, a.window, a.dim, rank(a), &a.value).cmp(&(
+            b.len,
+            b.window,
+            b.dim,
+            rank(b),
+            &b.value,
+        ))
+    });
+}
+
+/// A cell of the audit: (state index, window, dimension, value).
+type AuditKey<'a> = (usize, i64, Dim, &'a str);
+
+/// The linear system of the whole release (see [`audit`]): every cell of
+/// every state, with the equations an attacker knows: each table of a
+/// window adds up to its `total` (meeting tables to `bbb_meetings`), each
+/// exact parent is the sum of its events, and each cell of a longer window
+/// is the sum of the same value's cells in the shortest windows it holds.
+/// A window's total is in the system even when its table is not released
+/// (it is then suppressed).
+fn system<'a>(
+    states: &'a [State],
+    all: &[BTreeMap<(i64, Dim), Vec<Key<'a>>>],
+    groups: &[Vec<(Key<'a>, Vec<Key<'a>>)>],
+    sups: &[Suppressor<'a>],
+) -> (System, HashMap<AuditKey<'a>, usize>) {
+    let mut sys = System::default();
+    let mut ids: HashMap<AuditKey<'a>, usize> = HashMap::new();
+    for (li, (state, tables)) in states.iter().zip(all).enumerate() {
+        let mut add = |k: Key<'a>, hidden: bool, sys: &mut System| {
+            let c = state.cell(k.0, k.1, k.2).expect("a listed cell");
+            let sup = hidden || sups[li].suppressed.contains(&k);
+            let total = matches!(k.1, Dim::Total | Dim::BbbMeetings);
+            let cost = if total { u64::MAX } else { c.events };
+            let id = sys.add_cell(c.events, c.users.len() as u64, sup, cost);
+            ids.insert((li, k.0, k.1, k.2), id);
+        };
+        for k in tables.values().flatten() {
+            add(*k, false, &mut sys);
+        }
+        let windows: BTreeSet<i64> = tables.keys().map(|t| t.0).collect();
+        for &w in &windows {
+            for (dim, v) in [(Dim::Total, "all"), (Dim::BbbMeetings, "all")] {
+                if !tables.contains_key(&(w, dim)) && state.cell(w, dim, v).is_some() {
+                    add((w, dim, v), true, &mut sys);
+                }
+            }
+        }
+        for (&(w, dim), cells) in tables {
+            let parent = match dim {
+                Dim::Total | Dim::BbbMeetings => continue,
+                d if d.is_meeting() => (li, w, Dim::BbbMeetings, "all"),
+                _ => (li, w, Dim::Total, "all"),
+            };
+            let Some(&p) = ids.get(&parent) else { continue };
+            let mut rel = vec![(p, -1)];
+            rel.extend(cells.iter().map(|k| (ids[&(li, k.0, k.1, k.2)], 1)));
+            sys.relations.push(rel);
+        }
+        for (p, children) in &groups[li] {
+            let mut rel = vec![(ids[&(li, p.0, p.1, p.2)], -1)];
+            rel.extend(children.iter().map(|k| (ids[&(li, k.0, k.1, k.2)], 1)));
+            sys.relations.push(rel);
+        }
+    }
+    let Some(short) = states.first() else {
+        return (sys, ids);
+    };
+    let step = short.window as i64;
+    for (li, state) in states.iter().enumerate().skip(1) {
+        let coarse: Vec<AuditKey<'a>> = ids.keys().filter(|k| k.0 == li).copied().collect();
+        for k in coarse {
+            let mut rel = vec![(ids[&k], -1)];
+            let mut w = k.1;
+            while w < k.1 + state.window as i64 {
+                if let Some(&id) = ids.get(&(0, w, k.2, k.3)) {
+                    rel.push((id, 1));
+                }
+                w += step;
+            }
+            sys.relations.push(rel);
+        }
+    }
+    (sys, ids)
 }
 
 /// Parent groups: (parent key, exclusive children) where the parent (an
@@ -272,16 +567,34 @@ impl<'a> Suppressor<'a> {
     }
 }
 
-fn exact(k: &Key<'_>, c: &Cell) -> Published {
+fn exact(len: u64, k: &Key<'_>, c: &Cell) -> Published {
+    let meeting = k.1.is_meeting();
     Published {
+        len,
         window: k.0,
         dim: k.1,
         value: k.2.to_string(),
+        suppressed: false,
         events: c.events,
         users: c.users.len() as u64,
-        minutes: c.minutes,
-        participants: c.participants,
-        peak: c.peak,
+        minutes: meeting.then_some(c.minutes),
+        participants: meeting.then_some(c.participants),
+        peak: meeting.then_some(c.peak),
+    }
+}
+
+impl Published {
+    /// The same row with its numbers withheld.
+    fn suppress(self) -> Published {
+        Published {
+            suppressed: true,
+            events: 0,
+            users: 0,
+            minutes: None,
+            participants: None,
+            peak: None,
+            ..self
+        }
     }
 }
 
@@ -313,63 +626,172 @@ impl Noise {
     }
 }
 
-fn noisy(
-    state: &State,
-    opts: &Options,
-    eps: f64,
-    tables: &BTreeMap<(i64, Dim), Vec<Key<'_>>>,
-    mut report: Report,
-) -> Decided {
-    let eps_m = eps / (2.0 * tables.len().max(1) as f64);
-    report.epsilon_per_measure = Some(eps_m);
-    let mut noise = Noise::new();
-    let l = opts.max_cells.max(1);
-    let c_max = opts.max_events.max(1);
-    let mut published = Vec::new();
-    for cells in tables.values() {
-        // Each user keeps the `l` cells with the smallest hash of (user,
-        // value): a choice that does not depend on input order.
-        let mut per_user: BTreeMap<u64, Vec<(u64, usize)>> = BTreeMap::new();
-        for (i, k) in cells.iter().enumerate() {
-            let c = state.cell(k.0, k.1, k.2).expect("a listed cell");
-            for u in c.users.keys() {
-                let h = foldhash_mix(*u, k.2);
-                per_user.entry(*u).or_default().push((h, i));
-            }
+/// What consistency the noisy tables are given (README says how it biases
+/// them).
+pub const POST_PROCESSING: &str = "noisy counts rounded to integers, negative counts set to 0, \
+     events raised to users where fewer";
+
+/// The Laplace threshold that keeps a value contributed by one user out of
+/// a table with probability 1 − `delta_table`, where each user touches at
+/// most `l` values: P(1 + Lap(b) ≥ τ) = ½ exp(−(τ − 1) ÷ b) per value.
+pub fn selection_threshold(b: f64, l: usize, delta_table: f64) -> f64 {
+    1.0 + b * (l as f64 / (2.0 * delta_table)).ln().max(0.0)
+}
+
+/// One table's cells with each user's contribution bounded: (value, users,
+/// events), users keeping the `l` cells with the smallest hash of (user,
+/// value) and at most `c_max` events per cell. Anonymous events cannot be
+/// bounded per person and are left out.
+fn bounded<'a>(state: &State, cells: &[Key<'a>], l: usize, c_max: u64) -> Vec<(&'a str, u64, u64)> {
+    let mut per_user: BTreeMap<u64, Vec<(u64, usize)>> = BTreeMap::new();
+    for (i, k) in cells.iter().enumerate() {
+        let c = state.cell(k.0, k.1, k.2).expect("a listed cell");
+        for u in c.users.keys() {
+            per_user
+                .entry(*u)
+                .or_default()
+                .push((foldhash_mix(*u, k.2), i));
         }
-        let mut kept: BTreeSet<(usize, u64)> = BTreeSet::new();
-        for (u, mut v) in per_user {
-            v.sort();
-            for (_, i) in v.into_iter().take(l) {
-                kept.insert((i, u));
-            }
+    }
+    let mut kept: BTreeSet<(usize, u64)> = BTreeSet::new();
+    for (u, mut v) in per_user {
+        v.sort_unstable();
+        for (_, i) in v.into_iter().take(l) {
+            kept.insert((i, u));
         }
-        for (i, k) in cells.iter().enumerate() {
+    }
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
             let c = state.cell(k.0, k.1, k.2).expect("a listed cell");
-            let mut users = 0u64;
-            let mut events = 0u64;
-            let mut user_events = 0u64;
+            let (mut users, mut events) = (0, 0);
             for (u, n) in &c.users {
-                user_events += n;
                 if kept.contains(&(i, *u)) {
                     users += 1;
                     events += (*n).min(c_max);
                 }
             }
-            events += c.events.saturating_sub(user_events);
-            let round = |x: f64| x.round().max(0.0) as u64;
-            let nu = round(users as f64 + noise.laplace(l as f64 / eps_m));
-            let ne = round(events as f64 + noise.laplace((l as u64 * c_max) as f64 / eps_m));
-            if nu < opts.min_users {
+            (k.2, users, events)
+        })
+        .collect()
+}
+
+/// Every table of every wanted dimension of every window, with or without
+/// data in it: each is a query (the window range is taken as public).
+fn dp_tables(all: &[BTreeMap<(i64, Dim), Vec<Key<'_>>>], opts: &Options) -> Vec<(usize, i64, Dim)> {
+    let mut tables = Vec::new();
+    for (li, t) in all.iter().enumerate() {
+        let windows: BTreeSet<i64> = t.keys().map(|k| k.0).collect();
+        for w in windows {
+            for dim in super::state::DIMS {
+                if opts.wanted(dim) {
+                    tables.push((li, w, dim));
+                }
+            }
+        }
+    }
+    tables
+}
+
+/// The guarantee and its parameters for these tables.
+fn dp_report(tables: &[(usize, i64, Dim)], opts: &Options, eps: f64) -> DpReport {
+    let n = tables.len().max(1) as f64;
+    let data_tables = tables
+        .iter()
+        .filter(|t| opts.domain(t.2).is_none())
+        .count()
+        .max(1);
+    let l = opts.max_cells.max(1);
+    let c_max = opts.max_events.max(1);
+    let eps_t = eps / n;
+    let b_users = l as f64 / (eps_t / 2.0);
+    let delta_t = opts.delta / data_tables as f64;
+    DpReport {
+        epsilon: eps,
+        delta: opts.delta,
+        unit: "one user (all records of one user key); records without a user are left out",
+        max_cells_per_user_and_table: l,
+        max_events_per_user_and_cell: c_max,
+        tables: tables.len() as u64,
+        epsilon_per_table: eps_t,
+        users_noise_scale: b_users,
+        events_noise_scale: (l as u64 * c_max) as f64 / (eps_t / 2.0),
+        data_tables: data_tables as u64,
+        delta_per_data_table: delta_t,
+        selection_threshold: selection_threshold(b_users, l, delta_t),
+        post_processing: POST_PROCESSING,
+    }
+}
+
+fn noisy(
+    states: &[State],
+    all: &[BTreeMap<(i64, Dim), Vec<Key<'_>>>],
+    opts: &Options,
+    eps: f64,
+    mut report: Report,
+) -> Decided {
+    let tables = dp_tables(all, opts);
+    let dp = dp_report(&tables, opts, eps);
+    let (b_users, b_events, tau) = (
+        dp.users_noise_scale,
+        dp.events_noise_scale,
+        dp.selection_threshold,
+    );
+    let (l, c_max) = (
+        dp.max_cells_per_user_and_table,
+        dp.max_events_per_user_and_cell,
+    );
+    report.tables = tables.len() as u64;
+    report.differential_privacy = Some(dp);
+    let mut noise = match opts.seed {
+        Some(s) => Noise(s),
+        None => Noise::new(),
+    };
+    let empty = Vec::new();
+    let mut published = Vec::new();
+    for (li, w, dim) in tables {
+        let state = &states[li];
+        let cells = all[li].get(&(w, dim)).unwrap_or(&empty);
+        let counts = bounded(state, cells, l, c_max);
+        let domain = opts.domain(dim);
+        let rows: Vec<(&str, u64, u64)> = match &domain {
+            Some(dom) => dom
+                .iter()
+                .map(|v| {
+                    counts
+                        .iter()
+                        .find(|c| c.0 == *v)
+                        .copied()
+                        .unwrap_or((v, 0, 0))
+                })
+                .collect(),
+            None => counts,
+        };
+        for (v, users, events) in rows {
+            let nu = users as f64 + noise.laplace(b_users);
+            let ne = events as f64 + noise.laplace(b_events);
+            if domain.is_none() && (nu < tau || nu < opts.min_users as f64) {
                 report.suppressed_primary += 1;
                 continue;
             }
-            let mut p = exact(k, c);
-            p.users = nu;
-            p.events = ne;
-            published.push(p);
+            let round = |x: f64| x.round().max(0.0) as u64;
+            let users = round(nu);
+            published.push(Published {
+                len: state.window,
+                window: w,
+                dim,
+                value: v.to_string(),
+                suppressed: false,
+                events: round(ne).max(users),
+                users,
+                minutes: None,
+                participants: None,
+                peak: None,
+            });
         }
     }
+    sort_rows(&mut published, opts);
     report.published = published.len() as u64;
     Decided { published, report }
 }
@@ -394,7 +816,7 @@ mod tests {
     fn state(cells: &[(i64, usize, u8, Vec<u64>, u64)]) -> State {
         let mut s = State::new(604_800);
         for (w, d, v, users, anon) in cells {
-            let c = s.cell_mut(*w * 604_800, DIMS[*d % 10], &format!("v{v}"));
+            let c = s.cell_mut(*w * 604_800, DIMS[1 + *d % 10], &format!("v{v}"));
             for u in users {
                 *c.users.entry(*u).or_default() += 1;
                 c.events += 1;
@@ -405,12 +827,16 @@ mod tests {
     }
 
     fn check_rules(s: &State, d: &Decided, k: u64) {
-        let published: HashSet<(i64, Dim, String)> = d
+        let shown: Vec<&Published> = d
             .published
+            .iter()
+            .filter(|p| !p.suppressed && p.events > 0)
+            .collect();
+        let published: HashSet<(i64, Dim, String)> = shown
             .iter()
             .map(|p| (p.window, p.dim, p.value.clone()))
             .collect();
-        for p in &d.published {
+        for p in shown {
             assert!(
                 p.users >= k,
                 "a cell with {} < {k} users was published",
@@ -446,7 +872,7 @@ mod tests {
             (0, 0, 1, vec![1, 2, 3, 4, 5, 6], 0),
             (0, 0, 2, vec![7, 8, 9, 10], 0),
         ]);
-        let d = decide(&s, &Options::default());
+        let d = decide(std::slice::from_ref(&s), &Options::default());
         // The small cell (4 users) is suppressed, and then the big one too:
         // publishing it would reveal the small one as total − big.
         assert!(d.published.is_empty());
@@ -458,7 +884,7 @@ mod tests {
             (0, 0, 2, vec![7, 8, 9], 0),
             (0, 0, 3, vec![10, 11], 0),
         ]);
-        let d = decide(&s, &Options::default());
+        let d = decide(std::slice::from_ref(&s), &Options::default());
         assert_eq!(d.published.len(), 1);
         assert_eq!(d.published[0].value, "v1");
         check_rules(&s, &d, 5);
@@ -482,9 +908,13 @@ mod tests {
                 &[(Dim::Event, "e_other"), (Dim::Activity, "quiz")],
             );
         }
-        let d = decide(&s, &Options::default());
+        let d = decide(std::slice::from_ref(&s), &Options::default());
         check_rules(&s, &d, 5);
-        let has = |dim: Dim, v: &str| d.published.iter().any(|p| p.dim == dim && p.value == v);
+        let has = |dim: Dim, v: &str| {
+            d.published
+                .iter()
+                .any(|p| p.dim == dim && p.value == v && !p.suppressed)
+        };
         assert!(!has(Dim::Event, "e_small"));
         assert!(
             !(has(Dim::Activity, "forum") && has(Dim::Event, "e_big")),
@@ -513,10 +943,14 @@ mod tests {
             epsilon: Some(1.0),
             ..Options::default()
         };
-        let d = decide(&s, &opts);
-        assert_eq!(d.report.epsilon_per_measure, Some(0.5));
-        assert!(d.published.iter().all(|p| p.users >= 5));
-        assert!(d.published.iter().any(|p| p.value == "v1"));
+        let d = decide(std::slice::from_ref(&s), &opts);
+        let dp = d.report.differential_privacy.unwrap();
+        assert_eq!(dp.epsilon, 1.0);
+        assert!(d
+            .published
+            .iter()
+            .filter(|p| p.dim.public_domain().is_none())
+            .all(|p| p.users >= 5));
     }
 
     proptest! {
@@ -532,8 +966,93 @@ mod tests {
             k in 1u64..8,
         ) {
             let s = state(&cells);
-            let d = decide(&s, &Options { min_users: k, ..Options::default() });
+            let d = decide(std::slice::from_ref(&s), &Options { min_users: k, ..Options::default() });
             check_rules(&s, &d, k);
         }
+    }
+}
+
+#[cfg(test)]
+mod dp_tests {
+    use super::*;
+    use crate::stats::state::State;
+
+    /// A window with a big course and a course of one user.
+    fn with_lonely_course() -> State {
+        let mut s = State::new(604_800);
+        for u in 0..400 {
+            s.add_record(10, Some(u), &[(Dim::Course, "big")]);
+        }
+        s.add_record(10, Some(9_999), &[(Dim::Course, "lonely")]);
+        s
+    }
+
+    #[test]
+    fn a_value_of_one_user_appears_at_most_with_the_claimed_delta() {
+        // δ is set high so that the rate can be measured: the claim is per
+        // data table, δ ÷ data tables, for one user's value, at most
+        // ½ exp(−(τ − 1) ÷ b) ≤ δ_table ÷ max_cells.
+        let s = with_lonely_course();
+        let runs = 4000;
+        let mut seen = 0;
+        let mut dp = None;
+        for seed in 0..runs {
+            let opts = Options {
+                epsilon: Some(15.0),
+                delta: 0.3,
+                dims: Some(vec![Dim::Course]),
+                min_users: 1,
+                seed: Some(seed * 7919 + 1),
+                ..Options::default()
+            };
+            let d = decide(std::slice::from_ref(&s), &opts);
+            seen += u64::from(d.published.iter().any(|p| p.value == "lonely"));
+            dp = d.report.differential_privacy;
+        }
+        let dp = dp.unwrap();
+        assert_eq!(dp.data_tables, 1);
+        let claimed = dp.delta_per_data_table / dp.max_cells_per_user_and_table as f64;
+        let rate = seen as f64 / runs as f64;
+        // Three standard deviations above the claim.
+        let sd = (claimed * (1.0 - claimed) / runs as f64).sqrt();
+        assert!(
+            rate <= claimed + 3.0 * sd,
+            "rate {rate} > claimed {claimed}"
+        );
+        assert!(seen > 0, "δ this large is reached now and then");
+    }
+
+    #[test]
+    fn noise_has_the_documented_scale_and_public_values_always_appear() {
+        let s = with_lonely_course();
+        let mut abs = 0.0;
+        let runs = 3000;
+        let mut scale = 0.0;
+        for seed in 0..runs {
+            let opts = Options {
+                epsilon: Some(2.0),
+                dims: Some(vec![Dim::Total, Dim::Weekday]),
+                seed: Some(seed),
+                ..Options::default()
+            };
+            let d = decide(std::slice::from_ref(&s), &opts);
+            // Every weekday, with records or not, plus the total.
+            assert_eq!(d.published.len(), 8);
+            let dp = d.report.differential_privacy.unwrap();
+            scale = dp.users_noise_scale;
+            let sat = d
+                .published
+                .iter()
+                .find(|p| p.dim == Dim::Weekday && p.value == "Sat")
+                .unwrap();
+            // Saturday has no records: its noisy users are |Lap(b)| or 0
+            // after clamping; E[max(0, Lap(b))] = b ÷ 2.
+            abs += sat.users as f64;
+            assert!(d.published.iter().all(|p| p.events >= p.users));
+        }
+        // b = max_cells ÷ (ε ÷ tables ÷ 2) = 4 ÷ (2 ÷ 2 ÷ 2) = 8.
+        assert_eq!(scale, 8.0);
+        let mean = abs / runs as f64;
+        assert!((mean - scale / 2.0).abs() < 0.5, "mean {mean}");
     }
 }

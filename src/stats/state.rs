@@ -14,6 +14,8 @@ use crate::pseudonym::{Key, Namespace, Pseudonymizer};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dim {
+    /// Every record of the window (`all`): the window's totals.
+    Total,
     /// Moodle course: an id (`/course/view.php?id=`, `courseid`), or the
     /// report's course short name.
     Course,
@@ -25,8 +27,10 @@ pub enum Dim {
     Crud,
     /// Moodle education level.
     Edulevel,
-    /// Hour of day and weekday, UTC (`Mon 13`).
-    HourWeekday,
+    /// Hour of day, UTC (`00` to `23`).
+    Hour,
+    /// Weekday, UTC (`Mon` to `Sun`).
+    Weekday,
     /// HTTP status class (`2xx`).
     Status,
     /// Origin: `web`, `ws`, `cli`, `restore`...
@@ -44,13 +48,15 @@ pub enum Dim {
 }
 
 /// Every dimension, in output order.
-pub const DIMS: [Dim; 13] = [
+pub const DIMS: [Dim; 15] = [
+    Dim::Total,
     Dim::Course,
     Dim::Activity,
     Dim::Event,
     Dim::Crud,
     Dim::Edulevel,
-    Dim::HourWeekday,
+    Dim::Hour,
+    Dim::Weekday,
     Dim::Status,
     Dim::Origin,
     Dim::UaFamily,
@@ -64,12 +70,14 @@ impl Dim {
     /// The name in the output.
     pub fn name(self) -> &'static str {
         match self {
+            Dim::Total => "total",
             Dim::Course => "course",
             Dim::Activity => "activity",
             Dim::Event => "event",
             Dim::Crud => "crud",
             Dim::Edulevel => "edulevel",
-            Dim::HourWeekday => "hour_weekday",
+            Dim::Hour => "hour",
+            Dim::Weekday => "weekday",
             Dim::Status => "status",
             Dim::Origin => "origin",
             Dim::UaFamily => "ua_family",
@@ -85,6 +93,27 @@ impl Dim {
         DIMS.into_iter().find(|d| d.name() == name)
     }
 
+    /// The values of a dimension whose domain is known before the data is
+    /// seen (the course list is given at run time: see `privacy::Options`).
+    /// Their tables can list every value, present or not.
+    pub fn public_domain(self) -> Option<&'static [&'static str]> {
+        const HOURS: [&str; 24] = [
+            "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13",
+            "14", "15", "16", "17", "18", "19", "20", "21", "22", "23",
+        ];
+        Some(match self {
+            Dim::Total | Dim::BbbMeetings => &["all"],
+            Dim::Hour => &HOURS,
+            Dim::Weekday => &WEEKDAYS,
+            Dim::Status => &["1xx", "2xx", "3xx", "4xx", "5xx", "other", NONE],
+            Dim::Crud => &["c", "r", "u", "d", NONE],
+            Dim::Edulevel => &["0", "1", "2", NONE],
+            Dim::BbbMeetingSize => &["1", "2-5", "6-20", "21-50", "51-200", "201+"],
+            Dim::BbbMeetingDuration => &["<15 min", "15-44 min", "45-89 min", "90+ min"],
+            _ => return None,
+        })
+    }
+
     /// Dimensions of meetings rather than of records.
     pub fn is_meeting(self) -> bool {
         matches!(
@@ -96,6 +125,9 @@ impl Dim {
 
 /// The value of a dimension that a record does not have.
 pub const NONE: &str = "(none)";
+
+/// Weekdays as written in the `weekday` table (ISO order).
+pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// Hashes identities into 64-bit user keys with a secret key, so that
 /// states hold no identity and the same person gets the same key in every
@@ -175,6 +207,13 @@ pub struct InputInfo {
     pub records: u64,
     /// Records left out (no time, or not understood).
     pub skipped: u64,
+    /// Records counted that name a person (the others are anonymous).
+    #[serde(default)]
+    pub identified: u64,
+    /// A digest of the input's bytes, so that the same input is not counted
+    /// twice (in one run or across partials).
+    #[serde(default)]
+    pub digest: String,
 }
 
 /// One table's cells by value.
@@ -297,10 +336,13 @@ impl State {
             if dim.is_meeting() {
                 continue;
             }
-            let v = values
-                .iter()
-                .find(|(d, _)| *d == dim)
-                .map_or(NONE, |(_, v)| *v);
+            let v = match dim {
+                Dim::Total => "all",
+                _ => values
+                    .iter()
+                    .find(|(d, _)| *d == dim)
+                    .map_or(NONE, |(_, v)| *v),
+            };
             self.count(w, dim, v, user);
         }
         if let Some((_, ev)) = values.iter().find(|(d, _)| *d == Dim::Event) {
@@ -386,6 +428,35 @@ impl State {
             meetings: p.meetings,
             inputs: p.inputs,
         }
+    }
+
+    /// The same counts in windows of `window` seconds, a multiple of this
+    /// state's (windows are aligned alike, so each longer window is the union
+    /// of whole shorter ones and its cells are exact merges of theirs).
+    pub fn coarsen(&self, window: u64) -> State {
+        debug_assert!(window.is_multiple_of(self.window));
+        let mut out = State::new(window);
+        for (&(w, d), cells) in &self.cells {
+            let big = out.window_of(w);
+            let mine = out.cells.entry((big, d)).or_default();
+            for (v, c) in cells {
+                match mine.get_mut(v) {
+                    Some(m) => m.merge(c),
+                    None => {
+                        mine.insert(v.clone(), c.clone());
+                    }
+                }
+            }
+        }
+        for (w, events) in &self.parents {
+            let big = out.window_of(*w);
+            for (ev, p) in events {
+                out.note_parents(big, ev, p.each_ref().map(|x| x.as_deref()));
+            }
+        }
+        out.meetings = self.meetings.clone();
+        out.inputs = self.inputs.clone();
+        out
     }
 
     /// Turns the meetings into cells of the meeting dimensions (by each
