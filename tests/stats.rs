@@ -591,3 +591,41 @@ fn the_same_partial_twice_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("counted twice"));
 }
+
+/// The audit works within a counted budget: a release whose audit does not
+/// finish in it is refused with status 2 and nothing is written (no table
+/// with an unchecked small cell is ever published); within it the same
+/// input is released, with the audit's work in metadata.json.
+#[test]
+fn a_release_the_audit_cannot_finish_is_not_written() {
+    let w = Work::new();
+    let out = w.path("out");
+    let input = testdata("moodle-access.log");
+    let run = anonlog()
+        .args(["stats", "--audit-budget", "1", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("could not be shown to be protected")
+            && err.contains("--audit-budget 1")
+            && err.contains("nothing was written"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    anonlog()
+        .args(["stats", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success();
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("metadata.json")).unwrap()).unwrap();
+    let audit = &meta["privacy"]["audit"];
+    assert_eq!(audit["budget_exhausted"], false);
+    assert_eq!(audit["unprotected"], 0);
+    assert!(audit["work"].as_u64().unwrap() > 0);
+}

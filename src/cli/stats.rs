@@ -105,6 +105,11 @@ struct RunArgs {
     /// each one whether it has records or not.
     #[arg(long, value_name = "DIM=FILE")]
     domain: Vec<String>,
+    /// The most work the disclosure audit may do, in variables × equations
+    /// summed over its linear programs (0: no limit). A release whose audit
+    /// does not finish within it is not written (exit status 2).
+    #[arg(long, value_name = "N", default_value_t = anonlog::stats::audit::DEFAULT_BUDGET)]
+    audit_budget: u64,
     /// With --epsilon: each user counts in at most N cells per table.
     #[arg(long, value_name = "N", default_value_t = 4)]
     max_cells: usize,
@@ -187,6 +192,7 @@ impl RunArgs {
             dims,
             course_domain,
             seed: None,
+            audit_budget: self.audit_budget,
         })
     }
 
@@ -408,6 +414,30 @@ fn finish(
     }
     state.close_meetings();
     let (rows, report) = stats::tables(&states, opts);
+    // Fail closed: a release with a small cell the audit could not protect
+    // is not written at all.
+    if let Some(a) = report.audit.as_ref().filter(|a| a.unprotected > 0) {
+        let why = if a.budget_exhausted {
+            format!(
+                "the disclosure audit did not finish within --audit-budget {} \
+                 ({} linear programs); ask for fewer window lengths or dimensions, \
+                 a smaller input, or a larger budget",
+                opts.audit_budget, a.linear_programs
+            )
+        } else {
+            "no further suppression can protect them".to_string()
+        };
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!(
+                "{} cell(s) of 1 to {} users could not be shown to be protected: \
+                 {why}; nothing was written to {}",
+                a.unprotected,
+                opts.min_users - 1,
+                dir.display()
+            ),
+        ));
+    }
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(&format!("cannot create {}", dir.display()), &e))?;
     let mut w = csv::Writer::from_writer(Vec::new());

@@ -40,7 +40,15 @@ pub struct System {
     pub cost: Vec<u64>,
     /// Equations: Σ coefficient × cell = 0.
     pub relations: Vec<Vec<(usize, i8)>>,
+    /// The most work the audit may do (see [`AuditReport::work`]); `0`
+    /// means no limit. Counted, not timed, so the same input always gives
+    /// the same release.
+    pub budget: u64,
 }
+
+/// The default of [`System::budget`]: about a minute of solving on one
+/// core (the attack tests need well under a hundredth of it).
+pub const DEFAULT_BUDGET: u64 = 2_000_000_000;
 
 /// What the audit found and did (for the metadata file).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -57,10 +65,17 @@ pub struct AuditReport {
     /// Cells the audit suppressed in addition.
     pub suppressed_by_audit: u64,
     /// Sensitive cells that no further suppression could protect (their
-    /// whole connected part is suppressed); zero in a sound release.
+    /// whole connected part is suppressed, or the budget ran out before
+    /// they were checked); a release with any is not published.
     pub unprotected: u64,
     /// Linear programs solved.
     pub linear_programs: u64,
+    /// Work done: the sum over the programs of variables × equations.
+    pub work: u64,
+    /// The budget ran out before every sensitive cell was checked: those
+    /// left are counted as unprotected, and the release must not be
+    /// published.
+    pub budget_exhausted: bool,
     /// The rule.
     pub protection: &'static str,
 }
@@ -95,7 +110,22 @@ impl System {
         need: Option<u64>,
         lps: &mut u64,
     ) -> Option<(f64, f64)> {
+        let mut work = 0;
+        self.interval_counted(c, by_cell, need, lps, &mut work)
+    }
+
+    /// [`System::interval`], adding its work (variables × equations per
+    /// program) to `work`.
+    fn interval_counted(
+        &self,
+        c: usize,
+        by_cell: &[Vec<usize>],
+        need: Option<u64>,
+        lps: &mut u64,
+        work: &mut u64,
+    ) -> Option<(f64, f64)> {
         let (vars, rels) = self.component(c, by_cell);
+        let size = (vars.len() as u64).saturating_mul(rels.len() as u64);
         let solve = |dir| -> Option<f64> {
             use microlp::{ComparisonOp, OptimizationDirection, Problem};
             let mut p = Problem::new(dir);
@@ -125,12 +155,14 @@ impl System {
             }
         };
         *lps += 1;
+        *work = work.saturating_add(size);
         let hi = solve(microlp::OptimizationDirection::Maximize)?;
         let v = self.values[c] as f64;
         if need.is_some_and(|w| hi - v >= w as f64) {
             return Some((v, hi));
         }
         *lps += 1;
+        *work = work.saturating_add(size);
         let lo = solve(microlp::OptimizationDirection::Minimize)?;
         Some((lo, hi))
     }
@@ -230,7 +262,13 @@ impl System {
             .collect();
         sensitive.sort_by_key(|&c| (self.values[c], c));
         report.sensitive_cells = sensitive.len() as u64;
-        for c in sensitive {
+        let left = sensitive.len() as u64;
+        for (done, c) in sensitive.into_iter().enumerate() {
+            if self.budget > 0 && report.work >= self.budget {
+                report.budget_exhausted = true;
+                report.unprotected += left - done as u64;
+                break;
+            }
             let need = required_width(self.values[c], k);
             let mut first = true;
             // Widen the search when suppressing near `c` does not help: the
@@ -238,7 +276,13 @@ impl System {
             let mut depth = 0;
             let mut prev = None;
             loop {
-                let iv = self.interval(c, &by_cell, Some(need), &mut report.linear_programs);
+                let iv = self.interval_counted(
+                    c,
+                    &by_cell,
+                    Some(need),
+                    &mut report.linear_programs,
+                    &mut report.work,
+                );
                 if iv.is_some_and(|(lo, hi)| hi - lo >= need as f64 - 1e-6) {
                     break;
                 }

@@ -61,6 +61,9 @@ pub struct Options {
     pub course_domain: Option<Vec<String>>,
     /// A fixed seed for the noise (tests only: a known seed is no privacy).
     pub seed: Option<u64>,
+    /// The most work the disclosure audit may do (see
+    /// [`audit::System::budget`]; 0: no limit).
+    pub audit_budget: u64,
 }
 
 impl Default for Options {
@@ -74,6 +77,7 @@ impl Default for Options {
             dims: None,
             course_domain: None,
             seed: None,
+            audit_budget: audit::DEFAULT_BUDGET,
         }
     }
 }
@@ -243,6 +247,11 @@ pub fn decide(states: &[State], opts: &Options) -> Decided {
             while sup.complement_tables(tables) | sup.complement_groups(g) {}
         }
         let (mut sys, ids) = system(states, &all, &groups, &sups);
+        let spent = audit_total.as_ref().map_or(0, |t| t.work);
+        sys.budget = match opts.audit_budget {
+            0 => 0,
+            b => b.saturating_sub(spent).max(1),
+        };
         let r = sys.protect(opts.min_users);
         for (key, &id) in &ids {
             if sys.suppressed[id] && opts.wanted(key.2) {
@@ -256,11 +265,13 @@ pub fn decide(states: &[State], opts: &Options) -> Decided {
                 // Later rounds only check what earlier rounds left.
                 t.suppressed_by_audit += r.suppressed_by_audit;
                 t.linear_programs += r.linear_programs;
+                t.work += r.work;
                 t.unprotected = r.unprotected;
+                t.budget_exhausted = r.budget_exhausted;
                 t
             }
         });
-        if added == 0 {
+        if added == 0 || audit_total.as_ref().is_some_and(|t| t.budget_exhausted) {
             break;
         }
     }
