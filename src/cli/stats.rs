@@ -414,30 +414,7 @@ fn finish(
     }
     state.close_meetings();
     let (rows, report) = stats::tables(&states, opts);
-    // Fail closed: a release with a small cell the audit could not protect
-    // is not written at all.
-    if let Some(a) = report.audit.as_ref().filter(|a| a.unprotected > 0) {
-        let why = if a.budget_exhausted {
-            format!(
-                "the disclosure audit did not finish within --audit-budget {} \
-                 ({} linear programs); ask for fewer window lengths or dimensions, \
-                 a smaller input, or a larger budget",
-                opts.audit_budget, a.linear_programs
-            )
-        } else {
-            "no further suppression can protect them".to_string()
-        };
-        return Err(Error::new(
-            ErrorKind::Usage,
-            format!(
-                "{} cell(s) of 1 to {} users could not be shown to be protected: \
-                 {why}; nothing was written to {}",
-                a.unprotected,
-                opts.min_users - 1,
-                dir.display()
-            ),
-        ));
-    }
+    refuse_unprotected(&report, opts, dir)?;
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(&format!("cannot create {}", dir.display()), &e))?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -487,4 +464,36 @@ fn write_file(p: &Path, bytes: &[u8]) -> Result<(), Error> {
     f.write_all(bytes)
         .and_then(|()| f.commit())
         .map_err(|e| Error::io(&format!("cannot write {}", p.display()), &e))
+}
+
+/// Fails closed: a release with a small cell the audit could not check or
+/// protect is not written at all.
+fn refuse_unprotected(
+    report: &privacy::Report,
+    opts: &privacy::Options,
+    dir: &Path,
+) -> Result<(), Error> {
+    if let Some(a) = report.audit.as_ref().filter(|a| a.unprotected > 0) {
+        let why = if a.budget_exhausted {
+            format!(
+                "the disclosure audit did not finish within --audit-budget {} \
+                 ({} linear programs); ask for fewer window lengths or dimensions, \
+                 a smaller input, or a larger budget",
+                opts.audit_budget, a.linear_programs
+            )
+        } else {
+            "no further suppression can protect them".to_string()
+        };
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!(
+                "{} cell(s) of 1 to {} users could not be shown to be protected: \
+                 {why}; nothing was written to {}",
+                a.unprotected,
+                opts.min_users - 1,
+                dir.display()
+            ),
+        ));
+    }
+    Ok(())
 }
