@@ -234,6 +234,40 @@ fn a_full_disk_names_the_output_and_leaves_no_temporary() {
     assert!(crate::util::temporaries(w.dir.path()).is_empty());
 }
 
+/// Runs `anonymize -j1 EXTRA -o target input`, truncates `input` to
+/// nothing as soon as the run's temporary output exists (or after 20 s),
+/// and returns how the run ended.
+fn truncated_during_run(
+    w: &Work,
+    input: &std::path::Path,
+    target: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut child = anonlog_cmd(w)
+        .arg("-j1")
+        .args(extra)
+        .arg("-o")
+        .arg(target)
+        .arg(input)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while crate::util::temporaries(w.dir.path()).is_empty()
+        && child.try_wait().unwrap().is_none()
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(input)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// A file truncated while it is streamed (the default) ends where it was
 /// cut: no signal, no temporary left, the output holds what was read.
 /// Bounded: three rounds.
@@ -246,26 +280,7 @@ fn a_file_truncated_while_streamed_ends_where_it_was_cut() {
     for round in 0..3 {
         let input = w.write(&format!("live{round}.log"), &big);
         let target = w.path(&format!("out{round}.log"));
-        let child = anonlog_cmd(&w)
-            .args(["-j1", "-o"])
-            .arg(&target)
-            .arg(&input)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while crate::util::temporaries(w.dir.path()).is_empty()
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(std::time::Duration::from_micros(100));
-        }
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&input)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = truncated_during_run(&w, &input, &target, &[]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_ne!(out.status.code(), Some(135), "{err}");
         assert!(out.status.code().is_some(), "killed by a signal: {err}");
@@ -292,27 +307,7 @@ fn a_file_truncated_while_mapped_leaves_no_temporary() {
     for round in 0..3 {
         let input = w.write(&format!("live{round}.log"), &big);
         let target = w.write("out.log", b"previous\n");
-        let mut child = anonlog_cmd(&w)
-            .args(["-j1", "--mmap", "-o"])
-            .arg(&target)
-            .arg(&input)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while crate::util::temporaries(w.dir.path()).is_empty()
-            && child.try_wait().unwrap().is_none()
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(std::time::Duration::from_micros(100));
-        }
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&input)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = truncated_during_run(&w, &input, &target, &["--mmap"]);
         assert!(crate::util::temporaries(w.dir.path()).is_empty());
         if out.status.code() == Some(135) {
             let err = String::from_utf8_lossy(&out.stderr);
