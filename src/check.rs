@@ -91,6 +91,22 @@ pub fn is_pseudonym_or_placeholder(v: &[u8]) -> bool {
         || names_no_one(v)
 }
 
+/// Is `val`, the value of a query parameter that no rule names, one the
+/// rewriter keeps by its shape: empty, a pseudonym or placeholder, a
+/// constant of the software, a count, or (once decoded) one of those?
+fn kept_by_shape(key: &[u8], val: &[u8]) -> bool {
+    use crate::rewrite::rules::{is_constant, keeps_count};
+    let ok = |v: &[u8]| {
+        v.is_empty() || is_pseudonym_or_placeholder(v) || is_constant(v) || keeps_count(key, v)
+    };
+    if ok(val) {
+        return true;
+    }
+    let (mut dec, mut tmp) = (Vec::new(), Vec::new());
+    crate::rewrite::replace::decode_value(val, 1, &mut dec, &mut tmp);
+    ok(&dec)
+}
+
 /// Tokens written one after the other (`t_dsmzf2fmmujft_d4y6pipzfdj2`: two
 /// replaced values that were adjacent in the input).
 fn is_token_run(v: &[u8]) -> bool {
@@ -151,14 +167,15 @@ impl Checker {
                 Rule::Secret => {
                     !(val.is_empty() || val == REDACTED || crate::rewrite::rules::is_trivial(val))
                 }
+                Rule::Opaque => !kept_by_shape(&line[k.clone()], val),
                 _ => !(val.is_empty() || is_pseudonym_or_placeholder(val)),
             };
             if bad {
                 let what = match rule {
                     Rule::Secret => "secret not redacted",
+                    Rule::Opaque => "value of an unlisted parameter kept",
                     _ => "identity not pseudonymized",
                 };
-                let _ = k;
                 push(v.start, what, val);
             }
         }
@@ -450,8 +467,14 @@ fn pairs(p: &Policy, line: &[u8]) -> Vec<(std::ops::Range<usize>, std::ops::Rang
                 .structured_rule_in(json_parent(line, ks), name)
                 .or_else(|| p.query_rule(None, name)),
         };
-        let Some(rule @ (Rule::Secret | Rule::Identity | Rule::Email | Rule::Keep)) = rule else {
-            continue;
+        // A query parameter no rule names: the rewriter keeps its value
+        // only by shape (a constant, a count); anything else must be a
+        // token.
+        let in_query = b == b'=' && ks > 0 && matches!(line[ks - 1], b'?' | b'&');
+        let rule = match rule {
+            None | Some(Rule::Opaque) if in_query => Rule::Opaque,
+            Some(r @ (Rule::Secret | Rule::Identity | Rule::Email | Rule::Keep)) => r,
+            _ => continue,
         };
         let mut vs = vs;
         match line.get(vs) {

@@ -113,9 +113,10 @@ fn anonymized_output_has_no_findings() {
     }
 }
 
-/// `check --raw` does not share anonymize's eyes: a secret and a name of
-/// the raw file moved to places the plain check has no rule for (a path
-/// segment, an unknown parameter of a referer) are found all the same.
+/// `check --raw` does not share anonymize's eyes: a secret of the raw file
+/// moved into a path segment (where the plain check has no rule) and a name
+/// moved under a parameter no rule names (which the plain check flags as
+/// kept) are both found.
 #[test]
 fn raw_values_are_found_wherever_they_survived() {
     let w = Work::new();
@@ -136,12 +137,22 @@ fn raw_values_are_found_wherever_they_survived() {
         c
     };
     check(&good).assert().success().stdout("");
-    // The plain check has no rule for either place ...
-    anonlog().arg("check").arg(&bad).assert().success();
-    // ... the raw check finds both, masked.
+    // The plain check sees the parameter no rule names, but has no rule
+    // for a path segment ...
+    anonlog()
+        .arg("check")
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stdout(format!(
+            "{}:3:135: value of an unlisted parameter kept: J********e\n",
+            bad.display()
+        ));
+    // ... the raw check finds both (and what the plain check finds), masked.
     check(&bad).assert().code(1).stdout(format!(
         "{0}:1:68: secret of the raw input: X********p\n\
-         {0}:3:135: identity of the raw input: J********e\n",
+         {0}:3:135: identity of the raw input: J********e\n\
+         {0}:3:135: value of an unlisted parameter kept: J********e\n",
         bad.display()
     ));
     // One FILE only: RAW's output.
