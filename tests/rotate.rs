@@ -734,6 +734,23 @@ fn a_prune_of_a_file_being_written_loses_no_line() {
 
 /// Waits until `dir` has an entry (the copy's temporary file) or `child`
 /// ended; true when it has.
+/// A tree with a large raw access log due for anonymize-then-delete, and
+/// `rotate` started on it in the background: (tree, raw file, config,
+/// child, whether the copy was seen started within 20 s).
+fn rotate_in_background() -> (Tree, PathBuf, PathBuf, std::process::Child, bool) {
+    let t = Tree::new();
+    let raw = t.write("raw/access.log.2", &access_log(0..7).repeat(20_000));
+    let cfg = t.config(&access_sources(t.w.dir.path()));
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
+        .args(["rotate", "-q", "--config"])
+        .arg(&cfg)
+        .arg(format!("--now=@{}", T0 + 40 * DAY))
+        .spawn()
+        .unwrap();
+    let started = wait_for_entry(&t.p("anon"), &mut child);
+    (t, raw, cfg, child, started)
+}
+
 fn wait_for_entry(dir: &Path, child: &mut std::process::Child) -> bool {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::time::Instant::now() < deadline {
@@ -757,16 +774,7 @@ fn a_termination_signal_during_rotate_leaves_no_temporary() {
     for sig in [libc::SIGTERM, libc::SIGINT] {
         let mut hit = false;
         for _ in 0..3 {
-            let t = Tree::new();
-            let raw = t.write("raw/access.log.2", &access_log(0..7).repeat(20_000));
-            let cfg = t.config(&access_sources(t.w.dir.path()));
-            let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
-                .args(["rotate", "-q", "--config"])
-                .arg(&cfg)
-                .arg(format!("--now=@{}", T0 + 40 * DAY))
-                .spawn()
-                .unwrap();
-            let started = wait_for_entry(&t.p("anon"), &mut child);
+            let (t, raw, _, mut child, started) = rotate_in_background();
             // SAFETY: signals our own child.
             unsafe {
                 libc::kill(child.id() as libc::pid_t, sig);
@@ -774,9 +782,7 @@ fn a_termination_signal_during_rotate_leaves_no_temporary() {
             let out = child.wait_with_output().unwrap();
             let temps: Vec<_> = ["raw", "anon"]
                 .iter()
-                .flat_map(|d| std::fs::read_dir(t.p(d)).into_iter().flatten())
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".tmp"))
+                .flat_map(|d| crate::util::temporaries(&t.p(d)))
                 .collect();
             assert!(temps.is_empty(), "signal {sig}: {temps:?}");
             if started && out.status.code() == Some(128 + sig) {
@@ -816,16 +822,7 @@ fn every_change_has_an_intent_before_it() {
 #[test]
 fn a_rerun_completes_the_record_of_a_killed_run() {
     for _ in 0..3 {
-        let t = Tree::new();
-        let raw = t.write("raw/access.log.2", &access_log(0..7).repeat(20_000));
-        let cfg = t.config(&access_sources(t.w.dir.path()));
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
-            .args(["rotate", "-q", "--config"])
-            .arg(&cfg)
-            .arg(format!("--now=@{}", T0 + 40 * DAY))
-            .spawn()
-            .unwrap();
-        let started = wait_for_entry(&t.p("anon"), &mut child);
+        let (t, raw, cfg, mut child, started) = rotate_in_background();
         child.kill().unwrap();
         child.wait().unwrap();
         if !started || crate::util::temporaries(&t.p("anon")).is_empty() {

@@ -10,6 +10,7 @@
 //! the release withstands the attack when every such interval is at least
 //! max(K, 20 %) wide, and no published cell describes fewer than K users.
 
+use anonlog::time::iso;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use crate::util::{anonlog, Work};
@@ -66,28 +67,6 @@ impl Truth {
             }
         }
     }
-}
-
-/// ISO 8601 of a Unix time (UTC), as the output writes it.
-fn iso(t: i64) -> String {
-    let days = t.div_euclid(DAY);
-    let secs = t.rem_euclid(DAY);
-    // Civil from days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
 }
 
 fn hour_weekday(t: i64) -> (String, String) {
