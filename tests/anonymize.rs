@@ -237,3 +237,34 @@ fn generic_format_scrubs_everything() {
         "{s}"
     );
 }
+
+/// The keys of structures in free text are data too when no rule names
+/// them: a login, a name or an id as a JSON key, a parameter-map key or a
+/// `key=` becomes a token, while keys of a program's identifier shape
+/// (`grade`, `ismoodleapp`) stay and the structure stays valid.
+#[test]
+fn keys_that_are_people_or_ids_become_tokens() {
+    let w = Work::new();
+    let input = w.write(
+        "keys.log",
+        b"Nov 24 08:11:31 moodle php: {\"a.wuestenhagen\":{\"grade\":1},\"Annegret Wuestenhagen\":2,\"user4711\":3,\"ismoodleapp\":true}\n\
+          Nov 24 08:11:31 bbb akka: [a.wuestenhagen:[1], jdoe58:[x]] a.wuestenhagen=5\n",
+    );
+    let out = w.anonymize().arg(&input).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for gone in ["wuestenhagen", "Wuestenhagen", "user4711", "jdoe58"] {
+        assert!(!text.contains(gone), "{gone} in {text}");
+    }
+    let json = text.lines().next().unwrap();
+    let json = &json[json.find('{').unwrap()..];
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let obj = v.as_object().unwrap();
+    assert_eq!(obj.len(), 4);
+    assert_eq!(obj["ismoodleapp"], true);
+    assert!(obj.values().any(|x| x.get("grade").is_some()));
+    assert!(
+        obj.keys().filter(|k| k.starts_with("t_")).count() == 3,
+        "{json}"
+    );
+}

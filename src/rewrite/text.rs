@@ -672,15 +672,46 @@ impl<'c, 'a> Text<'c, 'a> {
                 // padding): the word as a whole.
                 return self.plain_word(s, i + ks, end, Cue::None, false, out);
             }
-            // A key no one knows may itself be data: a token, `=` kept.
-            self.ctx.opaque(key, out);
-        } else {
-            out.extend_from_slice(key);
         }
+        self.write_key(key, rule.is_some(), out);
         out.push(b'=');
         match rule {
             Some(r) => self.value_after(s, eq + 1, r, out),
             None => self.unknown_after(s, eq + 1, key, out),
+        }
+    }
+
+    /// The key of a pair in text (`key=`, `"key":`, `[key:[`): kept when the
+    /// policy names it (`named`) or it is an identifier of vocabulary words.
+    /// A key no one knows may itself be data (`{"jdoe58": …}`, `{"Anna
+    /// Berg": …}`) and becomes a token (or its person's pseudonym), the
+    /// punctuation kept.
+    fn write_key(&mut self, key: &[u8], named: bool, out: &mut Vec<u8>) {
+        if named || vocab::is_identifier_of_words(key) {
+            out.extend_from_slice(key);
+        } else {
+            self.ctx.opaque(key, out);
+        }
+    }
+
+    /// [`Text::write_key`] for the keys of JSON objects and parameter maps,
+    /// which programs write: a key of the shape of a program's identifier
+    /// (`ismoodleapp`, `body_bytes_sent`: ASCII letters, `_` and `-`, digits
+    /// never two in a row) is kept too, unless it is a roster person's form
+    /// ([`Replacer::keep`]); names with spaces or dots, logins with numbers
+    /// and ids become tokens.
+    fn write_struct_key(&mut self, key: &[u8], named: bool, out: &mut Vec<u8>) {
+        let code = key.first().is_some_and(u8::is_ascii_alphabetic)
+            && key
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && !key
+                .windows(2)
+                .any(|w| w[0].is_ascii_digit() && w[1].is_ascii_digit());
+        if code && !named {
+            self.ctx.keep(key, out);
+        } else {
+            self.write_key(key, named, out);
         }
     }
 
@@ -775,12 +806,13 @@ impl<'c, 'a> Text<'c, 'a> {
             let key = &s[j..j + k];
             let vs = j + k + 2;
             let ve = vs + memchr::memchr(b']', &s[vs..])?;
-            out.extend_from_slice(&s[j..vs]);
             let rule = self
                 .ctx
                 .policy
                 .structured_rule(key)
                 .or_else(|| self.ctx.policy.query_rule(None, key));
+            self.write_struct_key(key, rule.is_some(), out);
+            out.extend_from_slice(b":[");
             for (n, item) in s[vs..ve].split(|&b| b == b',').enumerate() {
                 if n > 0 {
                     out.push(b',');
@@ -903,13 +935,15 @@ impl<'s> Json<'_, '_, '_, 's> {
             if self.s.get(c) != Some(&b':') {
                 return None;
             }
-            out.extend_from_slice(&self.s[j..c + 1]);
-            let v = self.ws(c + 1);
-            out.extend_from_slice(&self.s[c + 1..v]);
             let rule = match parent {
                 Some(Rule::Secret) => Some(Rule::Secret),
                 _ => self.text.ctx.policy.structured_rule_in(parent_key, key),
             };
+            out.extend_from_slice(&self.s[j..ks]);
+            self.text.write_struct_key(key, rule.is_some(), out);
+            out.extend_from_slice(&self.s[ke..c + 1]);
+            let v = self.ws(c + 1);
+            out.extend_from_slice(&self.s[c + 1..v]);
             let rule = rule.or(match parent {
                 Some(Rule::Identity) => Some(Rule::Identity),
                 _ => None,
