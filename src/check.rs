@@ -83,7 +83,7 @@ pub struct Checker {
 /// rewriter's placeholder rule)?
 pub fn is_pseudonym_or_placeholder(v: &[u8]) -> bool {
     matches!(v, b"0" | b"1")
-        || (v.len() >= 2 && v.len() <= 4 && v[0] == b'-' && v[1..].iter().all(u8::is_ascii_digit))
+        || crate::rewrite::rules::is_pseudo_user(v)
         || v.iter().all(|&b| b == b'-' || b == b' ')
         || v == REDACTED
         || crate::pseudonym::is_token(v)

@@ -774,7 +774,7 @@ fn a_termination_signal_during_rotate_leaves_no_temporary() {
     for sig in [libc::SIGTERM, libc::SIGINT] {
         let mut hit = false;
         for _ in 0..3 {
-            let (t, raw, _, mut child, started) = rotate_in_background();
+            let (t, raw, _, child, started) = rotate_in_background();
             // SAFETY: signals our own child.
             unsafe {
                 libc::kill(child.id() as libc::pid_t, sig);

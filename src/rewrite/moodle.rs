@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use super::policy::Rule;
 use super::replace::Replacer;
-use super::rules::{self, is_placeholder, REDACTED};
+use super::rules::{self, is_placeholder, is_pseudo_user, REDACTED};
 use super::text;
 use crate::format::csv::unquote;
 use crate::format::moodle::{self as m, other, Column, Schema};
@@ -413,11 +413,6 @@ fn context_label(v: &[u8]) -> Option<usize> {
             .iter()
             .any(|b| b.is_ascii_whitespace() || b.is_ascii_digit()))
     .then_some(p + 2)
-}
-
-/// A negative user id: one of Moodle's pseudo-users, who are nobody.
-fn is_pseudo_user(v: &[u8]) -> bool {
-    v.len() >= 2 && v.len() <= 4 && v[0] == b'-' && v[1..].iter().all(u8::is_ascii_digit)
 }
 
 /// A Moodle user id: 0 (not logged in) and 1 (the guest user) are kept, any

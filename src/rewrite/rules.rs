@@ -412,6 +412,12 @@ pub fn is_placeholder(v: &[u8]) -> bool {
     v.is_empty() || v.iter().all(|&b| b == b'-' || b == b' ')
 }
 
+/// A negative user id: one of Moodle's pseudo-users (`core_user::NOREPLY_USER`
+/// = -10, `SUPPORT_USER` = -20), who are nobody.
+pub fn is_pseudo_user(v: &[u8]) -> bool {
+    v.len() >= 2 && v.len() <= 4 && v[0] == b'-' && v[1..].iter().all(u8::is_ascii_digit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
