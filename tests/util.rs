@@ -132,3 +132,19 @@ pub fn temporaries(dir: &Path) -> Vec<String> {
         .filter(|n| n.ends_with(".tmp"))
         .collect()
 }
+
+/// Whether this run is CI's (`.ci/run` sets `ANONLOG_CI`): there a test
+/// that needs a real server and cannot start it fails, with the reason.
+pub fn in_ci() -> bool {
+    std::env::var_os("ANONLOG_CI").is_some_and(|v| !v.is_empty())
+}
+
+/// A real server (a database, a web server, a browser) that a test needs
+/// could not be started: in CI the test fails with `why`; elsewhere it
+/// skips, visibly. Returns only outside CI, and the caller then returns.
+pub fn server_unavailable(what: &str, why: &str) {
+    if in_ci() {
+        panic!("{what} could not be started in CI: {why}");
+    }
+    skip(&format!("SKIP: {what} could not be started here ({why}); CI runs this test"));
+}
