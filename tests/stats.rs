@@ -258,11 +258,12 @@ fn epsilon_adds_noise_and_says_so() {
     stats(&["--epsilon", "50", "--out", out.to_str().unwrap()], &[&f]);
     let meta: serde_json::Value = serde_json::from_str(&read(&out.join("metadata.json"))).unwrap();
     assert_eq!(meta["epsilon"], 50.0);
-    // 15 tables (one window), half of each table's share for users.
+    // 16 tables (one window, the default dimensions), half of each
+    // table's share for users.
     let dp = &meta["privacy"]["differential_privacy"];
-    assert_eq!(dp["tables"], 15);
-    assert_eq!(dp["epsilon_per_table"], 50.0 / 15.0);
-    assert_eq!(dp["users_noise_scale"], 4.0 / (50.0 / 30.0));
+    assert_eq!(dp["tables"], 16);
+    assert_eq!(dp["epsilon_per_table"], 50.0 / 16.0);
+    assert_eq!(dp["users_noise_scale"], 4.0 / (50.0 / 32.0));
     assert_eq!(meta["max_cells_per_user"], 4);
     let csv = read(&out.join("stats.csv"));
     // 300 users and 2000 events; noise of scale 4 / 2.5 and 400 / 2.5.
@@ -628,4 +629,75 @@ fn a_release_the_audit_cannot_finish_is_not_written() {
     assert_eq!(audit["budget_exhausted"], false);
     assert_eq!(audit["unprotected"], 0);
     assert!(audit["work"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn bbb_attendance_per_moodle_course_from_the_external_meeting_id() {
+    // Moodle's activity names meetings <sha1>-<course>-<activity>[<group>].
+    let seed = "7f0e4c1d2b3a49586776a5b4c3d2e1f0a9b8c7d6";
+    let meetings = [
+        (
+            "5ad1e6c0e0b8b9a6f2a33b5c7f2f24ad0a7b0d1e-1793613600000",
+            format!("{seed}-12-7[0]"),
+            3,
+        ),
+        (
+            "b1c3d6e9f2a5b8c1d4e7f0a3b6c9d2e5f8a1b4c7-1793617200000",
+            format!("{seed}-012-9"),
+            2,
+        ),
+        (
+            "c2d4e6f8a0b2c4d6e8f0a2b4c6d8e0f2a4b6c8d0-1793620800000",
+            "demoapp_1000".to_string(),
+            4,
+        ),
+    ];
+    let mut log = String::new();
+    for (n, (id, ext, people)) in meetings.iter().enumerate() {
+        let h = 10 + n;
+        log += &bbb(
+            &format!("{h}:00:00"),
+            &format!(
+                r#""logCode":"meeting_started","meetingId":"{id}","externalMeetingId":"{ext}""#
+            ),
+        );
+        for i in 0..*people {
+            log += &bbb(
+                &format!("{h}:0{}:00", i + 1),
+                &format!(
+                    r#""logCode":"user_joined_message","meetingId":"{id}","externalMeetingId":"{ext}","userId":"w_m{n}p{i}""#
+                ),
+            );
+        }
+        log += &bbb(
+            &format!("{h}:30:00"),
+            &format!(r#""logCode":"meeting_ended","meetingId":"{id}""#),
+        );
+    }
+    let w = Work::new();
+    let raw = w.write("bbb-web.log", log.as_bytes());
+    let out = w.path("out");
+    stats(
+        &[
+            "--min-users",
+            "1",
+            "--dimensions",
+            "bbb_course",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[&raw],
+    );
+    let csv = read(&out.join("stats.csv"));
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    // Course 12's two meetings (its id written 12 and 012): 5 people, 60
+    // minutes, at most 3 at once; the meeting of another front end has none.
+    assert_eq!(
+        rows,
+        [
+            "2026-11-02T00:00:00Z,2026-11-09T00:00:00Z,bbb_course,(none),1,4,4,30,4,false",
+            "2026-11-02T00:00:00Z,2026-11-09T00:00:00Z,bbb_course,12,2,5,5,60,3,false",
+        ],
+        "{csv}"
+    );
 }

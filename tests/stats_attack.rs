@@ -177,7 +177,58 @@ fn attack(
             }
         }
     }
+    // A cross-tabulation adds up to its margins: the cells of `5|quiz`,
+    // `5|forum`, ... to course 5, those of `(none)|quiz`, `5|quiz`, ... to
+    // activity quiz; `5|Mon 08` to course 5, weekday Mon and hour 08.
+    type Part = fn(&str) -> Option<String>;
+    for (&(len, w, dim), members) in &by_table {
+        let margins: &[(&str, Part)] = match dim {
+            "course_activity" => &[("course", left), ("activity", right)],
+            "course_week" => &[("course", left), ("week", right)],
+            "course_hour_of_week" => &[
+                ("course", left),
+                ("weekday", |v| {
+                    Some(right(v)?.split(' ').next()?.to_string())
+                }),
+                ("hour", |v| Some(right(v)?.split(' ').nth(1)?.to_string())),
+            ],
+            _ => &[],
+        };
+        for (target, part) in margins {
+            let mut by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for &m in members {
+                by.entry(part(&cells[m].0 .3).unwrap()).or_default().push(m);
+            }
+            for (v, children) in by {
+                let p = id[&(len, w, target.to_string(), v)];
+                let mut r = vec![(p, -1.0)];
+                r.extend(children.iter().map(|&m| (m, 1.0)));
+                rels.push(r);
+            }
+        }
+    }
     let short = lens[0];
+    // A week's records in a window are the days' totals.
+    if short == DAY {
+        for (i, (c, _)) in cells.iter().enumerate() {
+            if c.2 != "week" {
+                continue;
+            }
+            // Windows of at most a week, aligned on Mondays: the window's
+            // week is the cell's.
+            let start = week_of(c.1);
+            assert_eq!(iso(start)[..10], c.3);
+            let mut r = vec![(i, -1.0)];
+            let mut d = start.max(c.1);
+            while d < (start + 7 * DAY).min(c.1 + c.0) {
+                if let Some(&j) = id.get(&(short, d, "total".to_string(), "all".to_string())) {
+                    r.push((j, 1.0));
+                }
+                d += DAY;
+            }
+            rels.push(r);
+        }
+    }
     for (i, (c, _)) in cells.iter().enumerate() {
         if c.0 == short {
             continue;
@@ -260,6 +311,21 @@ fn attack(
         }
     }
     (checked, recovered)
+}
+
+/// The course of a cross-tabulated value (`5|quiz`).
+fn left(v: &str) -> Option<String> {
+    Some(v.rsplit_once('|')?.0.to_string())
+}
+
+/// The other part of a cross-tabulated value.
+fn right(v: &str) -> Option<String> {
+    Some(v.rsplit_once('|')?.1.to_string())
+}
+
+/// The Monday 00:00 UTC of the week of `t`.
+fn week_of(t: i64) -> i64 {
+    t - (t - ORIGIN).rem_euclid(7 * DAY)
 }
 
 /// Moodle events: (name, component, crud, edulevel).
@@ -463,6 +529,85 @@ fn windows_of_several_lengths_released_together_withstand_differencing() {
         .assert()
         .success();
     let published = std::fs::read_to_string(out.join("stats.csv")).unwrap();
+    let (checked, recovered) = attack(&truth, &published, &lens, &HashMap::new());
+    assert!(
+        checked >= 10,
+        "the data has small cells to attack: {checked}"
+    );
+    assert!(recovered.is_empty(), "recovered:\n{}", recovered.join("\n"));
+}
+
+#[test]
+fn cross_tabulations_by_course_withstand_their_margins() {
+    let mut rng = Rng(19);
+    let lens = [DAY, 7 * DAY];
+    let mut truth = Truth::default();
+    let mut log = String::new();
+    const PATHS: [(&str, &str); 4] = [
+        ("/course/view.php?id=", "(none)"),
+        ("/mod/forum/view.php?courseid=", "forum"),
+        ("/mod/quiz/attempt.php?courseid=", "quiz"),
+        ("/mod/assign/view.php?courseid=", "assign"),
+    ];
+    // Small enough for the audit of every cross-tabulation to be quick:
+    // two weeks, four courses, three hours of the day.
+    for _ in 0..1_500 {
+        let day = rng.below(14) as i64;
+        let t = START + day * DAY + 3600 * (9 + rng.skewed(3) as i64) + rng.below(3600) as i64;
+        let user = rng.skewed(120);
+        let course = 2 + rng.skewed(4);
+        let (path, act) = PATHS[rng.skewed(PATHS.len() as u64) as usize];
+        let s = t.rem_euclid(DAY);
+        log += &format!(
+            "192.0.2.7 - u{user} [{:02}/Nov/2026:{:02}:{:02}:{:02} +0000] \"GET {path}{course} HTTP/1.1\" 200 5 \"-\" \"-\"\n",
+            day + 2,
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        );
+        let (h, wd) = hour_weekday(t);
+        let week = iso(week_of(t))[..10].to_string();
+        let values = [
+            ("total", "all".to_string()),
+            ("course", course.to_string()),
+            ("activity", act.to_string()),
+            ("hour", h.clone()),
+            ("weekday", wd.clone()),
+            ("week", week.clone()),
+            ("course_activity", format!("{course}|{act}")),
+            ("course_week", format!("{course}|{week}")),
+            ("course_hour_of_week", format!("{course}|{wd} {h}")),
+        ];
+        truth.add(&lens, t, user, &values);
+    }
+    let w = Work::new();
+    let f = w.write("access.log", log.as_bytes());
+    let out = w.path("out");
+    anonlog()
+        .args([
+            "stats",
+            "--window",
+            "1d,7d",
+            "--dimensions",
+            "total,course,activity,hour,weekday,week,course_activity,course_week,course_hour_of_week",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&f)
+        .assert()
+        .success();
+    let published = std::fs::read_to_string(out.join("stats.csv")).unwrap();
+    for dim in [
+        "course_activity",
+        "course_week",
+        "course_hour_of_week",
+        "week",
+    ] {
+        assert!(
+            published.contains(&format!(",{dim},")),
+            "{dim} has published rows"
+        );
+    }
     let (checked, recovered) = attack(&truth, &published, &lens, &HashMap::new());
     assert!(
         checked >= 10,

@@ -148,5 +148,7 @@ pub fn server_unavailable(what: &str, why: &str) {
     if in_ci() {
         panic!("{what} could not be started in CI: {why}");
     }
-    skip(&format!("SKIP: {what} could not be started here ({why}); CI runs this test"));
+    skip(&format!(
+        "SKIP: {what} could not be started here ({why}); CI runs this test"
+    ));
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use anonlog::error::{Error, ErrorKind, EXIT_OK};
 use anonlog::pseudonym::Key;
-use anonlog::stats::{self, privacy, Partial, ReadConfig, State, UserHasher};
+use anonlog::stats::{self, privacy, DimSet, Partial, ReadConfig, State, UserHasher};
 use anonlog::time::parse_duration;
 
 use super::common::{self, FormatArg};
@@ -116,10 +116,12 @@ struct RunArgs {
     /// With --epsilon: each user counts at most N events per cell.
     #[arg(long, value_name = "N", default_value_t = 100)]
     max_events: u64,
-    /// Only these dimensions (comma-separated: course, activity, event, crud,
-    /// edulevel, hour, weekday, status, origin, ua_family, device, total,
-    /// bbb_meetings, bbb_meeting_size, bbb_meeting_duration) [default: all].
-    /// With --epsilon the budget is split over these only.
+    /// Only these dimensions (comma-separated: total, course, activity,
+    /// event, crud, edulevel, hour, weekday, status, origin, ua_family,
+    /// device, bbb_meetings, bbb_meeting_size, bbb_meeting_duration,
+    /// bbb_course; and, only when named: week, course_activity, course_week,
+    /// course_hour_of_week) [default: all but those named only]. With
+    /// --epsilon the budget is split over these only.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     dimensions: Vec<String>,
     /// Also write the counting state to FILE, for `anonlog stats merge`.
@@ -250,7 +252,7 @@ pub fn run(a: StatsArgs) -> Result<u8, Error> {
         threads: common::threads(a.threads),
         block_size: 1 << 20,
     };
-    let mut state = State::new(windows[0]);
+    let mut state = State::counting(windows[0], DimSet::counting(opts.dims.as_deref()));
     let inputs = common::inputs_of(&a.files);
     for input in &inputs {
         state.add_input(input, &cfg, &hasher)?;
@@ -311,6 +313,19 @@ fn merge(m: MergeArgs) -> Result<u8, Error> {
         }
     }
     let state = state.expect("at least one partial (required by clap)");
+    let wanted = DimSet::counting(opts.dims.as_deref());
+    if let Some(d) = stats::DIMS
+        .into_iter()
+        .find(|&d| wanted.has(d) && !state.counted.has(d))
+    {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!(
+                "the partials do not all count dimension {}: make them with --dimensions naming it",
+                d.name()
+            ),
+        ));
+    }
     let windows = m.run.windows(Some(state.window))?;
     finish(
         state,

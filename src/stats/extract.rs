@@ -278,6 +278,10 @@ impl<'a> Extractor<'a> {
             meetings::MeetingEvent::Joined(u) => m.add(t, self.hasher.hash(u), 1),
             meetings::MeetingEvent::Left(u) => m.add(t, self.hasher.hash(u), -1),
         }
+        let course = meetings::moodle_course(&line[b.message..]).and_then(course_id);
+        if let Some(c) = course.and_then(|c| std::str::from_utf8(c).ok()) {
+            m.note_course(c);
+        }
         self.identified += u64::from(matches!(
             found.event,
             meetings::MeetingEvent::Joined(_) | meetings::MeetingEvent::Left(_)
@@ -327,6 +331,7 @@ impl State {
         let schema = schema.as_ref();
         let header = schema.is_some_and(|s| s.header);
         let window = self.window;
+        let counted = self.counted;
         let count_block = |acc: Tally, i: usize, data: &[u8]| -> Tally {
             let mut t = acc;
             let mut ex = Extractor::new(format, schema, hasher);
@@ -348,7 +353,7 @@ impl State {
             t
         };
         let empty = || Tally {
-            state: State::new(window),
+            state: State::counting(window, counted),
             ..Tally::default()
         };
         let mut read_error = None;

@@ -94,6 +94,49 @@ pub fn find(message: &[u8]) -> Option<Found<'_>> {
     supervised(message)
 }
 
+/// The Moodle course of the meeting a line is about, from its external
+/// meeting id: Moodle's BigBlueButton activity names its meetings
+/// `<meetingid>-<course id>-<activity id>`, where the meeting id is a SHA-1
+/// in hex, with `[<group id>]` after it in Moodle 4 (`mod_bigbluebuttonbn`'s
+/// `instance::get_meeting_id`). bbb-web writes it as `externalMeetingId`
+/// (analytics of joins and starts) or `extMeetingid` (API calls). Returns
+/// the course id as written (digits), or `None` for meetings of other
+/// front ends and lines without the id.
+pub fn moodle_course(message: &[u8]) -> Option<&[u8]> {
+    const KEYS: [&[u8]; 4] = [
+        b"externalMeetingId",
+        b"extMeetingid",
+        b"extMeetingId",
+        b"external_meeting_id",
+    ];
+    let ext = [Quote::Plain, Quote::Escaped, Quote::Hex]
+        .into_iter()
+        .find_map(|q| KEYS.iter().find_map(|k| flat_str(message, k, q)))?;
+    moodle_course_of_id(ext)
+}
+
+/// The course id in a Moodle external meeting id (see [`moodle_course`]).
+pub fn moodle_course_of_id(ext: &[u8]) -> Option<&[u8]> {
+    let ext = match ext.iter().rposition(|&b| b == b'[') {
+        Some(open)
+            if ext.ends_with(b"]")
+                && open + 2 < ext.len()
+                && ext[open + 1..ext.len() - 1].iter().all(u8::is_ascii_digit) =>
+        {
+            &ext[..open]
+        }
+        _ => ext,
+    };
+    let mut parts = ext.splitn(3, |&b| b == b'-');
+    let (seed, course, activity) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
+    (seed.len() == 40
+        && seed.iter().all(u8::is_ascii_hexdigit)
+        && digits(course)
+        && digits(activity))
+    .then_some(course)
+}
+
 // --- JSON: bbb-web analytics and bbb-apps-akka envelopes -----------------
 
 /// How the JSON's quotes are written: plain, backslash-escaped (JSON inside a
@@ -500,6 +543,10 @@ pub struct Meeting {
     /// (time, user hash, +1 join / -1 leave / 0 start / 2 end) in no
     /// particular order.
     pub events: Vec<(i64, u64, i8)>,
+    /// The Moodle course it belongs to ([`moodle_course`]), if any line
+    /// said (the smallest id, should lines disagree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub course: Option<String>,
 }
 
 /// A meeting summarized.
@@ -525,6 +572,18 @@ impl Meeting {
     /// Adds another part of the same meeting.
     pub fn merge(&mut self, other: Meeting) {
         self.events.extend(other.events);
+        if let Some(c) = other.course {
+            self.note_course(&c);
+        }
+    }
+
+    /// Notes that a line gave course `c` (the smallest id wins, so that
+    /// the result does not depend on the order of the lines).
+    pub fn note_course(&mut self, c: &str) {
+        let smaller = |a: &str, b: &str| (a.len(), a) < (b.len(), b);
+        if self.course.as_deref().is_none_or(|m| smaller(c, m)) {
+            self.course = Some(c.to_string());
+        }
     }
 
     /// The meeting's summary, or `None` for a meeting without events. It
@@ -601,6 +660,26 @@ pub type Meetings = BTreeMap<String, Meeting>;
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn moodle_course_from_external_meeting_ids() {
+        let seed = "7f0e4c1d2b3a49586776a5b4c3d2e1f0a9b8c7d6";
+        let c = |id: &str| moodle_course_of_id(id.as_bytes()).map(|c| c.to_vec());
+        assert_eq!(c(&format!("{seed}-12-7")), Some(b"12".to_vec()));
+        assert_eq!(c(&format!("{seed}-12-7[3]")), Some(b"12".to_vec()));
+        assert_eq!(c(&format!("{seed}-12-7[]")), None);
+        assert_eq!(c(&format!("{seed}-12")), None);
+        assert_eq!(c(&format!("{seed}-x-7")), None);
+        assert_eq!(c(&format!("{}-12-7", &seed[1..])), None);
+        assert_eq!(c("demoapp_1000"), None);
+        assert_eq!(c("Demo Meeting"), None);
+        // In any of the quote styles of a line.
+        let line = format!(r#"data={{"extMeetingid":"{seed}-40-2[0]","logCode":"join_api"}}"#);
+        assert_eq!(moodle_course(line.as_bytes()), Some(&b"40"[..]));
+        let hex = format!(r"data={{\x22externalMeetingId\x22:\x22{seed}-41-2\x22}}");
+        assert_eq!(moodle_course(hex.as_bytes()), Some(&b"41"[..]));
+        assert_eq!(moodle_course(br#"{"meetingId":"m-1"}"#), None);
+    }
     use super::*;
 
     const MID: &[u8] = b"2fd4cacadbe53b582b2a2a910d617cd6365d27ce-1586894220067";
@@ -994,6 +1073,7 @@ mod tests {
     fn summary(events: &[(i64, u64, i8)]) -> Option<Summary> {
         Meeting {
             events: events.to_vec(),
+            course: None,
         }
         .summary()
     }
@@ -1052,7 +1132,10 @@ mod tests {
             // Split into blocks, merged in either order.
             let cut = (x % events.len() as u64) as usize;
             let (a, b) = events.split_at(cut);
-            let block = |e: &[(i64, u64, i8)]| Meeting { events: e.to_vec() };
+            let block = |e: &[(i64, u64, i8)]| Meeting {
+                events: e.to_vec(),
+                course: None,
+            };
             let mut ab = block(a);
             ab.merge(block(b));
             let mut ba = block(b);

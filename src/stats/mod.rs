@@ -24,7 +24,9 @@ pub mod state;
 use serde::Serialize;
 
 pub use extract::{Extractor, ReadConfig};
-pub use state::{Cell, Dim, InputInfo, Partial, State, Table, UserHasher, DIMS, NONE};
+pub use state::{
+    Cell, Dim, DimSet, InputInfo, Partial, State, Table, UserHasher, DEFAULT_DIMS, DIMS, NONE,
+};
 
 /// One published (or suppressed) row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

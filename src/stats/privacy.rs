@@ -84,7 +84,10 @@ impl Default for Options {
 
 impl Options {
     fn wanted(&self, d: Dim) -> bool {
-        self.dims.as_ref().is_none_or(|x| x.contains(&d))
+        match &self.dims {
+            None => super::state::DEFAULT_DIMS.has(d),
+            Some(x) => x.contains(&d),
+        }
     }
 
     /// The public values of `d`, if its domain is public.
@@ -297,7 +300,7 @@ fn rows(
             for k in cells {
                 let mut p = exact(state.window, k, sup.cell(k));
                 if sup.suppressed.contains(k) {
-                    if opts.domain(*dim).is_none() {
+                    if opts.domain(*dim).is_none() && !dim.values_are_public() {
                         continue;
                     }
                     p = p.suppress();
@@ -426,6 +429,31 @@ fn system<'a>(
                 }
             }
         }
+        // The margins of cross-tabulations are in the system, hidden when
+        // their tables are not released: the attacker may know them from
+        // elsewhere (a week's records from the days' totals).
+        let mut hidden: BTreeSet<Key<'a>> = BTreeSet::new();
+        for (&(w, dim), cells) in tables {
+            for &(target, part) in dim.margins() {
+                if tables.contains_key(&(w, target)) {
+                    continue;
+                }
+                for k in cells {
+                    if let Some(v) = part.of(k.2) {
+                        if let Some((v, _)) = state
+                            .cells
+                            .get(&(w, target))
+                            .and_then(|t| t.get_key_value(v))
+                        {
+                            hidden.insert((w, target, v.as_str()));
+                        }
+                    }
+                }
+            }
+        }
+        for k in hidden {
+            add(k, true, &mut sys);
+        }
         for (&(w, dim), cells) in tables {
             let parent = match dim {
                 Dim::Total | Dim::BbbMeetings => continue,
@@ -442,7 +470,26 @@ fn system<'a>(
             rel.extend(children.iter().map(|k| (ids[&(li, k.0, k.1, k.2)], 1)));
             sys.relations.push(rel);
         }
+        for (&(w, dim), cells) in tables {
+            for &(target, part) in dim.margins() {
+                let mut by: BTreeMap<&str, Vec<(usize, i8)>> = BTreeMap::new();
+                for k in cells {
+                    if let Some(v) = part.of(k.2) {
+                        by.entry(v)
+                            .or_default()
+                            .push((ids[&(li, k.0, k.1, k.2)], 1));
+                    }
+                }
+                for (v, mut rel) in by {
+                    if let Some(&m) = ids.get(&(li, w, target, v)) {
+                        rel.push((m, -1));
+                        sys.relations.push(rel);
+                    }
+                }
+            }
+        }
     }
+    week_relations(states, &ids, &mut sys);
     let Some(short) = states.first() else {
         return (sys, ids);
     };
@@ -462,6 +509,47 @@ fn system<'a>(
         }
     }
     (sys, ids)
+}
+
+/// Each week cell of each window length is the sum of the totals of the
+/// shortest windows in that week and window, when the shortest windows
+/// divide a week (they are aligned on Mondays like weeks).
+fn week_relations(states: &[State], ids: &HashMap<AuditKey<'_>, usize>, sys: &mut System) {
+    const WEEK: i64 = 604_800;
+    let Some(short) = states.first() else { return };
+    let step = short.window as i64;
+    if WEEK % step != 0 {
+        return;
+    }
+    let mut weeks: Vec<(&AuditKey<'_>, usize)> = ids
+        .iter()
+        .filter(|(k, _)| k.2 == Dim::Week)
+        .map(|(k, &id)| (k, id))
+        .collect();
+    weeks.sort_unstable();
+    for (k, id) in weeks {
+        let Some(start) = week_start(k.3) else {
+            continue;
+        };
+        let len = states[k.0].window as i64;
+        let (from, to) = (start.max(k.1), (start + WEEK).min(k.1 + len));
+        let mut rel = vec![(id, -1)];
+        let mut d = from;
+        while d < to {
+            if let Some(&t) = ids.get(&(0, d, Dim::Total, "all")) {
+                rel.push((t, 1));
+            }
+            d += step;
+        }
+        sys.relations.push(rel);
+    }
+}
+
+/// The first second of a week written `2026-03-30`.
+fn week_start(v: &str) -> Option<i64> {
+    let mut p = v.splitn(3, '-').map(str::parse::<u32>);
+    let (y, m, d) = (p.next()?.ok()?, p.next()?.ok()?, p.next()?.ok()?);
+    Some(crate::time::days_from_civil(i64::from(y), m, d) * 86_400)
 }
 
 /// Parent groups: (parent key, exclusive children) where the parent (an

@@ -45,10 +45,23 @@ pub enum Dim {
     BbbMeetingSize,
     /// BBB meetings by duration.
     BbbMeetingDuration,
+    /// BBB meetings by Moodle course: the course id that Moodle's
+    /// BigBlueButton activity puts into the external meeting id
+    /// (`<meetingid>-<course id>-<activity id>`, optionally `[<group>]`);
+    /// `(none)` for meetings not made by Moodle.
+    BbbCourse,
+    /// Week (the Monday it starts on, `2026-03-30`, UTC) of each record.
+    Week,
+    /// Course × activity type (`5|quiz`).
+    CourseActivity,
+    /// Course × week (`5|2026-03-30`).
+    CourseWeek,
+    /// Course × hour of the week (`5|Mon 08`, UTC).
+    CourseHourOfWeek,
 }
 
 /// Every dimension, in output order.
-pub const DIMS: [Dim; 15] = [
+pub const DIMS: [Dim; 20] = [
     Dim::Total,
     Dim::Course,
     Dim::Activity,
@@ -64,7 +77,71 @@ pub const DIMS: [Dim; 15] = [
     Dim::BbbMeetings,
     Dim::BbbMeetingSize,
     Dim::BbbMeetingDuration,
+    Dim::BbbCourse,
+    Dim::Week,
+    Dim::CourseActivity,
+    Dim::CourseWeek,
+    Dim::CourseHourOfWeek,
 ];
+
+/// The dimensions counted and released when none are asked for: all but
+/// the week and the cross-tabulations by course, which are many small cells
+/// (asked for by name with `--dimensions`).
+pub const DEFAULT_DIMS: DimSet = DimSet(
+    DimSet::ALL.0
+        & !(1 << Dim::Week as u32
+            | 1 << Dim::CourseActivity as u32
+            | 1 << Dim::CourseWeek as u32
+            | 1 << Dim::CourseHourOfWeek as u32),
+);
+
+/// A set of dimensions: which tables a state counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DimSet(pub u32);
+
+impl Default for DimSet {
+    fn default() -> Self {
+        DEFAULT_DIMS
+    }
+}
+
+impl DimSet {
+    /// Every dimension.
+    pub const ALL: DimSet = DimSet((1 << DIMS.len() as u32) - 1);
+
+    /// Whether `d` is in the set.
+    pub fn has(self, d: Dim) -> bool {
+        self.0 & (1 << d as u32) != 0
+    }
+
+    /// The set with `d`.
+    pub fn with(self, d: Dim) -> DimSet {
+        DimSet(self.0 | 1 << d as u32)
+    }
+
+    /// The dimensions to count for a release of `wanted` (all defaults when
+    /// `None`): those, the totals, and the tables that a cross-tabulation
+    /// adds up to (the audit needs their cells even when they are not
+    /// released).
+    pub fn counting(wanted: Option<&[Dim]>) -> DimSet {
+        let mut set = match wanted {
+            None => DEFAULT_DIMS,
+            Some(ds) => ds.iter().fold(DimSet(0), |s, &d| s.with(d)),
+        };
+        set = set.with(Dim::Total);
+        if DIMS.iter().any(|d| d.is_meeting() && set.has(*d)) {
+            set = set.with(Dim::BbbMeetings);
+        }
+        for d in DIMS {
+            if set.has(d) {
+                for (target, _) in d.margins() {
+                    set = set.with(*target);
+                }
+            }
+        }
+        set
+    }
+}
 
 impl Dim {
     /// The name in the output.
@@ -85,6 +162,11 @@ impl Dim {
             Dim::BbbMeetings => "bbb_meetings",
             Dim::BbbMeetingSize => "bbb_meeting_size",
             Dim::BbbMeetingDuration => "bbb_meeting_duration",
+            Dim::BbbCourse => "bbb_course",
+            Dim::Week => "week",
+            Dim::CourseActivity => "course_activity",
+            Dim::CourseWeek => "course_week",
+            Dim::CourseHourOfWeek => "course_hour_of_week",
         }
     }
 
@@ -118,8 +200,55 @@ impl Dim {
     pub fn is_meeting(self) -> bool {
         matches!(
             self,
-            Dim::BbbMeetings | Dim::BbbMeetingSize | Dim::BbbMeetingDuration
+            Dim::BbbMeetings | Dim::BbbMeetingSize | Dim::BbbMeetingDuration | Dim::BbbCourse
         )
+    }
+
+    /// What a cross-tabulation adds up to: for each (dimension, part), the
+    /// cells of this table whose value has that part add up to that
+    /// dimension's cell of the part (`5|quiz` is part of course `5` and of
+    /// activity `quiz`). Empty for the other dimensions.
+    pub fn margins(self) -> &'static [(Dim, Part)] {
+        match self {
+            Dim::CourseActivity => &[(Dim::Course, Part::Left), (Dim::Activity, Part::Right)],
+            Dim::CourseWeek => &[(Dim::Course, Part::Left), (Dim::Week, Part::Right)],
+            Dim::CourseHourOfWeek => &[
+                (Dim::Course, Part::Left),
+                (Dim::Weekday, Part::RightWord(0)),
+                (Dim::Hour, Part::RightWord(1)),
+            ],
+            _ => &[],
+        }
+    }
+
+    /// Whether the values of this dimension are public knowledge although
+    /// not listed before the data is seen (calendar weeks): a suppressed
+    /// cell is then a row marked suppressed, like a public domain's.
+    pub fn values_are_public(self) -> bool {
+        self == Dim::Week
+    }
+}
+
+/// Which part of a cross-tabulated value (`left|right`) a margin takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Before the last `|`.
+    Left,
+    /// After the last `|`.
+    Right,
+    /// The n-th space-separated word after the last `|`.
+    RightWord(usize),
+}
+
+impl Part {
+    /// This part of `value`, if it has one.
+    pub fn of(self, value: &str) -> Option<&str> {
+        let (l, r) = value.rsplit_once('|')?;
+        match self {
+            Part::Left => Some(l),
+            Part::Right => Some(r),
+            Part::RightWord(n) => r.split(' ').nth(n),
+        }
     }
 }
 
@@ -233,6 +362,12 @@ pub struct State {
     pub meetings: meetings::Meetings,
     /// The inputs read.
     pub inputs: Vec<InputInfo>,
+    /// The dimensions counted.
+    pub counted: DimSet,
+    /// The week of the last record, and its name (made once per week).
+    week: (i64, String),
+    /// Room for a cross-tabulated value.
+    buf: String,
 }
 
 /// The serialized form of a [`State`] (a partial file).
@@ -252,13 +387,23 @@ pub struct Partial {
     pub meetings: meetings::Meetings,
     /// Inputs.
     pub inputs: Vec<InputInfo>,
+    /// The dimensions counted (partials without it counted the defaults).
+    #[serde(default)]
+    pub counted: DimSet,
 }
 
 impl State {
     /// An empty state for windows of `window` seconds.
     pub fn new(window: u64) -> State {
+        State::counting(window, DEFAULT_DIMS)
+    }
+
+    /// An empty state for windows of `window` seconds that counts the
+    /// tables of `dims` ([`DimSet::counting`]).
+    pub fn counting(window: u64, dims: DimSet) -> State {
         State {
             window: window.max(1),
+            counted: dims.with(Dim::Total),
             ..State::default()
         }
     }
@@ -318,6 +463,8 @@ impl State {
             self.meetings.entry(id).or_default().merge(m);
         }
         self.inputs.extend(other.inputs);
+        // Merged tables are whole only for what both counted.
+        self.counted = DimSet(self.counted.0 & other.counted.0);
     }
 
     fn count(&mut self, w: i64, dim: Dim, value: &str, user: Option<u64>) {
@@ -332,18 +479,24 @@ impl State {
     /// (dimensions not given count as [`NONE`]).
     pub fn add_record(&mut self, t: i64, user: Option<u64>, values: &[(Dim, &str)]) {
         let w = self.window_of(t);
+        let get = |dim: Dim| {
+            values
+                .iter()
+                .find(|(d, _)| *d == dim)
+                .map_or(NONE, |(_, v)| *v)
+        };
         for dim in DIMS {
-            if dim.is_meeting() {
+            if dim.is_meeting() || dim >= Dim::Week || !self.counted.has(dim) {
                 continue;
             }
             let v = match dim {
                 Dim::Total => "all",
-                _ => values
-                    .iter()
-                    .find(|(d, _)| *d == dim)
-                    .map_or(NONE, |(_, v)| *v),
+                _ => get(dim),
             };
             self.count(w, dim, v, user);
+        }
+        if self.counted.0 >> Dim::Week as u32 != 0 {
+            self.add_calendar(t, w, user, get);
         }
         if let Some((_, ev)) = values.iter().find(|(d, _)| *d == Dim::Event) {
             let get = |d: Dim| {
@@ -360,6 +513,54 @@ impl State {
                 [get(Dim::Activity), get(Dim::Crud), get(Dim::Edulevel)],
             );
         }
+    }
+
+    /// Counts a record in the week table and the cross-tabulations by
+    /// course that are counted (see [`Dim::margins`]).
+    fn add_calendar<'v>(
+        &mut self,
+        t: i64,
+        w: i64,
+        user: Option<u64>,
+        get: impl Fn(Dim) -> &'v str,
+    ) {
+        // Weeks start on Monday; 1970-01-05 was one.
+        const WEEK: i64 = 604_800;
+        let start = t - (t - 4 * 86_400).rem_euclid(WEEK);
+        if self.week.0 != start || self.week.1.is_empty() {
+            let (y, m, d) = crate::time::civil_from_days(start.div_euclid(86_400));
+            self.week = (start, format!("{y:04}-{m:02}-{d:02}"));
+        }
+        let week = std::mem::take(&mut self.week.1);
+        let mut buf = std::mem::take(&mut self.buf);
+        let course = get(Dim::Course);
+        for dim in [
+            Dim::Week,
+            Dim::CourseActivity,
+            Dim::CourseWeek,
+            Dim::CourseHourOfWeek,
+        ] {
+            if !self.counted.has(dim) {
+                continue;
+            }
+            buf.clear();
+            if dim != Dim::Week {
+                buf.push_str(course);
+                buf.push('|');
+            }
+            match dim {
+                Dim::Week | Dim::CourseWeek => buf.push_str(&week),
+                Dim::CourseActivity => buf.push_str(get(Dim::Activity)),
+                _ => {
+                    buf.push_str(get(Dim::Weekday));
+                    buf.push(' ');
+                    buf.push_str(get(Dim::Hour));
+                }
+            }
+            self.count(w, dim, &buf, user);
+        }
+        self.week.1 = week;
+        self.buf = buf;
     }
 
     /// Notes that event `ev` was seen in window `w` with these activity,
@@ -406,6 +607,7 @@ impl State {
             parents,
             meetings: self.meetings.clone(),
             inputs: self.inputs.clone(),
+            counted: self.counted,
         }
     }
 
@@ -427,6 +629,8 @@ impl State {
             },
             meetings: p.meetings,
             inputs: p.inputs,
+            counted: p.counted,
+            ..State::default()
         }
     }
 
@@ -435,7 +639,7 @@ impl State {
     /// of whole shorter ones and its cells are exact merges of theirs).
     pub fn coarsen(&self, window: u64) -> State {
         debug_assert!(window.is_multiple_of(self.window));
-        let mut out = State::new(window);
+        let mut out = State::counting(window, self.counted);
         for (&(w, d), cells) in &self.cells {
             let big = out.window_of(w);
             let mine = out.cells.entry((big, d)).or_default();
@@ -486,7 +690,11 @@ impl State {
                 (Dim::BbbMeetings, "all"),
                 (Dim::BbbMeetingSize, size),
                 (Dim::BbbMeetingDuration, duration),
+                (Dim::BbbCourse, m.course.as_deref().unwrap_or(NONE)),
             ] {
+                if !self.counted.has(dim) {
+                    continue;
+                }
                 let c = self.cell_mut(w, dim, v);
                 c.events += 1;
                 for u in &users {
