@@ -593,6 +593,54 @@ fn the_same_partial_twice_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("counted twice"));
 }
 
+/// A partial counts the dimensions its run asked for: merging it for a
+/// cross-tabulation it never counted is refused, naming the dimension;
+/// for dimensions it did count, the merge gives the run's own tables.
+#[test]
+fn merge_refuses_a_dimension_the_partials_did_not_count() {
+    let w = Work::new();
+    let (a, _) = fixture();
+    let fa = w.write("a.log", a.as_bytes());
+    let key = w.key();
+    let p = w.path("p.state");
+    let direct = w.path("direct");
+    stats(
+        &[
+            "-k",
+            key.to_str().unwrap(),
+            "--partial",
+            p.to_str().unwrap(),
+            "--out",
+            direct.to_str().unwrap(),
+        ],
+        &[&fa],
+    );
+    let out = anonlog()
+        .args(["stats", "merge", "--dimensions", "course_activity", "--out"])
+        .arg(w.path("m"))
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("dimension course_activity"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!w.path("m").exists());
+    let out = anonlog()
+        .args(["stats", "merge", "--out"])
+        .arg(w.path("m2"))
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        read(&w.path("m2").join("stats.csv")),
+        read(&direct.join("stats.csv"))
+    );
+}
+
 /// The audit works within a counted budget: a release whose audit does not
 /// finish in it is refused with status 2 and nothing is written (no table
 /// with an unchecked small cell is ever published); within it the same
