@@ -300,8 +300,9 @@ impl UserHasher {
 pub struct Cell {
     /// Events (records) in the cell.
     pub events: u64,
-    /// Events per user key.
-    pub users: BTreeMap<u64, u64>,
+    /// Events per user key (serialized in key order).
+    #[serde(serialize_with = "sorted_users")]
+    pub users: Users,
     /// Meeting minutes (meeting dimensions).
     #[serde(default)]
     pub minutes: u64,
@@ -311,6 +312,18 @@ pub struct Cell {
     /// Largest number of participants at once (meeting dimensions).
     #[serde(default)]
     pub peak: u64,
+}
+
+/// Events per user key. The keys are keyed hashes, uniform and unknown to
+/// whoever wrote the log, so a fast fixed hasher is safe; a hash map, not a
+/// tree, because every record updates a dozen of them.
+pub type Users = HashMap<u64, u64, foldhash::fast::FixedState>;
+
+/// A cell's users in key order, so that a partial file is the same bytes
+/// for the same counts.
+fn sorted_users<S: serde::Serializer>(users: &Users, s: S) -> Result<S::Ok, S::Error> {
+    let sorted: BTreeMap<u64, u64> = users.iter().map(|(&u, &n)| (u, n)).collect();
+    sorted.serialize(s)
 }
 
 impl Cell {
@@ -468,11 +481,18 @@ impl State {
     }
 
     fn count(&mut self, w: i64, dim: Dim, value: &str, user: Option<u64>) {
-        let c = self.cell_mut(w, dim, value);
-        c.events += 1;
-        if let Some(u) = user {
-            *c.users.entry(u).or_default() += 1;
+        fn bump(c: &mut Cell, user: Option<u64>) {
+            c.events += 1;
+            if let Some(u) = user {
+                *c.users.entry(u).or_default() += 1;
+            }
         }
+        let t = self.cells.entry((w, dim)).or_default();
+        // One hash of the value when the cell exists (nearly always).
+        if let Some(c) = t.get_mut(value) {
+            return bump(c, user);
+        }
+        bump(t.entry(value.to_string()).or_default(), user);
     }
 
     /// Counts one record at time `t` with `user` and its dimension values
