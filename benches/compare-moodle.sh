@@ -20,6 +20,8 @@
 #      module, replacing userid/relateduserid/realuserid by an HMAC-SHA256
 #      hex digest and truncating `ip` (IPv4 /24, IPv6 /48); skipped with a
 #      message when python3 is missing;
+#      Then `anonlog stats` on the file (one 7-day window, and 1d,7d,30d
+#      audited together), with the auditor's work from metadata.json;
 #   5. print seconds, MB/s (10^6 bytes), rows/s and the time ratio to
 #      `anonlog -j2 FILE`, then the peak RSS of anonlog reading standard
 #      input (with /usr/bin/time).
@@ -124,6 +126,10 @@ case_file_j2() { anon -j2 "$file" >/dev/null; }
 case_stdin() { anon -j2 <"$file" >/dev/null; }
 case_cat_pipe() { cat "$file" | anon -j2 >/dev/null; }
 case_python() { python3 -c "$python_floor" "$file" >/dev/null; }
+case_stats() { "$anonlog" stats -k "$key" -j2 --out "$tmp/stats" "$file" 2>/dev/null; }
+case_stats_windows() {
+    "$anonlog" stats -k "$key" -j2 --window 1d,7d,30d --out "$tmp/stats3" "$file" 2>/dev/null
+}
 
 echo "timing (best of $runs) ..." >&2
 time_case "anonlog -j1 FILE" case_file_j1
@@ -135,6 +141,8 @@ if command -v python3 >/dev/null; then
 else
     skip "python3 csv + hmac (floor)" "python3 not installed"
 fi
+time_case "anonlog stats -j2 FILE" case_stats
+time_case "anonlog stats 1d,7d,30d" case_stats_windows
 
 ref=""
 for i in "${!names[@]}"; do
@@ -152,6 +160,13 @@ for i in "${!names[@]}"; do
         ratio = (r > 0) ? sprintf("%.2f", s / r) : "n/a"
         printf "%-30s %9.3f %9s %12s %12s\n", n, s, mbs, rps, ratio
     }'
+done
+
+# What the auditor did in each statistics run (from metadata.json).
+for d in stats stats3; do
+    audit=$(tr -d ' \n' <"$tmp/$d/metadata.json" | grep -o '"audit":{[^}]*}' |
+        grep -o '"[a-z_]*":[0-9][0-9]*' | tr -d '"' | tr '\n' ' ' || true)
+    printf 'audit of %s: %s\n' "$d" "${audit:-none}"
 done
 
 echo
