@@ -490,7 +490,7 @@ fn total(out: &mut String, w: &ByWindow) {
                 suppressed: r.suppressed,
             })
             .collect();
-        let desc = describe(&rows, "windows");
+        let desc = describe(&rows, "windows", "events", "users");
         let _ = writeln!(out, "<h4>Windows of {}</h4>", esc(&length(*len)));
         figure(
             out,
@@ -554,7 +554,7 @@ fn dimension(out: &mut String, dim: &str, heading: &str, w: &ByWindow) {
                         suppressed: r.suppressed,
                     })
                     .collect();
-                let mut desc = describe(&rows, "values");
+                let mut desc = describe(&rows, "values", l.0, r.0);
                 if shown.len() < rows.len() {
                     let _ = write!(
                         desc,
@@ -574,11 +574,18 @@ fn dimension(out: &mut String, dim: &str, heading: &str, w: &ByWindow) {
 }
 
 /// The text alternative of a chart of `rows`.
-fn describe(rows: &[&Row], what: &str) -> String {
+fn describe(rows: &[&Row], what: &str, left: &str, right: &str) -> String {
     let sup = rows.iter().filter(|r| r.suppressed).count();
+    let n = rows.len();
+    let what = if n == 1 {
+        what.trim_end_matches('s')
+    } else {
+        what
+    };
     let mut s = format!(
-        "Bar chart of {} {what}: events on the left, users on the right, each on its own scale",
-        rows.len()
+        "Bar chart of {n} {what}: {} on the left, {} on the right, each on its own scale",
+        left.to_lowercase(),
+        right.to_lowercase()
     );
     if sup > 0 {
         let _ = write!(s, "; {sup} suppressed, drawn hatched");
@@ -590,7 +597,7 @@ fn describe(rows: &[&Row], what: &str) -> String {
 fn figure(out: &mut String, svg: &str, caption: &str) {
     let _ = writeln!(
         out,
-        "<figure>{svg}<figcaption>{}</figcaption></figure>",
+        "<figure><figcaption>{}</figcaption>{svg}</figure>",
         esc(caption)
     );
 }
