@@ -509,3 +509,140 @@ fn the_report_renders_in_chromium_without_errors_or_requests() {
     let png = std::fs::read(&shot).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }
+
+/// The fenced blocks of README's section `heading` (up to the next heading
+/// of its level or above): (info string, text).
+fn readme_blocks(heading: &str) -> Vec<(String, String)> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find(&format!("\n{heading}\n"))
+        .unwrap_or_else(|| panic!("README has no {heading:?}"));
+    let level = heading.split(' ').next().unwrap();
+    let body = &readme[start + heading.len() + 2..];
+    let end = body
+        .match_indices("\n#")
+        .find(|(i, _)| {
+            let h = &body[i + 1..];
+            let hashes = h.bytes().take_while(|&b| b == b'#').count();
+            hashes <= level.len() && h.as_bytes().get(hashes) == Some(&b' ')
+        })
+        .map_or(body.len(), |(i, _)| i);
+    let mut blocks = Vec::new();
+    let mut lines = body[..end].lines();
+    while let Some(l) = lines.next() {
+        if let Some(info) = l.strip_prefix("```") {
+            let text: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+            blocks.push((info.to_string(), text.join("\n") + "\n"));
+        }
+    }
+    blocks
+}
+
+/// Runs a README command line (`anonlog ...`, or `cargo run --release --
+/// ...`) with this build's binary in `dir`, where `testdata` is the
+/// project's.
+fn run_readme_command(line: &str, dir: &Path) {
+    let line = line.trim();
+    let args = line
+        .strip_prefix("cargo run --release -- ")
+        .or_else(|| line.strip_prefix("anonlog "))
+        .unwrap_or_else(|| panic!("not an anonlog command: {line}"));
+    let o = anonlog()
+        .current_dir(dir)
+        .args(args.split_whitespace())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{line}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn with_testdata() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"),
+        t.path().join("testdata"),
+    )
+    .unwrap();
+    t
+}
+
+#[test]
+fn readme_makes_the_report_of_the_bundled_example_in_one_line() {
+    let blocks = readme_blocks("### The HTML report");
+    let (_, cmd) = blocks.iter().find(|(i, _)| i == "sh").expect("a sh block");
+    assert_eq!(cmd.lines().count(), 1, "{cmd}");
+    let t = with_testdata();
+    run_readme_command(cmd, t.path());
+    let page = std::fs::read_to_string(t.path().join("target/example/report.html")).unwrap();
+    assert!(page.contains("<h2 id=\"overview-h\">Overview</h2>"));
+}
+
+#[test]
+fn readme_loading_examples_run_as_written() {
+    let python = std::env::var_os("ANONLOG_CI_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/anonlog-ci/python/bin/python"));
+    let has = |cmd: &mut std::process::Command| cmd.output().is_ok_and(|o| o.status.success());
+    if !has(std::process::Command::new(&python).args(["-c", "import duckdb, pandas"])) {
+        return server_unavailable(
+            "pandas and DuckDB",
+            "no venv with them (.ci/setup.d/50-report.sh makes one; or set ANONLOG_CI_PYTHON)",
+        );
+    }
+    if !has(std::process::Command::new("Rscript").arg("--version")) {
+        return server_unavailable(
+            "R",
+            "no Rscript on PATH (.ci/setup.d/50-report.sh installs r-base-core)",
+        );
+    }
+    let blocks = readme_blocks("### Loading the tables");
+    let t = with_testdata();
+    let (_, cmd) = blocks.iter().find(|(i, _)| i == "sh").expect("a sh block");
+    run_readme_command(cmd, t.path());
+    let rows = read_csv(&t.path().join("stats/stats.csv"));
+    let total = rows
+        .iter()
+        .find(|r| r["dimension"] == "total")
+        .map(|r| r["events"].clone())
+        .unwrap();
+    let mut ran = Vec::new();
+    for (info, code) in &blocks {
+        let mut cmd = match info.as_str() {
+            "python" => {
+                let mut c = std::process::Command::new(&python);
+                c.arg("-c").arg(code);
+                c
+            }
+            "r" => {
+                let mut c = std::process::Command::new("Rscript");
+                c.arg("-e").arg(code);
+                c
+            }
+            _ => continue,
+        };
+        let o = cmd.current_dir(t.path()).output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{info} block failed:\n{code}\n{out}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let lines: Vec<&str> = out.lines().map(str::trim_end).collect();
+        assert!(
+            lines.contains(&format!("total events {total}").as_str()),
+            "{info}: {out}"
+        );
+        assert!(
+            lines.contains(&format!("rows {}", rows.len()).as_str()),
+            "{info}: {out}"
+        );
+        ran.push(info.clone());
+    }
+    assert_eq!(ran, ["python", "python", "r"], "pandas, DuckDB and R");
+}
