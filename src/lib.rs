@@ -37,6 +37,7 @@ pub mod keyring;
 pub mod output;
 pub mod pipeline;
 pub mod pseudonym;
+pub mod report;
 pub mod retention;
 pub mod rewrite;
 pub mod stats;

@@ -13,6 +13,7 @@ mod faults;
 mod keyring;
 mod moodle;
 mod paths;
+mod report;
 mod roster;
 mod rotate;
 mod stats;

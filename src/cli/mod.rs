@@ -12,6 +12,7 @@ mod check;
 mod common;
 mod key;
 mod lookup;
+mod report;
 mod rotate;
 mod signals;
 mod stats;
@@ -79,6 +80,11 @@ enum Command {
     /// cells suppressed and optional differential-privacy noise.
     #[command(after_help = stats::HELP)]
     Stats(stats::StatsArgs),
+    /// Write the HTML report of a statistics release (a directory made by
+    /// `anonlog stats --out`): one self-contained file with an overview and
+    /// a chart and a table per dimension.
+    #[command(after_help = report::HELP)]
+    Report(report::ReportArgs),
 }
 
 impl Cli {
@@ -93,6 +99,7 @@ impl Cli {
             Command::Check(a) => check::run(a),
             Command::Rotate(a) => rotate::run(&a),
             Command::Stats(a) => stats::run(a),
+            Command::Report(a) => report::run(&a),
         };
         match result {
             Ok(code) => ExitCode::from(code),

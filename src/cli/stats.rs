@@ -128,6 +128,16 @@ struct RunArgs {
     /// It holds keyed hashes of users: treat it like pseudonymized logs.
     #[arg(long, value_name = "FILE")]
     partial: Option<PathBuf>,
+    /// Also write the HTML report of this release to FILE (as `anonlog
+    /// report DIR -o FILE` would).
+    #[arg(long, value_name = "FILE", requires = "out")]
+    html: Option<PathBuf>,
+    /// Also write the rows Hive-style into ROOT: one
+    /// `window=<start>_<length>/dimension=<name>/part.csv` per table, with
+    /// the columns of stats.csv but window_start, window_end and dimension
+    /// (see README, "Loading the tables").
+    #[arg(long, value_name = "ROOT", requires = "out")]
+    partition: Option<PathBuf>,
 }
 
 impl RunArgs {
@@ -469,7 +479,60 @@ fn finish(
     let mut json = serde_json::to_vec_pretty(&meta).expect("plain values serialize");
     json.push(b'\n');
     write_file(&dir.join("metadata.json"), &json)?;
+    if let Some(root) = &run.partition {
+        write_partitions(root, &rows)?;
+    }
+    if let Some(html) = &run.html {
+        // From the files just written, so the report shows exactly them.
+        let release = anonlog::report::read_dir(dir)?;
+        anonlog::report::write(&release, html)?;
+    }
     Ok(EXIT_OK)
+}
+
+/// Writes `rows` as `root/window=…/dimension=…/part.csv`, one file per
+/// table, each replaced atomically.
+fn write_partitions(root: &Path, rows: &[stats::Row]) -> Result<(), Error> {
+    let mut i = 0;
+    while i < rows.len() {
+        let r = &rows[i];
+        let n = rows[i..]
+            .iter()
+            .take_while(|o| {
+                o.window_start == r.window_start
+                    && o.window_end == r.window_end
+                    && o.dimension == r.dimension
+            })
+            .count();
+        let window = anonlog::report::window_partition(&r.window_start, &r.window_end);
+        let dir = root
+            .join(format!("window={window}"))
+            .join(format!("dimension={}", r.dimension));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(&format!("cannot create {}", dir.display()), &e))?;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let bad = |e: csv::Error| Error::new(ErrorKind::Io, format!("cannot write CSV: {e}"));
+        w.write_record(&stats::COLUMNS[3..]).map_err(bad)?;
+        for o in &rows[i..i + n] {
+            let num = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+            w.write_record([
+                o.value.clone(),
+                num(o.events),
+                num(o.users),
+                num(o.participants),
+                num(o.minutes),
+                num(o.peak_concurrency),
+                o.suppressed.to_string(),
+            ])
+            .map_err(bad)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write CSV: {e}")))?;
+        write_file(&dir.join("part.csv"), &bytes)?;
+        i += n;
+    }
+    Ok(())
 }
 
 fn write_file(p: &Path, bytes: &[u8]) -> Result<(), Error> {
