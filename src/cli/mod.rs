@@ -12,6 +12,7 @@ mod check;
 mod common;
 mod key;
 mod lookup;
+mod moodle;
 mod rotate;
 mod signals;
 mod stats;
@@ -79,6 +80,11 @@ enum Command {
     /// cells suppressed and optional differential-privacy noise.
     #[command(after_help = stats::HELP)]
     Stats(stats::StatsArgs),
+    /// Moodle's database, live: pseudonymized extracts of
+    /// {prefix}logstore_standard_log (once, or incrementally from cron,
+    /// exactly once), from Moodle's config.php or the config's [moodle_db].
+    #[command(subcommand)]
+    Moodle(moodle::MoodleCommand),
 }
 
 impl Cli {
@@ -93,6 +99,7 @@ impl Cli {
             Command::Check(a) => check::run(a),
             Command::Rotate(a) => rotate::run(&a),
             Command::Stats(a) => stats::run(a),
+            Command::Moodle(m) => m.run(),
         };
         match result {
             Ok(code) => ExitCode::from(code),
