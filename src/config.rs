@@ -62,6 +62,41 @@ pub struct Config {
     /// The retention sources, in order.
     #[serde(default, rename = "source")]
     pub sources: Vec<Source>,
+    /// Moodle's database, when it is not read from Moodle's `config.php`.
+    pub moodle_db: Option<MoodleDbConfig>,
+}
+
+/// `[moodle_db]`: Moodle's database, the fields of `config.php` (see
+/// [`crate::moodledb`]); the password is in `password_file` (mode 0600).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoodleDbConfig {
+    /// `pgsql`, `mariadb` or `mysqli`.
+    pub dbtype: String,
+    /// Host name or address. Default `localhost`.
+    #[serde(default = "default_dbhost")]
+    pub dbhost: String,
+    /// Database name.
+    pub dbname: String,
+    /// User (a read-only one is enough for export and stats).
+    pub dbuser: String,
+    /// A file whose first line is the password, readable by its owner only.
+    pub password_file: Option<PathBuf>,
+    /// Moodle's table prefix. Default `mdl_`.
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    /// TCP port. Default 5432 (PostgreSQL) or 3306 (MariaDB/MySQL).
+    pub dbport: Option<u16>,
+    /// A unix socket: PostgreSQL's socket directory, MariaDB's socket file.
+    pub dbsocket: Option<PathBuf>,
+}
+
+fn default_dbhost() -> String {
+    "localhost".into()
+}
+
+fn default_prefix() -> String {
+    "mdl_".into()
 }
 
 fn default_audit_log() -> PathBuf {

@@ -13,6 +13,7 @@ mod common;
 mod key;
 mod lookup;
 mod report;
+mod moodle;
 mod rotate;
 mod signals;
 mod stats;
@@ -85,6 +86,11 @@ enum Command {
     /// a chart and a table per dimension.
     #[command(after_help = report::HELP)]
     Report(report::ReportArgs),
+    /// Moodle's database, live: pseudonymized extracts of
+    /// {prefix}logstore_standard_log (once, or incrementally from cron,
+    /// exactly once), from Moodle's config.php or the config's [moodle_db].
+    #[command(subcommand)]
+    Moodle(moodle::MoodleCommand),
 }
 
 impl Cli {
@@ -100,6 +106,7 @@ impl Cli {
             Command::Rotate(a) => rotate::run(&a),
             Command::Stats(a) => stats::run(a),
             Command::Report(a) => report::run(&a),
+            Command::Moodle(m) => m.run(),
         };
         match result {
             Ok(code) => ExitCode::from(code),

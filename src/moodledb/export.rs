@@ -1,0 +1,344 @@
+//! Pseudonymized extracts of the live log: rows of
+//! `{prefix}logstore_standard_log` in id order, written as the CSV that
+//! PostgreSQL's `COPY … TO … CSV HEADER` makes of them (comma, `"` quoting
+//! where needed, NULL an empty field, an empty string `""`), each row
+//! rewritten by the logstore rewriter exactly as a file of that CSV would
+//! be; and the state of incremental exports.
+//!
+//! Exactly once. `--incremental STATE` keeps the last exported id. A run
+//! writes its output beside the target, syncs it, records in STATE the id it
+//! reached together with the output's path, size and SHA-256 as *pending*,
+//! renames the output into place, and only then records the id as done. A
+//! run that finds a pending entry completes it when the file at that path
+//! is the one described (the rename happened), and drops it otherwise (the
+//! crash came before): no row is lost and none is exported twice, wherever
+//! the previous run stopped.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::client::{Db, RowQuery};
+use super::{DbConfig, LOG_COLUMNS};
+use crate::error::{Error, ErrorKind};
+use crate::format::moodle::{Kind, Schema};
+use crate::output::AtomicFile;
+use crate::rewrite::{Outcome, Rewriter, Worker};
+
+/// The environment variable of the crash tests: `rows:N` aborts after N
+/// rows, `before-rename` after the pending state is written, `before-state`
+/// after the output is in place but before the state says so.
+pub const CRASH_ENV: &str = "ANONLOG_TEST_CRASH";
+
+/// The CSV header of an export.
+pub fn header() -> Vec<u8> {
+    LOG_COLUMNS.join(",").into_bytes()
+}
+
+/// Appends one row in PostgreSQL's CSV form.
+pub fn write_csv_row(row: &[Option<&[u8]>], out: &mut Vec<u8>) {
+    for (i, v) in row.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let Some(v) = v else { continue };
+        let quote = v.is_empty()
+            || *v == b"\\."
+            || v.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+        if !quote {
+            out.extend_from_slice(v);
+            continue;
+        }
+        out.push(b'"');
+        for &b in *v {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    }
+}
+
+/// The state of an incremental export.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    /// The last id exported (0: none yet).
+    pub last_id: i64,
+    /// A run that had written its output but may not have put it in place.
+    pub pending: Option<Pending>,
+}
+
+/// A run's output that is not yet known to be in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The id it reaches.
+    pub id: i64,
+    /// Where it goes.
+    pub output: PathBuf,
+    /// Its size.
+    pub bytes: u64,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+}
+
+impl State {
+    /// Reads STATE (a missing file: a first run).
+    pub fn load(path: &Path) -> Result<State, Error> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+            Err(e) => return Err(Error::input(&format!("state {}", path.display()), &e)),
+        };
+        let bad = |n: usize, what: &str| {
+            Error::new(
+                ErrorKind::Input,
+                format!("state {}: line {n}: {what}", path.display()),
+            )
+        };
+        let mut s = State::default();
+        let (mut id, mut out, mut bytes, mut sha) = (None, None, None, None);
+        for (i, line) in text.lines().enumerate() {
+            let n = i + 1;
+            let Some((k, v)) = line.split_once(' ') else {
+                return Err(bad(n, "not `key value`"));
+            };
+            let int = || v.parse::<i64>().map_err(|_| bad(n, "not a number"));
+            match k {
+                "last_id" => s.last_id = int()?,
+                "pending_id" => id = Some(int()?),
+                "pending_bytes" => bytes = Some(int()? as u64),
+                "pending_output" => out = Some(PathBuf::from(v)),
+                "pending_sha256" => sha = Some(v.to_string()),
+                _ => return Err(bad(n, "unknown key")),
+            }
+        }
+        s.pending = match (id, out, bytes, sha) {
+            (Some(id), Some(output), Some(bytes), Some(sha256)) => Some(Pending {
+                id,
+                output,
+                bytes,
+                sha256,
+            }),
+            (None, None, None, None) => None,
+            _ => return Err(bad(0, "incomplete pending entry")),
+        };
+        Ok(s)
+    }
+
+    /// Writes STATE atomically (synced, renamed, directory synced).
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        let mut text = format!("last_id {}\n", self.last_id);
+        if let Some(p) = &self.pending {
+            text += &format!(
+                "pending_id {}\npending_output {}\npending_bytes {}\npending_sha256 {}\n",
+                p.id,
+                p.output.display(),
+                p.bytes,
+                p.sha256
+            );
+        }
+        let io =
+            |e: std::io::Error| Error::io(&format!("cannot write state {}", path.display()), &e);
+        let mut f = AtomicFile::create(path).map_err(io)?;
+        f.write_all(text.as_bytes()).map_err(io)?;
+        f.commit().map_err(io)
+    }
+
+    /// Completes or drops a pending entry by what is on disk; returns the
+    /// state to continue from and whether the entry was completed.
+    pub fn recover(mut self) -> (State, Option<bool>) {
+        let Some(p) = self.pending.take() else {
+            return (self, None);
+        };
+        let done = std::fs::read(&p.output).is_ok_and(|data| {
+            data.len() as u64 == p.bytes && hex(&Sha256::digest(&data)) == p.sha256
+        });
+        if done {
+            self.last_id = p.id;
+        }
+        (self, Some(done))
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// What an export did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// Rows read from the database.
+    pub rows: u64,
+    /// Rows written (rewritten field by field or scrubbed).
+    pub written: u64,
+    /// Rows left out (`--on-unparsed drop`).
+    pub dropped: u64,
+    /// Fields that could not be read, written as `REDACTED`.
+    pub fields_redacted: u64,
+    /// The first and last id exported.
+    pub ids: Option<(i64, i64)>,
+    /// Bytes written.
+    pub bytes_out: u64,
+}
+
+/// Where an export goes.
+pub enum Sink<'a> {
+    /// A stream (standard output).
+    Stream(&'a mut dyn Write),
+    /// A file replaced atomically; with STATE for an incremental export.
+    File {
+        /// The target.
+        path: &'a Path,
+        /// The incremental state file.
+        state: Option<&'a Path>,
+    },
+}
+
+fn crash_point(at: &str) {
+    if std::env::var(CRASH_ENV).is_ok_and(|v| v == at) {
+        std::process::abort();
+    }
+}
+
+/// Streams the rows `q` selects through `rw` into `sink`.
+pub fn export(
+    db: &mut Db,
+    cfg: &DbConfig,
+    rw: &Rewriter,
+    mut q: RowQuery,
+    sink: Sink<'_>,
+) -> Result<ExportSummary, Error> {
+    let (path, state_path) = match sink {
+        Sink::Stream(w) => {
+            let mut h = Sha256::new();
+            return stream_rows(db, cfg, rw, &q, w, &mut h)
+                .map_err(|e| e.into_error("standard output"));
+        }
+        Sink::File { path, state } => (path, state),
+    };
+    let mut state = None;
+    if let Some(sp) = state_path {
+        let (s, _) = State::load(sp)?.recover();
+        q.after_id = q.after_id.max(s.last_id);
+        state = Some(s);
+    }
+    let what = path.display().to_string();
+    let io = |e: std::io::Error| Error::io(&format!("cannot write output {what}"), &e);
+    let mut file = AtomicFile::create(path)
+        .map_err(|e| Error::io(&format!("cannot create output {what}"), &e))?;
+    let mut h = Sha256::new();
+    let sum = stream_rows(db, cfg, rw, &q, &mut file, &mut h).map_err(|e| e.into_error(&what))?;
+    let (Some(sp), Some(mut st)) = (state_path, state) else {
+        file.commit().map_err(io)?;
+        return Ok(sum);
+    };
+    let reached = sum.ids.map_or(st.last_id, |(_, last)| last.max(st.last_id));
+    st.pending = Some(Pending {
+        id: reached,
+        output: std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+        bytes: sum.bytes_out,
+        sha256: hex(&h.finalize()),
+    });
+    st.save(sp)?;
+    crash_point("before-rename");
+    file.commit().map_err(io)?;
+    crash_point("before-state");
+    st.pending = None;
+    st.last_id = reached;
+    st.save(sp)?;
+    Ok(sum)
+}
+
+/// An error of [`stream_rows`]: the database's, or the output's.
+enum StreamError {
+    Db(Error),
+    Out(std::io::Error),
+}
+
+impl StreamError {
+    fn into_error(self, output: &str) -> Error {
+        match self {
+            StreamError::Db(e) => e,
+            StreamError::Out(e) => Error::io(&format!("cannot write output {output}"), &e),
+        }
+    }
+}
+
+/// The header and the rows, rewritten, into `w` (and `h`).
+fn stream_rows(
+    db: &mut Db,
+    cfg: &DbConfig,
+    rw: &Rewriter,
+    q: &RowQuery,
+    w: &mut dyn Write,
+    h: &mut Sha256,
+) -> Result<ExportSummary, StreamError> {
+    let head = header();
+    let schema = Schema::from_sample(&[&head[..], b"\n"].concat(), Some(Kind::Logstore))
+        .expect("the logstore header is a logstore header");
+    let crash_after: Option<u64> = std::env::var(CRASH_ENV)
+        .ok()
+        .and_then(|v| v.strip_prefix("rows:")?.parse().ok());
+    let mut sum = ExportSummary::default();
+    let mut worker = Worker::default();
+    let mut carry = None;
+    let mut rec = Vec::new();
+    let mut buf = Vec::with_capacity(1 << 17);
+    rw.rewrite_record(&mut worker, &schema, &head, true, &mut carry, &mut buf);
+    buf.push(b'\n');
+    let mut flush = |buf: &mut Vec<u8>, sum: &mut ExportSummary| {
+        h.update(&buf[..]);
+        sum.bytes_out += buf.len() as u64;
+        let r = w.write_all(buf);
+        buf.clear();
+        r
+    };
+    let mut write_err = None;
+    let r = db.log_rows(cfg, q, &mut |row| {
+        let id = row
+            .first()
+            .copied()
+            .flatten()
+            .and_then(|b| std::str::from_utf8(b).ok()?.parse::<i64>().ok())
+            .unwrap_or(0);
+        rec.clear();
+        write_csv_row(row, &mut rec);
+        let p = rw.rewrite_record(&mut worker, &schema, &rec, false, &mut carry, &mut buf);
+        sum.rows += 1;
+        sum.fields_redacted += p.fields_redacted;
+        match p.outcome {
+            Outcome::Failed(_) => {
+                return Err(Error::new(
+                    ErrorKind::Unparsed,
+                    format!("row id {id} could not be read (--on-unparsed fail)"),
+                ))
+            }
+            o if o.written() => {
+                buf.push(b'\n');
+                sum.written += 1;
+            }
+            _ => sum.dropped += 1,
+        }
+        sum.ids = Some((sum.ids.map_or(id, |(a, _)| a), id));
+        if buf.len() >= 1 << 16 {
+            if let Err(e) = flush(&mut buf, &mut sum) {
+                write_err = Some(e);
+                return Err(Error::new(ErrorKind::Io, "output failed"));
+            }
+        }
+        if crash_after == Some(sum.rows) {
+            let _ = flush(&mut buf, &mut sum);
+            std::process::abort();
+        }
+        Ok(())
+    });
+    if let Some(e) = write_err {
+        return Err(StreamError::Out(e));
+    }
+    r.map_err(StreamError::Db)?;
+    flush(&mut buf, &mut sum).map_err(StreamError::Out)?;
+    w.flush().map_err(StreamError::Out)?;
+    Ok(sum)
+}
