@@ -30,9 +30,20 @@ Exit status of anonymize (each command's --help gives its own):
          are processed), or a line stopped the run (--on-unparsed fail)
   128+N  terminated by signal N; with -o the previous file is left as it was";
 
+/// `anonlog --version`: the version, the git commit and the enabled features
+/// (recorded by build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ANONLOG_COMMIT"),
+    ", features: ",
+    env!("ANONLOG_FEATURES"),
+    ")"
+);
+
 /// Anonymize and pseudonymize Moodle, BigBlueButton and web-server logs.
 #[derive(Debug, Parser)]
-#[command(name = "anonlog", version, about, long_about = None, after_help = EXIT_HELP)]
+#[command(name = "anonlog", version = VERSION, about, long_about = None, after_help = EXIT_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
