@@ -10,6 +10,7 @@
 mod anonymize;
 mod check;
 mod common;
+mod docs;
 mod key;
 mod lookup;
 mod rotate;
@@ -90,6 +91,12 @@ enum Command {
     /// cells suppressed and optional differential-privacy noise.
     #[command(after_help = stats::HELP)]
     Stats(stats::StatsArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = docs::COMPLETIONS_HELP)]
+    Completions(docs::CompletionsArgs),
+    /// Write the man pages into a directory (for packaging).
+    #[command(hide = true)]
+    Man(docs::ManArgs),
 }
 
 impl Cli {
@@ -104,6 +111,8 @@ impl Cli {
             Command::Check(a) => check::run(a),
             Command::Rotate(a) => rotate::run(&a),
             Command::Stats(a) => stats::run(a),
+            Command::Completions(a) => docs::completions(&a),
+            Command::Man(a) => docs::man(&a),
         };
         match result {
             Ok(code) => ExitCode::from(code),
