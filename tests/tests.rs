@@ -10,6 +10,7 @@ mod cli;
 mod corpus;
 mod dated;
 mod faults;
+mod install;
 mod keyring;
 mod moodle;
 mod paths;

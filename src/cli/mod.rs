@@ -10,6 +10,7 @@
 mod anonymize;
 mod check;
 mod common;
+mod docs;
 mod key;
 mod lookup;
 mod report;
@@ -32,9 +33,20 @@ Exit status of anonymize (each command's --help gives its own):
          are processed), or a line stopped the run (--on-unparsed fail)
   128+N  terminated by signal N; with -o the previous file is left as it was";
 
+/// `anonlog --version`: the version, the git commit and the enabled features
+/// (recorded by build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ANONLOG_COMMIT"),
+    ", features: ",
+    env!("ANONLOG_FEATURES"),
+    ")"
+);
+
 /// Anonymize and pseudonymize Moodle, BigBlueButton and web-server logs.
 #[derive(Debug, Parser)]
-#[command(name = "anonlog", version, about, long_about = None, after_help = EXIT_HELP)]
+#[command(name = "anonlog", version = VERSION, about, long_about = None, after_help = EXIT_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -91,6 +103,12 @@ enum Command {
     /// exactly once), from Moodle's config.php or the config's [moodle_db].
     #[command(subcommand)]
     Moodle(moodle::MoodleCommand),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = docs::COMPLETIONS_HELP)]
+    Completions(docs::CompletionsArgs),
+    /// Write the man pages into a directory (for packaging).
+    #[command(hide = true)]
+    Man(docs::ManArgs),
 }
 
 impl Cli {
@@ -107,6 +125,8 @@ impl Cli {
             Command::Stats(a) => stats::run(a),
             Command::Report(a) => report::run(&a),
             Command::Moodle(m) => m.run(),
+            Command::Completions(a) => docs::completions(&a),
+            Command::Man(a) => docs::man(&a),
         };
         match result {
             Ok(code) => ExitCode::from(code),
