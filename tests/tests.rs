@@ -10,6 +10,7 @@ mod cli;
 mod corpus;
 mod dated;
 mod faults;
+mod formats;
 mod keyring;
 mod moodle;
 mod paths;
