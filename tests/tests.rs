@@ -11,6 +11,7 @@ mod corpus;
 mod dated;
 mod faults;
 mod install;
+mod formats;
 mod keyring;
 mod moodle;
 mod paths;

@@ -39,7 +39,8 @@ Exit status:
   1  the run finished but lost data: lines left out (--on-unparsed drop) or
      CSV fields that could not be read written as REDACTED
   2  usage, key or I/O error (an unreadable input is skipped, the others are
-     processed), or a line stopped the run (--on-unparsed fail)
+     processed; with -o the previous file is then left as it was), or a
+     line stopped the run (--on-unparsed fail)
   128+N  terminated by signal N; with -o the previous file is left as it was";
 
 /// The options of `anonlog anonymize`.
@@ -355,7 +356,11 @@ fn write_output(
                     format!("cannot write output {}: {why}", path.display()),
                 )
             })?;
-            if s.aborted.is_none() {
+            // An input that could not be read (missing, unreadable, a read
+            // error midway) fails the run: the previous file stays as it was,
+            // as for a line that stops the run.
+            let input_failed = s.inputs.iter().any(|i| i.error.is_some());
+            if s.aborted.is_none() && !input_failed {
                 f.commit().map_err(|e| {
                     Error::io(&format!("cannot write output {}", path.display()), &e)
                 })?;
@@ -383,6 +388,14 @@ fn finish(
     for i in &summary.inputs {
         if let Some(e) = &i.error {
             eprintln!("anonlog: error: {e}");
+        }
+    }
+    if let (Some(path), None) = (&a.output, dated_files) {
+        if summary.inputs.iter().any(|i| i.error.is_some()) {
+            eprintln!(
+                "anonlog: error: an input could not be read; {} was left as it was",
+                path.display()
+            );
         }
     }
     let key_errors = rw.key_errors();
