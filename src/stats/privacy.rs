@@ -429,28 +429,7 @@ fn system<'a>(
                 }
             }
         }
-        // The margins of cross-tabulations are in the system, hidden when
-        // their tables are not released: the attacker may know them from
-        // elsewhere (a week's records from the days' totals).
-        let mut hidden: BTreeSet<Key<'a>> = BTreeSet::new();
-        for (&(w, dim), cells) in tables {
-            for &(target, part) in dim.margins() {
-                if tables.contains_key(&(w, target)) {
-                    continue;
-                }
-                for k in cells {
-                    if let Some(v) = part.of(k.2) {
-                        if let Some((v, _)) = state
-                            .cells
-                            .get(&(w, target))
-                            .and_then(|t| t.get_key_value(v))
-                        {
-                            hidden.insert((w, target, v.as_str()));
-                        }
-                    }
-                }
-            }
-        }
+        let hidden = hidden_margins(state, tables);
         for k in hidden {
             add(k, true, &mut sys);
         }
@@ -470,32 +449,76 @@ fn system<'a>(
             rel.extend(children.iter().map(|k| (ids[&(li, k.0, k.1, k.2)], 1)));
             sys.relations.push(rel);
         }
-        for (&(w, dim), cells) in tables {
-            for &(target, part) in dim.margins() {
-                let mut by: BTreeMap<&str, Vec<(usize, i8)>> = BTreeMap::new();
-                for k in cells {
-                    if let Some(v) = part.of(k.2) {
-                        by.entry(v)
-                            .or_default()
-                            .push((ids[&(li, k.0, k.1, k.2)], 1));
-                    }
-                }
-                for (v, mut rel) in by {
-                    if let Some(&m) = ids.get(&(li, w, target, v)) {
-                        rel.push((m, -1));
-                        sys.relations.push(rel);
-                    }
+        margin_relations(li, tables, &ids, &mut sys);
+    }
+    week_relations(states, &ids, &mut sys);
+    window_relations(states, &ids, &mut sys);
+    (sys, ids)
+}
+
+/// The margins of a state's cross-tabulations whose own tables are not
+/// released: they are in the system as hidden cells, since the attacker may
+/// know them from elsewhere (a week's records from the days' totals).
+fn hidden_margins<'a>(
+    state: &'a State,
+    tables: &BTreeMap<(i64, Dim), Vec<Key<'a>>>,
+) -> BTreeSet<Key<'a>> {
+    let mut hidden = BTreeSet::new();
+    for (&(w, dim), cells) in tables {
+        for &(target, part) in dim.margins() {
+            if tables.contains_key(&(w, target)) {
+                continue;
+            }
+            let Some(table) = state.cells.get(&(w, target)) else {
+                continue;
+            };
+            for k in cells {
+                if let Some((v, _)) = part.of(k.2).and_then(|v| table.get_key_value(v)) {
+                    hidden.insert((w, target, v.as_str()));
                 }
             }
         }
     }
-    week_relations(states, &ids, &mut sys);
+    hidden
+}
+
+/// A cross-tabulation adds up to its margins: the cells `5|...` of a window
+/// to course 5, the cells `...|quiz` to activity quiz.
+fn margin_relations(
+    li: usize,
+    tables: &BTreeMap<(i64, Dim), Vec<Key<'_>>>,
+    ids: &HashMap<AuditKey<'_>, usize>,
+    sys: &mut System,
+) {
+    for (&(w, dim), cells) in tables {
+        for &(target, part) in dim.margins() {
+            let mut by: BTreeMap<&str, Vec<(usize, i8)>> = BTreeMap::new();
+            for k in cells {
+                if let Some(v) = part.of(k.2) {
+                    by.entry(v)
+                        .or_default()
+                        .push((ids[&(li, k.0, k.1, k.2)], 1));
+                }
+            }
+            for (v, mut rel) in by {
+                if let Some(&m) = ids.get(&(li, w, target, v)) {
+                    rel.push((m, -1));
+                    sys.relations.push(rel);
+                }
+            }
+        }
+    }
+}
+
+/// Each cell of a longer window is the sum of the same value's cells in the
+/// shortest windows it holds.
+fn window_relations(states: &[State], ids: &HashMap<AuditKey<'_>, usize>, sys: &mut System) {
     let Some(short) = states.first() else {
-        return (sys, ids);
+        return;
     };
     let step = short.window as i64;
     for (li, state) in states.iter().enumerate().skip(1) {
-        let coarse: Vec<AuditKey<'a>> = ids.keys().filter(|k| k.0 == li).copied().collect();
+        let coarse: Vec<AuditKey<'_>> = ids.keys().filter(|k| k.0 == li).copied().collect();
         for k in coarse {
             let mut rel = vec![(ids[&k], -1)];
             let mut w = k.1;
@@ -508,7 +531,6 @@ fn system<'a>(
             sys.relations.push(rel);
         }
     }
-    (sys, ids)
 }
 
 /// Each week cell of each window length is the sum of the totals of the
