@@ -134,12 +134,15 @@ impl AtomicFile {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o640);
             }
+            // Published before it exists: a signal between the creation
+            // and the publication would otherwise leave the file behind
+            // (unlinking a name not yet created is harmless).
+            let slot = register(&tmp);
             match opts.open(&tmp) {
                 Ok(f) => {
                     if let Ok(meta) = fs::metadata(target) {
                         let _ = f.set_permissions(meta.permissions());
                     }
-                    let slot = register(&tmp);
                     return Ok(AtomicFile {
                         target: target.to_path_buf(),
                         tmp,
@@ -147,8 +150,14 @@ impl AtomicFile {
                         slot,
                     });
                 }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-                Err(e) => return Err(e),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => {
+                    unregister(slot);
+                    n += 1;
+                }
+                Err(e) => {
+                    unregister(slot);
+                    return Err(e);
+                }
             }
         }
     }
