@@ -6,7 +6,7 @@
 set -euo pipefail
 
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
 command -v Rscript >/dev/null 2>&1 || need+=(r-base-core)
 /usr/bin/python3 -m venv --help >/dev/null 2>&1 && /usr/bin/python3 -c 'import ensurepip' 2>/dev/null \
   || need+=(python3-venv)

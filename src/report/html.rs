@@ -757,6 +757,41 @@ mod tests {
     }
 
     #[test]
+    fn course_hours_are_heatmaps_with_suppressed_cells_hatched() {
+        let r = release(
+            "2026-03-30T00:00:00Z,2026-04-06T00:00:00Z,course_hour_of_week,5|Mon 08,14,6,,,,false\n\
+             2026-03-30T00:00:00Z,2026-04-06T00:00:00Z,course_hour_of_week,5|Tue 09,,,,,,true\n",
+        );
+        let page = render(&r);
+        let k = |v: &str| {
+            format!("<g data-key=\"2026-03-30T00:00:00Z|2026-04-06T00:00:00Z|course_hour_of_week|{v}\"><title>")
+        };
+        assert!(
+            page.contains(&format!("{}Mon 08:00 14</title>", k("5|Mon 08"))),
+            "{page}"
+        );
+        assert!(page.contains(&format!("{}Tue 09:00 suppressed</title>", k("5|Tue 09"))));
+        assert!(page.contains("data-col=\"events\">14</text>"));
+        assert_eq!(
+            page.matches("<svg class=\"chart\"").count(),
+            1,
+            "one course, one heatmap"
+        );
+    }
+
+    #[test]
+    fn the_overview_states_epsilon_and_delta() {
+        let mut r = release("2026-03-30T00:00:00Z,2026-04-06T00:00:00Z,total,all,40,12,,,,false\n");
+        r.meta.epsilon = Some(1.0);
+        r.meta.delta = Some(1e-6);
+        r.meta.min_users = 5;
+        let page = render(&r);
+        assert!(page.contains("ε&nbsp;=&nbsp;<span data-meta=\"epsilon\">1</span>, δ&nbsp;=&nbsp;<span data-meta=\"delta\">0.000001</span>"), "{page}");
+        r.meta.epsilon = None;
+        assert!(render(&r).contains("none: no differential-privacy noise"));
+    }
+
+    #[test]
     fn window_lengths_in_words() {
         assert_eq!(length(86_400), "1 day");
         assert_eq!(length(7 * 86_400), "7 days");
