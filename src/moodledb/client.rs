@@ -166,12 +166,7 @@ impl Db {
 
     /// Streams the rows of a query whose columns are all text (PostgreSQL:
     /// cast to `text` in the query).
-    fn each_text_row(
-        &mut self,
-        cfg: &DbConfig,
-        sql: &str,
-        f: &mut RowFn<'_>,
-    ) -> Result<(), Error> {
+    fn each_text_row(&mut self, cfg: &DbConfig, sql: &str, f: &mut RowFn<'_>) -> Result<(), Error> {
         match self {
             Db::Pg(c) => {
                 use postgres::fallible_iterator::FallibleIterator;
