@@ -442,3 +442,187 @@ fn moodle_db_table_refuses_a_readable_password_file() {
     assert!(err.contains("has mode 0644"), "{err}");
     assert!(!err.contains("s3cret"), "{err}");
 }
+
+/// `anonlog rotate` with a `moodle-db` source, as of `now`.
+fn rotate(config: &Path, now: i64, args: &[&str]) -> Output {
+    anonlog()
+        .arg("rotate")
+        .arg("--config")
+        .arg(config)
+        .arg("--now")
+        .arg(format!("@{now}"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn retention_deletes_old_rows_in_chunks_while_moodle_writes(kind: Kind) {
+    let Some(t) = db(kind, "r_") else { return };
+    let now: i64 = 1_800_000_000;
+    let old = now - 40 * 86_400;
+    let mut c = t.owner_conn();
+    // Old and recent rows with interleaved ids.
+    for _ in 0..6 {
+        insert_rows(&mut c, "r_", 500, old);
+        insert_rows(&mut c, "r_", 100, now - 86_400);
+    }
+    let table = match kind {
+        Kind::Pg => "r_logstore_standard_log".to_string(),
+        Kind::Maria => "`r_logstore_standard_log`".to_string(),
+    };
+    let cutoff = now - 30 * 86_400;
+    let older = format!("SELECT count(*) FROM {table} WHERE timecreated < {cutoff}");
+    let newer = format!("SELECT count(*) FROM {table} WHERE timecreated >= {cutoff}");
+    let w = Work::new();
+    let php = write_config(&w, &t, false, false, &t.owner_pw);
+    let audit = w.path("audit.jsonl");
+    let conf = |budget: &str| {
+        w.write(
+            "anonlog.toml",
+            format!(
+                "audit_log = \"{}\"\nlock_file = \"{}\"\n\n[[source]]\nname = \"moodle-log\"\nkind = \"moodle-db\"\n\
+                 window = \"30d\"\naction = \"delete\"\nmoodle_config = \"{}\"\nchunk_rows = 100\ntime_budget = \"{budget}\"\n",
+                audit.display(),
+                w.path("rotate.lock").display(),
+                php.display()
+            )
+            .as_bytes(),
+        )
+    };
+    let cfg = conf("300s");
+
+    let o = rotate(&cfg, now, &["--check"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.starts_with("moodle-log: "), "{out}");
+    assert!(out.contains("holds 3000 rows from 2026-12-06"), "{out}");
+
+    let o = rotate(&cfg, now, &["--dry-run"]);
+    assert_eq!(
+        String::from_utf8_lossy(ok(&o)),
+        format!(
+            "would delete 3000 rows of r_logstore_standard_log older than 2026-12-16T08:00:00Z \
+             (2026-12-06T08:00:00Z to 2026-12-06T08:00:00Z) [moodle-log]\n"
+        )
+    );
+    assert_eq!(c.count(&older), 3000);
+    assert!(!audit.exists(), "a dry run records nothing");
+
+    // No time left: nothing is deleted, and the run says what is left.
+    let o = rotate(&conf("0s"), now, &[]);
+    assert!(
+        String::from_utf8_lossy(ok(&o)).contains("3000 rows of r_logstore_standard_log older than")
+    );
+    assert_eq!(c.count(&older), 3000);
+
+    // Moodle keeps writing while old rows are deleted.
+    let cfg = conf("300s");
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let inserted = std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let mut c = t.owner_conn();
+            let mut n = 0;
+            while n < 20 || !done.load(std::sync::atomic::Ordering::SeqCst) {
+                insert_rows(&mut c, "r_", 10, now);
+                n += 1;
+            }
+            n * 10
+        });
+        let o = rotate(&cfg, now, &[]);
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let out = String::from_utf8_lossy(ok(&o)).to_string();
+        assert!(
+            out.starts_with(
+                "deleted 3000 rows of r_logstore_standard_log older than 2026-12-16T08:00:00Z"
+            ),
+            "{out}"
+        );
+        writer.join().unwrap()
+    });
+    assert_eq!(c.count(&older), 0);
+    assert_eq!(c.count(&newer), 600 + inserted as i64);
+
+    // One audit record per chunk: counts and times, never content.
+    let log = std::fs::read_to_string(&audit).unwrap();
+    let mut total = 0;
+    for line in log.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["action"], "delete-rows");
+        assert_eq!(v["source"], "moodle-log");
+        assert_eq!(v["oldest"], "2026-12-06T08:00:00Z");
+        let n = v["records"].as_u64().unwrap();
+        assert!((1..=100).contains(&n), "{line}");
+        total += n;
+    }
+    assert_eq!(total, 3000);
+    for content in ["192.0.2", "course_viewed", &t.owner_pw] {
+        assert!(!log.contains(content), "{content} in the audit log");
+    }
+    let o = rotate(&cfg, now, &["--check"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+fn pg_retention_deletes_old_rows_in_chunks_while_moodle_writes() {
+    retention_deletes_old_rows_in_chunks_while_moodle_writes(Kind::Pg);
+}
+
+#[test]
+fn maria_retention_deletes_old_rows_in_chunks_while_moodle_writes() {
+    retention_deletes_old_rows_in_chunks_while_moodle_writes(Kind::Maria);
+}
+
+/// Mistakes in a `moodle-db` source are named before anything is touched.
+#[test]
+fn moodle_db_source_mistakes_are_named() {
+    let w = Work::new();
+    let base = "[[source]]\nname = \"m\"\nkind = \"moodle-db\"\nwindow = \"30d\"\naction = \"delete\"\nmoodle_config = \"/var/www/moodle/config.php\"\n";
+    for (from, to, want) in [
+        (
+            "action = \"delete\"",
+            "action = \"prune\"",
+            "source \"m\": a moodle-db source deletes its old rows: action = \"delete\"",
+        ),
+        (
+            "kind = ",
+            "paths = [\"/x/*\"]\nkind = ",
+            "source \"m\": a moodle-db source has no paths or destination",
+        ),
+        (
+            "moodle_config = \"/var/www/moodle/config.php\"\n",
+            "",
+            "source \"m\": needs moodle_config, or [moodle_db]",
+        ),
+        (
+            "window = ",
+            "time_budget = \"soon\"\nwindow = ",
+            "source \"m\": time_budget: invalid duration",
+        ),
+        (
+            "window = ",
+            "chunk_rows = 0\nwindow = ",
+            "source \"m\": chunk_rows must be at least 1",
+        ),
+        (
+            "kind = \"moodle-db\"",
+            "kind = \"access\"\npaths = [\"/x/*\"]",
+            "only for kind = \"moodle-db\"",
+        ),
+    ] {
+        let cfg = w.write("anonlog.toml", base.replacen(from, to, 1).as_bytes());
+        let o = rotate(&cfg, 0, &["--dry-run"]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{want:?} not in {err}");
+    }
+}

@@ -384,7 +384,6 @@ impl Conn {
         }
     }
 
-    #[allow(dead_code)] // for the retention tests
     pub fn count(&mut self, sql: &str) -> i64 {
         match self {
             Conn::Pg(c) => c.query_one(sql, &[]).unwrap().get::<_, i64>(0),
