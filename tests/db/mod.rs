@@ -626,3 +626,100 @@ fn moodle_db_source_mistakes_are_named() {
         assert!(err.contains(want), "{want:?} not in {err}");
     }
 }
+
+/// The rows [`insert_rows`] makes, as PostgreSQL's CSV of them.
+fn generated_csv(first_id: i64, n: usize, time: i64) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        let course = 2 + i % 3;
+        s += &format!(
+            "{},\\core\\event\\course_viewed,core,viewed,course,,,r,2,{},50,{course},{},{course},,0,N;,{time},web,192.0.2.{},\n",
+            first_id + i as i64,
+            10 + i % 3,
+            100 + i % 7,
+            1 + i % 200
+        );
+    }
+    s
+}
+
+fn stats_from_the_database_equal_stats_from_an_export(kind: Kind) {
+    let Some(t) = db(kind, "s_") else { return };
+    load_fixture(&t);
+    let mut c = t.owner_conn();
+    insert_rows(&mut c, "s_", 60, 1_700_000_600);
+    let q = |s: &str| match kind {
+        Kind::Pg => s.to_string(),
+        Kind::Maria => format!("`{s}`"),
+    };
+    c.exec(&format!(
+        "INSERT INTO {} (id, fullname, shortname, visible) VALUES (1, 'Site', 'site', 1), \
+         (2, 'Physics', 'phy', 1), (3, 'Chemistry', 'chem', 1), (4, 'Hidden', 'hid', 0), (5, 'Empty', 'emp', 1)",
+        q("s_course")
+    ));
+    let w = Work::new();
+    let php = write_config(&w, &t, true, true, &t.reader_pw);
+    let mut export = fixture();
+    export.extend_from_slice(generated_csv(10, 60, 1_700_000_600).as_bytes());
+    let file = w.write("export.csv", &export);
+    let stats = |out: &str, args: &[&str], from: &[&std::ffi::OsStr]| {
+        let o = anonlog()
+            .arg("stats")
+            .arg("-k")
+            .arg(w.key())
+            .arg("--out")
+            .arg(w.path(out))
+            .args(args)
+            .args(from)
+            .output()
+            .unwrap();
+        ok(&o);
+        std::fs::read_to_string(w.path(out).join("stats.csv")).unwrap()
+    };
+    let from_db = stats("db", &[], &["--moodle-config".as_ref(), php.as_os_str()]);
+    let from_file = stats("file", &[], &[file.as_os_str()]);
+    assert_eq!(from_db, from_file);
+    assert!(from_db.lines().count() > 5, "{from_db}");
+    let meta = std::fs::read_to_string(w.path("db").join("metadata.json")).unwrap();
+    assert!(meta.contains("table s_logstore_standard_log"), "{meta}");
+    assert!(!meta.contains(&t.reader_pw));
+
+    // The public course list from s_course (visible courses but the front
+    // page) is listed whether a course has records or not: course 5 has
+    // none, hidden course 4 is not in the list.
+    let with_domain = stats(
+        "dom",
+        &["--domain", "course=db"],
+        &["--moodle-config".as_ref(), php.as_os_str()],
+    );
+    let course_values = |t: &str| -> std::collections::BTreeSet<String> {
+        t.lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f.get(2) == Some(&"course")).then(|| f[3].to_string())
+            })
+            .collect()
+    };
+    let plain = course_values(&from_db);
+    let listed = course_values(&with_domain);
+    assert!(
+        !plain.contains("5") && listed.contains("5"),
+        "{with_domain}"
+    );
+    assert!(
+        listed.contains("2") && listed.contains("3"),
+        "{with_domain}"
+    );
+    assert!(!listed.contains("1"), "{with_domain}");
+    assert!(with_domain.contains("2023-11-13T00:00:00Z,2023-11-20T00:00:00Z,course,5,0,0,"));
+}
+
+#[test]
+fn pg_stats_from_the_database_equal_stats_from_an_export() {
+    stats_from_the_database_equal_stats_from_an_export(Kind::Pg);
+}
+
+#[test]
+fn maria_stats_from_the_database_equal_stats_from_an_export() {
+    stats_from_the_database_equal_stats_from_an_export(Kind::Maria);
+}
