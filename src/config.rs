@@ -229,6 +229,9 @@ pub enum SourceKind {
     Anonymized,
     /// Anything: the format is detected per file.
     Auto,
+    /// Rows of Moodle's `{prefix}logstore_standard_log`, in the database
+    /// (`moodle_config` or `[moodle_db]`; no `paths`; action `delete`).
+    MoodleDb,
 }
 
 impl SourceKind {
@@ -238,6 +241,7 @@ impl SourceKind {
             SourceKind::Access => Some(Format::Access),
             SourceKind::Bbb => Some(Format::Bbb),
             SourceKind::Moodle | SourceKind::Anonymized | SourceKind::Auto => None,
+            SourceKind::MoodleDb => None,
         }
     }
 }
@@ -274,6 +278,7 @@ pub struct Source {
     /// A name for messages and the audit log.
     pub name: String,
     /// Glob patterns of the files (`*`, `?`, `[...]`, `**`).
+    #[serde(default)]
     pub paths: Vec<String>,
     /// What the files are.
     pub kind: SourceKind,
@@ -286,6 +291,15 @@ pub struct Source {
     /// is the raw file's name (required, so that every raw file has its own
     /// copy and a repeated run rewrites the same file).
     pub destination: Option<String>,
+    /// `moodle-db`: Moodle's `config.php` (default: the config's
+    /// `[moodle_db]`).
+    pub moodle_config: Option<PathBuf>,
+    /// `moodle-db`: ids per chunk, each deleted in its own transaction
+    /// (default 10000).
+    pub chunk_rows: Option<u64>,
+    /// `moodle-db`: no new chunk is started after this much time per run
+    /// (default `300s`, like Moodle's cleanup task).
+    pub time_budget: Option<String>,
 }
 
 impl Source {
@@ -367,6 +381,14 @@ impl Config {
         if s.name.is_empty() {
             return invalid("a source has an empty name".into());
         }
+        if s.kind == SourceKind::MoodleDb {
+            return self.validate_db_source(s, &what);
+        }
+        if s.moodle_config.is_some() || s.chunk_rows.is_some() || s.time_budget.is_some() {
+            return invalid(format!(
+                "{what}: moodle_config, chunk_rows and time_budget are only for kind = \"moodle-db\""
+            ));
+        }
         if s.paths.is_empty() {
             return invalid(format!("{what} has no paths"));
         }
@@ -405,6 +427,40 @@ impl Config {
                 "{what}: destination is only for anonymize-then-delete"
             )),
         }
+    }
+}
+
+impl Config {
+    /// A `moodle-db` source: a window, action `delete`, no paths, a
+    /// connection, and a sound chunk size and time budget.
+    fn validate_db_source(&self, s: &Source, what: &str) -> Result<(), Error> {
+        parse_duration(&s.window)
+            .map_err(|e| Error::new(ErrorKind::Config, format!("{what}: {}", e.message())))?;
+        if !s.paths.is_empty() || s.destination.is_some() {
+            return invalid(format!(
+                "{what}: a moodle-db source has no paths or destination (its rows are in the database)"
+            ));
+        }
+        if s.action != Action::Delete {
+            return invalid(format!(
+                "{what}: a moodle-db source deletes its old rows: action = \"delete\""
+            ));
+        }
+        if s.moodle_config.is_none() && self.moodle_db.is_none() {
+            return invalid(format!("{what}: needs moodle_config, or [moodle_db]"));
+        }
+        if s.chunk_rows == Some(0) {
+            return invalid(format!("{what}: chunk_rows must be at least 1"));
+        }
+        if let Some(b) = &s.time_budget {
+            parse_duration(b).map_err(|e| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("{what}: time_budget: {}", e.message()),
+                )
+            })?;
+        }
+        Ok(())
     }
 }
 

@@ -21,6 +21,7 @@
 //! killed run left behind are removed (and audited) by the next run and
 //! counted by `--check`.
 
+pub mod moodle_db;
 pub mod safe;
 
 use std::fs::{self, File, OpenOptions};
@@ -674,6 +675,7 @@ pub fn check(cfg: &Config, now: i64) -> (Vec<Violation>, Vec<String>) {
             });
         }
     }
+    moodle_db::check(cfg, now, &mut v, &mut errors);
     for t in stale_temporaries(cfg) {
         v.push(Violation {
             source: t.source,
@@ -781,6 +783,7 @@ pub fn rotate(
         )?;
     }
     sources(cfg, now, dry_run, rewriter, &mut report, &mut record)?;
+    moodle_db::rotate(cfg, now, dry_run, &mut report, &mut record)?;
     Ok(report)
 }
 

@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod corpus;
 mod dated;
+mod db;
 mod faults;
 mod formats;
 mod install;

@@ -58,6 +58,16 @@ pub struct StatsArgs {
     /// Worker threads [default: number of cores].
     #[arg(short = 'j', long, value_name = "N")]
     threads: Option<NonZeroUsize>,
+    /// Also count the rows of Moodle's {prefix}logstore_standard_log, read
+    /// live from the database of this Moodle config.php (the same tables as
+    /// from an export of the same rows). With no FILE, only the database is
+    /// read.
+    #[arg(long, value_name = "FILE")]
+    moodle_config: Option<PathBuf>,
+    /// Like --moodle-config, with the [moodle_db] table of this anonlog
+    /// config.
+    #[arg(long, value_name = "FILE", conflicts_with = "moodle_config")]
+    moodle_db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,6 +194,10 @@ impl RunArgs {
                     format!("--domain {d:?}: only course=FILE is supported"),
                 ));
             };
+            if file == "db" {
+                // The public course list of {prefix}course: read in `run`.
+                continue;
+            }
             let text = std::fs::read_to_string(file)
                 .map_err(|e| Error::io(&format!("cannot read the course list {file}"), &e))?;
             let mut v: Vec<String> = Vec::new();
@@ -263,7 +277,40 @@ pub fn run(a: StatsArgs) -> Result<u8, Error> {
         block_size: 1 << 20,
     };
     let mut state = State::counting(windows[0], DimSet::counting(opts.dims.as_deref()));
-    let inputs = common::inputs_of(&a.files);
+    let from_db = a.moodle_config.is_some() || a.moodle_db.is_some();
+    let mut opts = opts;
+    if from_db {
+        let db_cfg = match (&a.moodle_config, &a.moodle_db) {
+            (Some(p), _) => anonlog::moodledb::DbConfig::from_moodle_config(p)?,
+            (None, Some(c)) => match &anonlog::config::Config::load(c)?.moodle_db {
+                Some(t) => anonlog::moodledb::DbConfig::from_table(t)?,
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::Usage,
+                        format!("--moodle-db {}: the config has no [moodle_db]", c.display()),
+                    ))
+                }
+            },
+            (None, None) => unreachable!("from_db"),
+        };
+        let mut db = anonlog::moodledb::client::Db::connect(&db_cfg)?;
+        if a.run.domain.iter().any(|d| d == "course=db") {
+            let ids = db.public_courses(&db_cfg)?;
+            opts.course_domain = Some(ids.iter().map(i64::to_string).collect());
+        }
+        let q = anonlog::moodledb::client::RowQuery::default();
+        anonlog::moodledb::stats::add_rows(&mut state, &mut db, &db_cfg, &q, &hasher)?;
+    } else if a.run.domain.iter().any(|d| d == "course=db") {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "--domain course=db reads {prefix}course: give --moodle-config or --moodle-db",
+        ));
+    }
+    let inputs = if from_db && a.files.is_empty() {
+        Vec::new()
+    } else {
+        common::inputs_of(&a.files)
+    };
     for input in &inputs {
         state.add_input(input, &cfg, &hasher)?;
     }

@@ -17,6 +17,7 @@
 pub mod client;
 pub mod export;
 pub mod php;
+pub mod stats;
 
 use std::path::{Path, PathBuf};
 
