@@ -36,6 +36,7 @@ pub mod ip;
 pub mod keyring;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod pseudonym;
 pub mod retention;
 pub mod rewrite;
