@@ -197,10 +197,14 @@ impl Source {
     /// All of the input: the map itself, or the stream read to its end.
     pub fn into_bytes(self) -> io::Result<Bytes> {
         match self {
-            Source::Mapped(m) => Ok(Bytes::Mapped(m)),
+            Source::Mapped(m) => {
+                crate::progress::add(m.len());
+                Ok(Bytes::Mapped(m))
+            }
             Source::Stream(mut s) => {
                 let mut all = std::mem::take(&mut s.carry);
                 s.reader.read_to_end(&mut all)?;
+                crate::progress::add(all.len());
                 Ok(Bytes::Read(all))
             }
         }
@@ -232,7 +236,7 @@ impl<'a> Iterator for Blocks<'a> {
     type Item = io::Result<Block<'a>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self {
+        let item = match self {
             Blocks::Mapped(m) => m.next().map(Ok),
             Blocks::Stream(_, true) => None,
             Blocks::Stream(s, failed) => match s.next_block() {
@@ -242,7 +246,11 @@ impl<'a> Iterator for Blocks<'a> {
                     Some(Err(e))
                 }
             },
+        };
+        if let Some(Ok(b)) = &item {
+            crate::progress::add(b.data.len());
         }
+        item
     }
 }
 

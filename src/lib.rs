@@ -37,6 +37,7 @@ pub mod keyring;
 pub mod moodledb;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod pseudonym;
 pub mod report;
 pub mod retention;

@@ -234,3 +234,102 @@ fn completions_parse_in_their_shells() {
 fn completions_refuse_an_unknown_shell() {
     anonlog().args(["completions", "tcsh"]).assert().code(2);
 }
+
+/// A small access log (about 90 KB).
+fn access_log(w: &crate::util::Work) -> std::path::PathBuf {
+    let mut log = String::new();
+    for i in 0..1000 {
+        log.push_str(&format!(
+            "10.1.2.{} - alice [10/Oct/2023:13:55:36 +0000] \"GET /course/view.php?id={i} HTTP/1.1\" 200 2326\n",
+            i % 250
+        ));
+    }
+    w.write("access.log", log.as_bytes())
+}
+
+/// What a drawn bar leaves on standard error.
+fn has_bar(stderr: &[u8]) -> bool {
+    let s = String::from_utf8_lossy(stderr);
+    s.contains("ETA") || s.contains('\r')
+}
+
+/// Standard error that is not a terminal never gets a bar, however small
+/// the threshold; forcing it shows one (so the check above can see one).
+#[test]
+fn progress_never_when_stderr_is_not_a_terminal() {
+    let w = crate::util::Work::new();
+    let log = access_log(&w);
+    let run = |env: (&str, &str)| {
+        let out = anonlog()
+            .args(["anonymize", "-k"])
+            .arg(w.key())
+            .arg(&log)
+            .arg("-o")
+            .arg(w.path("out.log"))
+            .env_remove("ANONLOG_PROGRESS")
+            .env(env.0, env.1)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stderr
+    };
+    let plain = run(("ANONLOG_PROGRESS_MIN", "0"));
+    assert!(!has_bar(&plain), "{}", String::from_utf8_lossy(&plain));
+    assert!(
+        String::from_utf8_lossy(&plain).starts_with("anonlog: 1000 lines"),
+        "{}",
+        String::from_utf8_lossy(&plain)
+    );
+    let forced = run(("ANONLOG_PROGRESS", "force"));
+    assert!(has_bar(&forced), "{}", String::from_utf8_lossy(&forced));
+}
+
+/// Runs `args` under `script`, so that standard error is a terminal, and
+/// returns what the terminal showed; `None` (after saying so) without
+/// `script`.
+fn on_a_terminal(args: &str, min: &str) -> Option<String> {
+    if !have("script") {
+        crate::util::server_unavailable("script", "util-linux's script is not installed");
+        return None;
+    }
+    let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_anonlog"));
+    let out = Process::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("ANONLOG_PROGRESS_MIN", min)
+        .env_remove("ANONLOG_PROGRESS")
+        .env_remove("ANONLOG_KEY_FILE")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{cmd}: {shown}");
+    Some(shown)
+}
+
+/// On a terminal the bar shows bytes, rate and time left once the input
+/// reaches ANONLOG_PROGRESS_MIN, and never with -q or below it.
+#[test]
+fn progress_on_a_terminal_above_the_threshold_unless_quiet() {
+    let w = crate::util::Work::new();
+    let log = access_log(&w);
+    let anonymize = format!(
+        "anonymize -k {} {} -o {}",
+        w.key().display(),
+        log.display(),
+        w.path("out.log").display()
+    );
+    let Some(shown) = on_a_terminal(&anonymize, "0") else {
+        return;
+    };
+    assert!(shown.contains("ETA") && shown.contains("KiB"), "{shown:?}");
+    let quiet = on_a_terminal(&format!("{anonymize} -q"), "0").unwrap();
+    assert!(!quiet.contains("ETA"), "{quiet:?}");
+    let small = on_a_terminal(&anonymize, "1000000").unwrap();
+    assert!(!small.contains("ETA"), "{small:?}");
+    let stats = format!(
+        "stats --out {} {}",
+        w.path("stats").display(),
+        log.display()
+    );
+    let shown = on_a_terminal(&stats, "0").unwrap();
+    assert!(shown.contains("ETA"), "{shown:?}");
+}

@@ -244,11 +244,13 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
     let max = a.max_messages;
     let mut report = |d: &Diagnostic| {
         if shown < max || d.action == Action::Stopped {
-            eprintln!("anonlog: {d}");
+            anonlog::progress::message(&format!("anonlog: {d}"));
         }
         shown += 1;
     };
+    let bar = anonlog::progress::Bar::start(anonlog::progress::input_size(&a.files), a.quiet);
     let (summary, dated_files) = write_output(&a, dated, &rw, &cfg, now, &mut report)?;
+    drop(bar);
     if shown > max {
         eprintln!(
             "anonlog: further lines not understood were not shown \

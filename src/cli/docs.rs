@@ -53,7 +53,7 @@ Exit status:
 /// The variable that sets the input size from which a terminal shows a
 /// progress bar, documented with the variables clap declares.
 const PROGRESS_ENV: (&str, &str) = (
-    "ANONLOG_PROGRESS_MIN",
+    anonlog::progress::MIN_ENV,
     "The input size in bytes from which anonymize, stats and rotate show a \
      progress bar (bytes, rate, time left) on standard error when it is a \
      terminal and -q is not given; default 268435456 (256 MiB).",

@@ -85,7 +85,14 @@ pub fn run(a: &RotateArgs) -> Result<u8, Error> {
         });
     }
     let rewriter = || cfg.anonymize.rewriter(now);
-    let report = retention::rotate(&cfg, now, a.dry_run, &rewriter)?;
+    let patterns = cfg
+        .sources
+        .iter()
+        .flat_map(|s| s.paths.iter().map(String::as_str));
+    let bar = anonlog::progress::Bar::start(anonlog::progress::glob_size(patterns), a.quiet);
+    let report = retention::rotate(&cfg, now, a.dry_run, &rewriter);
+    drop(bar);
+    let report = report?;
     for line in &report.done {
         if a.dry_run || !a.quiet {
             println!("{line}");

@@ -311,9 +311,11 @@ pub fn run(a: StatsArgs) -> Result<u8, Error> {
     } else {
         common::inputs_of(&a.files)
     };
+    let bar = anonlog::progress::Bar::start(anonlog::progress::input_size(&a.files), false);
     for input in &inputs {
         state.add_input(input, &cfg, &hasher)?;
     }
+    drop(bar);
     refuse_duplicates(&state.inputs, None)?;
     finish(state, &windows, &a.run, &opts, &hasher.fingerprint())
 }
