@@ -14,6 +14,7 @@ mod formats;
 mod keyring;
 mod moodle;
 mod paths;
+mod piped;
 mod roster;
 mod rotate;
 mod stats;

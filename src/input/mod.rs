@@ -200,6 +200,13 @@ impl std::ops::Deref for Bytes {
 }
 
 impl Source {
+    /// Is the input read from a pipe, FIFO, socket or terminal (see
+    /// [`StreamBlocks::piped`])? Lines then come a few at a time, and are
+    /// best rewritten on the reading thread.
+    pub fn piped(&self) -> bool {
+        matches!(self, Source::Stream(s) if s.piped())
+    }
+
     /// All of the input: the map itself, or the stream read to its end.
     pub fn into_bytes(self) -> io::Result<Bytes> {
         match self {
@@ -420,6 +427,22 @@ fn open_path(p: &Path, opts: &OpenOptions) -> io::Result<Source> {
     )))
 }
 
+/// Is `fd` open on anything but a regular file?
+fn not_a_file(fd: i32) -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: fstat fills a plain struct for a descriptor we were given.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::fstat(fd, &mut st) };
+        r == 0 && (st.st_mode & libc::S_IFMT) != libc::S_IFREG
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = fd;
+        false
+    }
+}
+
 /// The blocks of a memory map (see [`mapped_blocks`]).
 pub struct MappedBlocks<'a> {
     data: &'a [u8],
@@ -475,6 +498,8 @@ pub struct StreamBlocks {
     /// `carry[..scanned]` was scanned for line ends (line framing): only
     /// new bytes are scanned after a read, so a long line costs linear time.
     scanned: usize,
+    /// The descriptor is a pipe, FIFO, socket or terminal, not a file.
+    piped: bool,
 }
 
 impl StreamBlocks {
@@ -492,6 +517,7 @@ impl StreamBlocks {
         }
         StreamBlocks {
             reader,
+            piped: fd.is_some_and(not_a_file),
             fd,
             size: size.max(1),
             carry: Vec::new(),
@@ -501,6 +527,13 @@ impl StreamBlocks {
             complete: 0,
             scanned: 0,
         }
+    }
+
+    /// Is this stream read from a pipe, FIFO, socket or terminal (standard
+    /// input that is not redirected from a file)? A decoded compressed file
+    /// is not.
+    pub fn piped(&self) -> bool {
+        self.piped
     }
 
     /// Brings `complete` up to date with the bytes read since the last
