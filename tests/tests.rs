@@ -16,6 +16,7 @@ mod install;
 mod keyring;
 mod moodle;
 mod paths;
+mod piped;
 mod report;
 mod roster;
 mod rotate;

@@ -184,15 +184,11 @@ impl Printer {
 fn check_plain(f: Option<&PathBuf>, checker: &Checker, printer: &mut Printer) {
     let name = f.map_or("<stdin>".to_string(), |p| p.display().to_string());
     let sample = anonlog::format::SAMPLE_LEN;
-    let mut reader: Box<dyn BufRead> = match f {
-        None => Box::new(std::io::BufReader::with_capacity(
-            sample,
-            std::io::stdin().lock(),
-        )),
-        Some(p) => match std::fs::File::open(p) {
-            Ok(file) => Box::new(std::io::BufReader::with_capacity(sample, file)),
-            Err(e) => return printer.error(&format!("{name}: {e}")),
-        },
+    let input = f.map_or(Input::Stdin, |p| Input::Path(p.clone()));
+    // Compressed files are decoded, binary ones refused (issue 16).
+    let mut reader: Box<dyn BufRead> = match input::reader(&input) {
+        Ok(r) => Box::new(std::io::BufReader::with_capacity(sample, r)),
+        Err(e) => return printer.error(&e.to_string()),
     };
     let mut found = Vec::new();
     let res = checker.check_reader(&mut reader, &mut |n, f| found.push((n, f)));

@@ -13,6 +13,12 @@
 //! inherits from the lines before it (the epoch of an untimed line) is
 //! computed by the producer from the same record times the rewriter uses.
 //!
+//! An input read from a pipe, FIFO or terminal (Apache's `CustomLog "|…"`,
+//! `tail -F | anonlog`) is rewritten on the reading thread instead, one
+//! read batch at a time, each flushed before the next read (`run_serial`):
+//! lines come a few at a time there, and waking a worker per line costs more
+//! than the line. Its output is the same, byte for byte.
+//!
 //! This module is the only one that knows about threads and output order.
 
 pub mod block;
@@ -214,11 +220,9 @@ pub fn run_to(
 ) -> Result<RunSummary, Error> {
     let started = Instant::now();
     let threads = cfg.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("anonlog-worker-{i}"))
-        .build()
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start worker threads: {e}")))?;
+    // Started for the first input that is not piped (a piped input is
+    // rewritten on this thread).
+    let mut pool: Option<rayon::ThreadPool> = None;
     let workers = WorkerPool::default();
     let mut summary = RunSummary::default();
     for input in &cfg.inputs {
@@ -234,8 +238,23 @@ pub fn run_to(
                 continue;
             }
         };
+        let serial = detected.source.piped();
+        if !serial && pool.is_none() {
+            pool = Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|i| format!("anonlog-worker-{i}"))
+                    .build()
+                    .map_err(|e| {
+                        Error::new(ErrorKind::Io, format!("cannot start worker threads: {e}"))
+                    })?,
+            );
+        }
         let mut writer = Writer::new(&detected, &mut out, report);
-        let read_error = run_input(rw, cfg, &pool, &workers, detected, &mut writer);
+        let read_error = match &pool {
+            Some(pool) if !serial => run_input(rw, cfg, pool, &workers, detected, &mut writer),
+            _ => run_serial(rw, cfg, &workers, detected, &mut writer),
+        };
         let one = writer.finish(read_error)?;
         summary.total += &one.summary.counts;
         let stop = one.aborted.is_some() || one.broken_pipe;
@@ -285,22 +304,92 @@ fn produce<'a>(
     carries: Option<Format>,
     tx: &channel::Sender<Produced<'a>>,
 ) {
-    let mut last: Carry = None;
-    let mut scratch = TimeScratch::default();
+    let mut carrier = Carrier::new(carries);
     for b in blocks {
         let msg = b.map(|b| {
-            let mut carry = None;
-            if let Some(fmt) = carries {
-                let (first, end) = block_times(fmt, &b.data, &mut scratch);
-                carry = last.or(first);
-                last = end.or(carry);
-            }
+            let carry = carrier.next(&b.data);
             (b, carry)
         });
         if tx.send(msg).is_err() {
             break;
         }
     }
+}
+
+/// The time each block's untimed first lines inherit, block after block
+/// (see [`produce`]); the same for the parallel and the serial path.
+struct Carrier {
+    format: Option<Format>,
+    last: Carry,
+    scratch: TimeScratch,
+}
+
+impl Carrier {
+    fn new(format: Option<Format>) -> Carrier {
+        Carrier {
+            format,
+            last: None,
+            scratch: TimeScratch::default(),
+        }
+    }
+
+    /// The carry of the next block, `data`.
+    fn next(&mut self, data: &[u8]) -> Carry {
+        let fmt = self.format?;
+        let (first, end) = block_times(fmt, data, &mut self.scratch);
+        let carry = self.last.or(first);
+        self.last = end.or(carry);
+        carry
+    }
+}
+
+/// Rewrites a piped input on the calling thread, one read batch at a time,
+/// each written (and flushed) before the next read. Apache writes one line
+/// per `write`: handing each to a worker thread costs far more CPU (thread
+/// wake-ups) than rewriting it. The output is the parallel path's, byte for
+/// byte: the same blocks, the same carries, the same [`block::process`].
+fn run_serial(
+    rw: &Rewriter,
+    cfg: &RunConfig,
+    workers: &WorkerPool,
+    detected: Detected,
+    writer: &mut Writer<'_, '_>,
+) -> Option<Error> {
+    let (name, schema, mut source) = (detected.name, detected.schema, detected.source);
+    let shape = Shape {
+        format: detected.format,
+        schema: schema.as_ref(),
+        framing: detected.framing,
+    };
+    let carries = (rw.uses_epochs() && schema.is_none()).then_some(shape.format);
+    let mut carrier = Carrier::new(carries);
+    let dated = writer.granularity();
+    let mut w = workers.take();
+    let mut buf = workers.take_buf();
+    let mut read_error = None;
+    for (seq, b) in source.blocks(cfg.block_size, shape.framing).enumerate() {
+        let block = match b {
+            Ok(b) => b,
+            Err(e) => {
+                read_error = Some(Error::input(&name, &format!("read error: {e}")));
+                break;
+            }
+        };
+        let job = Job {
+            seq: seq as u64,
+            data: &block.data,
+            carry: carrier.next(&block.data),
+            flush: block.flush,
+        };
+        let d = block::process(rw, &mut w, shape, &job, dated, buf);
+        buf = writer.write(d);
+        if writer.stopped() {
+            break;
+        }
+    }
+    workers.give(w);
+    workers.give_buf(buf);
+    read_error
 }
 
 /// Rewrites one opened input into `writer`, in parallel, in order. Returns

@@ -9,7 +9,9 @@
 //! input, pipes, FIFOs, a file whose mapping fails or with `--no-mmap`) is
 //! read in bounded blocks. [`units`] walks the records of a block, the one
 //! way every reader of anonlog (rewriting, statistics, retention) does it.
-//! Its `unsafe` code is the mapping and one `poll` call.
+//! Its `unsafe` code is the mapping and one `poll` call. Compressed files
+//! (gzip, xz, zstd) are recognised by their first bytes and read through a
+//! decoder; other binary input is refused ([`compressed`]).
 //!
 //! Streaming reads return a block as soon as no more input is ready (checked
 //! with `poll` on Unix), so a line that Apache pipes in reaches the output at
@@ -21,6 +23,10 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
+
+pub mod compressed;
+
+use compressed::{Compression, Sniffed};
 
 use crate::error::Error;
 use crate::format::csv::Dialect;
@@ -194,6 +200,13 @@ impl std::ops::Deref for Bytes {
 }
 
 impl Source {
+    /// Is the input read from a pipe, FIFO, socket or terminal (see
+    /// [`StreamBlocks::piped`])? Lines then come a few at a time, and are
+    /// best rewritten on the reading thread.
+    pub fn piped(&self) -> bool {
+        matches!(self, Source::Stream(s) if s.piped())
+    }
+
     /// All of the input: the map itself, or the stream read to its end.
     pub fn into_bytes(self) -> io::Result<Bytes> {
         match self {
@@ -271,12 +284,24 @@ pub fn open(input: &Input, opts: &OpenOptions) -> Result<Detected, Error> {
         Input::Path(p) => open_path(p, opts).map_err(|e| Error::input(&name, &e))?,
     };
     let mut source = source;
-    let sample: &[u8] = match &mut source {
-        Source::Mapped(m) => &m[..m.len().min(format::SAMPLE_LEN)],
-        Source::Stream(s) => s
-            .peek()
-            .map_err(|e| Error::input(&name, &format!("read error: {e}")))?,
-    };
+    match compressed::sniff(sample(&mut source, &name)?) {
+        Sniffed::Text => {}
+        Sniffed::Binary(what) => return Err(Error::input(&name, &compressed::refusal(what))),
+        Sniffed::Compressed(c) => {
+            source = decompressed(source, c, opts.block_size)
+                .map_err(|e| Error::input(&name, &format!("{} data: {e}", c.name())))?;
+            let inner = match compressed::sniff(sample(&mut source, &name)?) {
+                Sniffed::Text => None,
+                Sniffed::Compressed(_) => Some("compressed twice"),
+                Sniffed::Binary(what) => Some(what),
+            };
+            if let Some(what) = inner {
+                let what = format!("{}-compressed {what}", c.name());
+                return Err(Error::input(&name, &compressed::refusal(&what)));
+            }
+        }
+    }
+    let sample = sample(&mut source, &name)?;
     let (format, schema) = format::detect_with_schema(sample, opts.format);
     if format.moodle_kind().is_some() && schema.is_none() {
         return Err(Error::input(
@@ -297,6 +322,83 @@ pub fn open(input: &Input, opts: &OpenOptions) -> Result<Detected, Error> {
         framing,
         source,
     })
+}
+
+/// `input` as one stream of text, for readers that do not cut blocks
+/// (`check` without `--raw`): a compressed file decoded, a binary one
+/// refused with an error that names it (see [`compressed`]).
+pub fn reader(input: &Input) -> Result<Box<dyn Read + Send>, Error> {
+    let name = input.display();
+    let mut raw: Box<dyn Read + Send> = match input {
+        Input::Stdin => Box::new(io::stdin()),
+        Input::Path(p) => {
+            let f = File::open(p).map_err(|e| Error::input(&name, &e))?;
+            if f.metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(Error::input(&name, &"is a directory"));
+            }
+            Box::new(f)
+        }
+    };
+    let mut head = vec![0u8; format::SAMPLE_LEN];
+    let mut n = 0;
+    // Enough bytes for the magic numbers; a file gives its whole first
+    // block at once.
+    while n < 16 {
+        match raw.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::input(&name, &format!("read error: {e}"))),
+        }
+    }
+    head.truncate(n);
+    let sniffed = compressed::sniff(&head);
+    let whole: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(raw));
+    match sniffed {
+        Sniffed::Text => Ok(whole),
+        Sniffed::Binary(what) => Err(Error::input(&name, &compressed::refusal(what))),
+        Sniffed::Compressed(c) => compressed::decoder(c, whole)
+            .map_err(|e| Error::input(&name, &format!("{} data: {e}", c.name()))),
+    }
+}
+
+/// The first bytes of `source` for detection: the start of its map, or what
+/// [`StreamBlocks::peek`] read (again the same bytes when called twice).
+fn sample<'s>(source: &'s mut Source, name: &str) -> Result<&'s [u8], Error> {
+    match source {
+        Source::Mapped(m) => Ok(&m[..m.len().min(format::SAMPLE_LEN)]),
+        Source::Stream(s) => s
+            .peek()
+            .map_err(|e| Error::input(name, &format!("read error: {e}"))),
+    }
+}
+
+/// A memory map read as a stream (for a compressed file that was mapped).
+struct MapReader {
+    map: Mmap,
+    pos: usize,
+}
+
+impl Read for MapReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = (&self.map[self.pos..]).read(buf)?;
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// `source` (compressed with `c`, nothing of it consumed but what a peek
+/// holds) as a stream of its decoded bytes.
+fn decompressed(source: Source, c: Compression, block_size: usize) -> io::Result<Source> {
+    let raw: Box<dyn Read + Send> = match source {
+        Source::Mapped(map) => Box::new(MapReader { map, pos: 0 }),
+        Source::Stream(s) => Box::new(io::Cursor::new(s.carry).chain(s.reader)),
+    };
+    Ok(Source::Stream(StreamBlocks::new(
+        compressed::decoder(c, raw)?,
+        None,
+        block_size,
+    )))
 }
 
 fn open_path(p: &Path, opts: &OpenOptions) -> io::Result<Source> {
@@ -331,6 +433,22 @@ fn open_path(p: &Path, opts: &OpenOptions) -> io::Result<Source> {
         fd,
         opts.block_size,
     )))
+}
+
+/// Is `fd` open on anything but a regular file?
+fn not_a_file(fd: i32) -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: fstat fills a plain struct for a descriptor we were given.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::fstat(fd, &mut st) };
+        r == 0 && (st.st_mode & libc::S_IFMT) != libc::S_IFREG
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = fd;
+        false
+    }
 }
 
 /// The blocks of a memory map (see [`mapped_blocks`]).
@@ -388,6 +506,8 @@ pub struct StreamBlocks {
     /// `carry[..scanned]` was scanned for line ends (line framing): only
     /// new bytes are scanned after a read, so a long line costs linear time.
     scanned: usize,
+    /// The descriptor is a pipe, FIFO, socket or terminal, not a file.
+    piped: bool,
 }
 
 impl StreamBlocks {
@@ -405,6 +525,7 @@ impl StreamBlocks {
         }
         StreamBlocks {
             reader,
+            piped: fd.is_some_and(not_a_file),
             fd,
             size: size.max(1),
             carry: Vec::new(),
@@ -414,6 +535,13 @@ impl StreamBlocks {
             complete: 0,
             scanned: 0,
         }
+    }
+
+    /// Is this stream read from a pipe, FIFO, socket or terminal (standard
+    /// input that is not redirected from a file)? A decoded compressed file
+    /// is not.
+    pub fn piped(&self) -> bool {
+        self.piped
     }
 
     /// Brings `complete` up to date with the bytes read since the last

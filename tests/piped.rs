@@ -1,0 +1,193 @@
+//! Piped mode, as Apache's `CustomLog "|anonlog …"` and `tail -F | anonlog`
+//! use it: lines written one per `write` are rewritten on the reading thread
+//! and come out exactly as the same bytes read from a file would.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use crate::util::{anonlog, testdata, Work};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The lines of `data` (with their line feeds).
+fn lines(data: &[u8]) -> Vec<&[u8]> {
+    data.split_inclusive(|&b| b == b'\n').collect()
+}
+
+/// Writes `data` to `w` one line per `write`, pausing now and then so that
+/// the reader sees both single lines and batches.
+fn trickle(mut w: impl Write, data: &[u8]) {
+    for (i, l) in lines(data).iter().enumerate() {
+        w.write_all(l).unwrap();
+        w.flush().unwrap();
+        if i % 50 == 7 {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+}
+
+/// `anonlog ARGS` with `data` written to its standard input a line at a
+/// time; its output and status.
+fn piped(args: &[&std::ffi::OsStr], data: &[u8]) -> (Vec<u8>, String, Option<i32>) {
+    let mut child: Child = Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let data = data.to_vec();
+    let writer = std::thread::spawn(move || trickle(stdin, &data));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (out.stdout, text(&out.stderr), out.status.code())
+}
+
+/// `anonlog ARGS FILE`: the file-mode output.
+fn from_file(args: &[&std::ffi::OsStr], file: &Path) -> (Vec<u8>, Option<i32>) {
+    let out = anonlog().args(args).arg(file).output().unwrap();
+    (out.stdout, out.status.code())
+}
+
+fn access_log() -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..600 {
+        s += &format!(
+            "10.{}.2.{} - user{} [{:02}/Oct/2026:13:{:02}:36 +0000] \"GET /course/view.php?id={}&sesskey=abc{} HTTP/1.1\" 200 {}\n",
+            i % 7,
+            i % 250,
+            i % 13,
+            1 + i / 30,
+            i % 60,
+            2 + i % 3,
+            i,
+            i
+        );
+        if i % 97 == 0 {
+            s += "\tat org.example.Trace(Trace.java:42) from 10.9.8.7\n";
+        }
+    }
+    s.into_bytes()
+}
+
+/// Piped input gives the file-mode output byte for byte: access lines with
+/// a static key and with a keyring (where untimed lines inherit an epoch),
+/// a Moodle CSV export, BigBlueButton lines, any thread count.
+#[test]
+fn piped_output_is_file_output() {
+    let w = Work::new();
+    anonlog()
+        .args(["key", "init", "--epoch", "7d", "--key-dir"])
+        .arg(w.path("ring"))
+        .assert()
+        .success();
+    let access = w.write("access.log", &access_log());
+    let key = w.key().into_os_string();
+    let ring = w.path("ring").into_os_string();
+    let cases: Vec<(Vec<std::ffi::OsString>, std::path::PathBuf)> = vec![
+        (vec!["-k".into(), key.clone()], access.clone()),
+        (vec!["--key-dir".into(), ring], access),
+        (
+            vec!["-k".into(), key.clone()],
+            testdata("moodle/logstore-postgres.csv"),
+        ),
+        (vec!["-k".into(), key.clone()], testdata("bbb.log")),
+        (vec!["-k".into(), key], testdata("moodle-access.log")),
+    ];
+    for (keys, file) in cases {
+        for threads in ["1", "4"] {
+            let mut args: Vec<std::ffi::OsString> =
+                vec!["anonymize".into(), "-q".into(), "-j".into(), threads.into()];
+            args.extend(keys.iter().cloned());
+            let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            let (want, code) = from_file(&args, &file);
+            assert!(!want.is_empty(), "{file:?}");
+            let (got, err, got_code) = piped(&args, &std::fs::read(&file).unwrap());
+            assert_eq!(got_code, code, "{file:?}: {err}");
+            assert_eq!(text(&got), text(&want), "{file:?} -j {threads}");
+        }
+    }
+}
+
+/// A FIFO named as the input is piped too; its output is the file's.
+#[test]
+fn fifo_input_is_file_output() {
+    let w = Work::new();
+    let data = access_log();
+    let file = w.write("access.log", &data);
+    let fifo = w.path("access.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("SKIP: mkfifo is not available");
+        return;
+    }
+    let key = w.key().into_os_string();
+    let args: Vec<&std::ffi::OsStr> = [
+        "anonymize".as_ref(),
+        "-q".as_ref(),
+        "-k".as_ref(),
+        key.as_os_str(),
+    ]
+    .to_vec();
+    let (want, _) = from_file(&args, &file);
+    let child = Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
+        .args(&args)
+        .arg(&fifo)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let fifo2 = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let f = std::fs::OpenOptions::new().write(true).open(fifo2).unwrap();
+        trickle(f, &data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), text(&want));
+}
+
+/// Dated outputs from a pipe are the dated outputs from the file.
+#[test]
+fn piped_dated_output_is_file_output() {
+    let w = Work::new();
+    let data = access_log();
+    let file = w.write("access.log", &data);
+    let run = |dir: &str, piped_in: bool| {
+        let pattern = w.path(dir).join("access.%Y-%m-%d.log").into_os_string();
+        let key = w.key().into_os_string();
+        let args: Vec<&std::ffi::OsStr> = vec![
+            "anonymize".as_ref(),
+            "-q".as_ref(),
+            "-k".as_ref(),
+            key.as_os_str(),
+            "-o".as_ref(),
+            pattern.as_os_str(),
+        ];
+        if piped_in {
+            let (_, err, code) = piped(&args, &data);
+            assert_eq!(code, Some(0), "{err}");
+        } else {
+            assert_eq!(from_file(&args, &file).1, Some(0));
+        }
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(w.path(dir))
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let want = run("file", false);
+    assert_eq!(want.len(), 20);
+    assert_eq!(run("pipe", true), want);
+}
