@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::release::{Release, Row};
 use super::svg::{self, esc, Bar, Heat};
-use super::{Release, Row};
 
 /// A group of dimensions shown together.
 struct Section {
@@ -239,8 +239,15 @@ fn others(release: &Release) -> Vec<String> {
 }
 
 fn overview(out: &mut String, release: &Release) {
+    facts(out, release);
+    cells(out, release);
+    inputs(out, release);
+    out.push_str("</section>\n");
+}
+
+/// The overview's facts: period, windows, K, ε and δ.
+fn facts(out: &mut String, release: &Release) {
     let m = &release.meta;
-    let p = &m.privacy;
     out.push_str("<section id=\"overview\" aria-labelledby=\"overview-h\">\n<h2 id=\"overview-h\">Overview</h2>\n<dl class=\"facts\">\n");
     let mut lens: BTreeMap<u64, usize> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -293,9 +300,13 @@ fn overview(out: &mut String, release: &Release) {
         ),
     }
     out.push_str("</dl>\n");
+}
 
-    let shown: Vec<&Row> = release.rows.iter().collect();
-    let sup = shown.iter().filter(|r| r.suppressed).count();
+/// The overview's cell counts: how many were suppressed and why.
+fn cells(out: &mut String, release: &Release) {
+    let m = &release.meta;
+    let p = &m.privacy;
+    let sup = release.rows.iter().filter(|r| r.suppressed).count();
     out.push_str("<table class=\"cells\">\n<caption>Cells and why they were suppressed</caption>\n<thead><tr><th scope=\"col\">cells</th><th scope=\"col\" class=\"num\">number</th></tr></thead>\n<tbody>\n");
     let tr = |out: &mut String, what: &str, key: &str, n: u64| {
         let _ = writeln!(
@@ -358,6 +369,11 @@ fn overview(out: &mut String, release: &Release) {
             fmt_f(dp.selection_threshold)
         );
     }
+}
+
+/// The overview's inputs, and what the release does not protect.
+fn inputs(out: &mut String, release: &Release) {
+    let m = &release.meta;
     out.push_str("<table class=\"inputs\">\n<caption>Inputs</caption>\n<thead><tr><th scope=\"col\">input</th><th scope=\"col\">format</th><th scope=\"col\" class=\"num\">records</th><th scope=\"col\" class=\"num\">skipped</th><th scope=\"col\" class=\"num\">naming a user</th></tr></thead>\n<tbody>\n");
     for i in &m.inputs {
         let _ = writeln!(
@@ -378,7 +394,6 @@ fn overview(out: &mut String, release: &Release) {
             esc(&m.not_protected)
         );
     }
-    out.push_str("</section>\n");
 }
 
 /// Short text of a float (noise scales, ε per table).
@@ -723,7 +738,7 @@ fn table(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::parse_csv;
+    use crate::report::release::parse_csv;
 
     fn release(csv: &str) -> Release {
         let head = "window_start,window_end,dimension,value,events,users,participants,minutes,peak_concurrency,suppressed\n";

@@ -84,14 +84,7 @@ pub fn bars(
     let height = TOP + ROW_H * rows.len().max(1) as f64 + 8.0;
     let max = |f: fn(&Bar) -> Option<u64>| rows.iter().filter_map(f).max().unwrap_or(0).max(1);
     let (lmax, rmax) = (max(|b| b.left), max(|b| b.right));
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\">\
-<title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        esc(title),
-        esc(desc)
-    );
+    let mut s = open(id, title, desc, width, height);
     for (i, (head, _)) in [left, right].iter().enumerate() {
         let x = LABEL_W + i as f64 * (PANEL_W + GAP);
         let _ = write!(
@@ -112,49 +105,64 @@ pub fn bars(
             y + 15.0,
             esc(&truncate(&b.label, 30))
         );
-        for (p, (v, colour, col, vmax)) in [
+        let panels = [
             (b.left, EVENTS, left.1, lmax),
             (b.right, USERS, right.1, rmax),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        ];
+        for (p, panel) in panels.into_iter().enumerate() {
             let x = LABEL_W + p as f64 * (PANEL_W + GAP);
-            if b.suppressed {
-                let _ = write!(
-                    s,
-                    "<rect x=\"{x}\" y=\"{}\" width=\"40\" height=\"14\" fill=\"url(#{HATCH})\" stroke=\"#6b6b6b\"/>\
-<text x=\"{}\" y=\"{}\" class=\"sup\" data-col=\"{col}\">suppressed</text>",
-                    y + 4.0,
-                    x + 46.0,
-                    y + 15.0
-                );
-                continue;
-            }
-            let Some(v) = v else {
-                let _ = write!(
-                    s,
-                    "<text x=\"{}\" y=\"{}\" class=\"num\" data-col=\"{col}\">–</text>",
-                    x + 4.0,
-                    y + 15.0
-                );
-                continue;
-            };
-            let w = (PANEL_W - NUM_W) * v as f64 / vmax as f64;
-            let w = (w * 10.0).round() / 10.0;
-            let _ = write!(
-                s,
-                "<rect x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"14\" fill=\"{colour}\"/>\
-<text x=\"{}\" y=\"{}\" class=\"num\" data-col=\"{col}\">{v}</text>",
-                y + 4.0,
-                x + w + 4.0,
-                y + 15.0
-            );
+            bar(&mut s, x, y, b.suppressed, panel);
         }
         s.push_str("</g>");
     }
     s.push_str("</svg>");
     s
+}
+
+/// The opening of a chart: its size and text alternative.
+fn open(id: &str, title: &str, desc: &str, width: f64, height: f64) -> String {
+    format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\">\
+<title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        esc(title),
+        esc(desc)
+    )
+}
+
+/// One panel's bar at (`x`, `y`): (number, colour, column, the panel's
+/// largest number).
+fn bar(s: &mut String, x: f64, y: f64, suppressed: bool, panel: (Option<u64>, &str, &str, u64)) {
+    let (v, colour, col, vmax) = panel;
+    if suppressed {
+        let _ = write!(
+            s,
+            "<rect x=\"{x}\" y=\"{}\" width=\"40\" height=\"14\" fill=\"url(#{HATCH})\" stroke=\"#6b6b6b\"/>\
+<text x=\"{}\" y=\"{}\" class=\"sup\" data-col=\"{col}\">suppressed</text>",
+            y + 4.0,
+            x + 46.0,
+            y + 15.0
+        );
+        return;
+    }
+    let Some(v) = v else {
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" class=\"num\" data-col=\"{col}\">–</text>",
+            x + 4.0,
+            y + 15.0
+        );
+        return;
+    };
+    let w = (PANEL_W - NUM_W) * v as f64 / vmax as f64;
+    let w = (w * 10.0).round() / 10.0;
+    let _ = write!(
+        s,
+        "<rect x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"14\" fill=\"{colour}\"/>\
+<text x=\"{}\" y=\"{}\" class=\"num\" data-col=\"{col}\">{v}</text>",
+        y + 4.0,
+        x + w + 4.0,
+        y + 15.0
+    );
 }
 
 /// One cell of a [`heatmap`].
@@ -190,14 +198,18 @@ pub fn heatmap(id: &str, title: &str, desc: &str, col: &str, cells: &[Heat]) -> 
         .max()
         .unwrap_or(0)
         .max(1);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\">\
-<title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        esc(title),
-        esc(desc)
-    );
+    let mut s = open(id, title, desc, width, height);
+    grid(&mut s);
+    for c in cells.iter().filter(|c| c.day < 7 && c.hour < 24) {
+        heat_cell(&mut s, c, max, col);
+    }
+    legend(&mut s, max);
+    s.push_str("</svg>");
+    s
+}
+
+/// The hour and weekday labels, and every cell grey.
+fn grid(s: &mut String) {
     for h in 0..24 {
         let _ = write!(
             s,
@@ -223,43 +235,48 @@ pub fn heatmap(id: &str, title: &str, desc: &str, col: &str, cells: &[Heat]) -> 
             );
         }
     }
-    for c in cells.iter().filter(|c| c.day < 7 && c.hour < 24) {
-        let x = HEAT_LEFT + c.hour as f64 * CELL_W;
-        let y = 20.0 + c.day as f64 * CELL_H;
-        let (fill, text, ink) = match (c.suppressed, c.value) {
-            (true, _) => (format!("url(#{HATCH})"), String::new(), "#000"),
-            (false, None) => continue,
-            (false, Some(v)) => {
-                let t = v as f64 / max as f64;
-                (
-                    ramp(t),
-                    v.to_string(),
-                    if t > 0.5 { "#fff" } else { "#000" },
-                )
-            }
-        };
-        let label = if c.suppressed { "suppressed" } else { &text };
+}
+
+/// One published or suppressed cell (`max`: the darkest).
+fn heat_cell(s: &mut String, c: &Heat, max: u64, col: &str) {
+    let x = HEAT_LEFT + c.hour as f64 * CELL_W;
+    let y = 20.0 + c.day as f64 * CELL_H;
+    let (fill, text, ink) = match (c.suppressed, c.value) {
+        (true, _) => (format!("url(#{HATCH})"), String::new(), "#000"),
+        (false, None) => return,
+        (false, Some(v)) => {
+            let t = v as f64 / max as f64;
+            (
+                ramp(t),
+                v.to_string(),
+                if t > 0.5 { "#fff" } else { "#000" },
+            )
+        }
+    };
+    let label = if c.suppressed { "suppressed" } else { &text };
+    let _ = write!(
+        s,
+        "<g data-key=\"{}\"><title>{} {:02}:00 {}</title><rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{fill}\"/>",
+        esc(&c.key),
+        WEEKDAYS[c.day],
+        c.hour,
+        label,
+        CELL_W - 1.0,
+        CELL_H - 1.0
+    );
+    if !c.suppressed {
         let _ = write!(
             s,
-            "<g data-key=\"{}\"><title>{} {:02}:00 {}</title><rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{fill}\"/>",
-            esc(&c.key),
-            WEEKDAYS[c.day],
-            c.hour,
-            label,
-            CELL_W - 1.0,
-            CELL_H - 1.0
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"cell\" fill=\"{ink}\" data-col=\"{col}\">{text}</text>",
+            x + CELL_W / 2.0 - 0.5,
+            y + 15.0
         );
-        if !c.suppressed && c.value.is_some() {
-            let _ = write!(
-                s,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"cell\" fill=\"{ink}\" data-col=\"{col}\">{text}</text>",
-                x + CELL_W / 2.0 - 0.5,
-                y + 15.0
-            );
-        }
-        s.push_str("</g>");
     }
-    // Legend: the ramp's ends, hatched, not listed.
+    s.push_str("</g>");
+}
+
+/// The legend: the ramp's ends, hatched, not in the release.
+fn legend(s: &mut String, max: u64) {
     let ly = 20.0 + 7.0 * CELL_H + 12.0;
     let _ = write!(
         s,
@@ -282,8 +299,6 @@ pub fn heatmap(id: &str, title: &str, desc: &str, col: &str, cells: &[Heat]) -> 
         HEAT_LEFT + 300.0,
         ly + 11.0,
     );
-    s.push_str("</svg>");
-    s
 }
 
 /// A sequential single-hue ramp (light to dark blue, readable in every
