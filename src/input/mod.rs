@@ -513,6 +513,10 @@ pub struct StreamBlocks {
     wake: Option<i32>,
     /// When this reader saw a drain request.
     draining: Option<std::time::Instant>,
+    /// A piped stream's read buffer, kept from read to read: a pipe gives a
+    /// line or a few per read, and preparing a fresh block-sized buffer for
+    /// each would cost more than the line.
+    scratch: Vec<u8>,
 }
 
 impl StreamBlocks {
@@ -533,6 +537,7 @@ impl StreamBlocks {
             piped: fd.is_some_and(not_a_file),
             wake: None,
             draining: None,
+            scratch: Vec::new(),
             fd,
             size: size.max(1),
             carry: Vec::new(),
@@ -668,19 +673,35 @@ impl StreamBlocks {
             return Ok(());
         }
         let old = self.carry.len();
-        let want = (self.size.saturating_sub(old)).max(64 * 1024);
-        self.carry.resize(old + want, 0);
-        let n = loop {
-            match self.reader.read(&mut self.carry[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.carry.truncate(old);
-                    return Err(e);
-                }
+        let n = if self.piped {
+            if self.scratch.is_empty() {
+                self.scratch = vec![0; 64 * 1024];
             }
+            let n = loop {
+                match self.reader.read(&mut self.scratch) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            self.carry.extend_from_slice(&self.scratch[..n]);
+            n
+        } else {
+            let want = (self.size.saturating_sub(old)).max(64 * 1024);
+            self.carry.resize(old + want, 0);
+            let n = loop {
+                match self.reader.read(&mut self.carry[old..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.carry.truncate(old);
+                        return Err(e);
+                    }
+                }
+            };
+            self.carry.truncate(old + n);
+            n
         };
-        self.carry.truncate(old + n);
         self.paused = false;
         if n == 0 {
             self.eof = true;
