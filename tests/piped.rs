@@ -191,3 +191,93 @@ fn piped_dated_output_is_file_output() {
     assert_eq!(want.len(), 20);
     assert_eq!(run("pipe", true), want);
 }
+
+fn kill(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// `apachectl restart`/`stop` sends SIGTERM to a piped logger whose pipe
+/// still holds lines: they are read, rewritten and written, then the
+/// process exits 143 (issue 16). The lines are put in the pipe while the
+/// process is stopped, so that they are unread when the signal arrives; the
+/// pipe stays open, as Apache keeps it.
+#[test]
+fn sigterm_drains_the_pipe_then_exits_143() {
+    let w = Work::new();
+    let data = access_log();
+    let file = w.write("access.log", &data);
+    let out_file = w.path("out.log");
+    for dated in [false, true] {
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin("anonlog"));
+        c.args(["anonymize", "-q", "-k"]).arg(w.key());
+        if dated {
+            c.arg("-o").arg(w.path("dated").join("a.%Y-%m-%d.log"));
+        }
+        let mut child = c
+            .stdin(Stdio::piped())
+            .stdout(std::fs::File::create(&out_file).unwrap())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let all = lines(&data);
+        // The first line, and wait (bounded) until it was written: anonlog
+        // is now reading the pipe.
+        stdin.write_all(all[0]).unwrap();
+        stdin.flush().unwrap();
+        let written = || {
+            if dated {
+                std::fs::read_dir(w.path("dated"))
+                    .map(|d| d.count())
+                    .unwrap_or(0)
+            } else {
+                std::fs::read(&out_file).unwrap().len()
+            }
+        };
+        for _ in 0..400 {
+            if written() > 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        assert!(written() > 0, "the first line was written");
+        kill(child.id(), "-STOP");
+        for l in &all[1..] {
+            stdin.write_all(l).unwrap();
+        }
+        stdin.flush().unwrap();
+        kill(child.id(), "-TERM");
+        kill(child.id(), "-CONT");
+        let out = child.wait_with_output().unwrap();
+        drop(stdin);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(143), "{err}");
+        assert!(err.contains("terminated by signal 15"), "{err}");
+        let got = if dated {
+            let mut files: Vec<_> = std::fs::read_dir(w.path("dated"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            files
+                .iter()
+                .flat_map(|f| std::fs::read(f).unwrap())
+                .collect()
+        } else {
+            std::fs::read(&out_file).unwrap()
+        };
+        let key = w.key().into_os_string();
+        let args: Vec<&std::ffi::OsStr> = vec![
+            "anonymize".as_ref(),
+            "-q".as_ref(),
+            "-k".as_ref(),
+            key.as_os_str(),
+        ];
+        let (want, _) = from_file(&args, &file);
+        assert_eq!(text(&got), text(&want), "dated: {dated}");
+    }
+}

@@ -41,7 +41,9 @@ Exit status:
   2  usage, key or I/O error (an unreadable input is skipped, the others are
      processed; with -o the previous file is then left as it was), or a
      line stopped the run (--on-unparsed fail)
-  128+N  terminated by signal N; with -o the previous file is left as it was";
+  128+N  terminated by signal N; with -o the previous file is left as it was.
+         SIGTERM while reading a pipe first writes the lines already in it
+         (for at most a few seconds), then exits 143";
 
 /// The options of `anonlog anonymize`.
 #[derive(Debug, Args)]
@@ -362,7 +364,9 @@ fn write_output(
             // error midway) fails the run: the previous file stays as it was,
             // as for a line that stops the run.
             let input_failed = s.inputs.iter().any(|i| i.error.is_some());
-            if s.aborted.is_none() && !input_failed {
+            // Terminated (SIGTERM drained a pipe): not a complete run.
+            let terminated = anonlog::input::drain::requested().is_some();
+            if s.aborted.is_none() && !input_failed && !terminated {
                 f.commit().map_err(|e| {
                     Error::io(&format!("cannot write output {}", path.display()), &e)
                 })?;
@@ -404,11 +408,21 @@ fn finish(
     for e in &key_errors {
         eprintln!("anonlog: error: {e}");
     }
-    let code = if key_errors.is_empty() {
+    let mut code = if key_errors.is_empty() {
         exit_code(summary)
     } else {
         EXIT_ERROR
     };
+    if let Some(sig) = anonlog::input::drain::requested() {
+        code = 128 + sig as u8;
+        eprintln!(
+            "anonlog: terminated by signal {sig}: the lines already in the pipe were written first{}",
+            match (&a.output, dated_files) {
+                (Some(p), None) => format!("; {} was left as it was", p.display()),
+                _ => String::new(),
+            }
+        );
+    }
     if let Some(path) = &a.summary_json {
         let json = summary_json(summary, code);
         std::fs::write(path, json + "\n")

@@ -5,10 +5,33 @@
 //! never happens: a target is replaced only by a rename) nor a temporary
 //! file holding raw rows beside it. SIGBUS (a mapped input truncated under
 //! the reader) ends the run the same way, with a message.
+//!
+//! SIGTERM while `anonymize` reads a pipe is different: the lines already in
+//! the pipe are read, rewritten and written first (see
+//! `anonlog::input::drain`), within a few seconds, and the run then exits
+//! with 128 + 15; an atomic `-o` file is still not replaced.
 
+use anonlog::input::drain;
 use anonlog::output::atomic::remove_temporaries;
 
 extern "C" fn on_signal(sig: libc::c_int) {
+    // A piped input being read (Apache's `CustomLog "|…"` on restart or
+    // stop): read what is in the pipe, write it, then exit 128 + 15 from
+    // `anonymize`. The alarm ends the process if that takes too long; a
+    // second signal ends it at once.
+    if sig == libc::SIGTERM && drain::armed() && drain::request(sig) {
+        // SAFETY: alarm is async-signal-safe.
+        unsafe {
+            libc::alarm(drain::HARD_LIMIT_SECS);
+        }
+        return;
+    }
+    let sig = if sig == libc::SIGALRM {
+        // The drain's time is up: end as terminated by the SIGTERM.
+        libc::SIGTERM
+    } else {
+        sig
+    };
     remove_temporaries();
     if sig == libc::SIGBUS {
         let msg = b"anonlog: error: an input file was truncated while it was read \
@@ -26,7 +49,13 @@ extern "C" fn on_signal(sig: libc::c_int) {
 /// terminated by SIGTERM, SIGINT or SIGHUP (or killed by SIGBUS), and for
 /// the process to exit with status 128 + signal number.
 pub fn install() {
-    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGBUS] {
+    for sig in [
+        libc::SIGTERM,
+        libc::SIGINT,
+        libc::SIGHUP,
+        libc::SIGBUS,
+        libc::SIGALRM,
+    ] {
         // SAFETY: installs a handler that only calls async-signal-safe
         // functions; the previous disposition is not needed.
         unsafe {

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use memmap2::Mmap;
 
 pub mod compressed;
+pub mod drain;
 
 use compressed::{Compression, Sniffed};
 
@@ -205,6 +206,14 @@ impl Source {
     /// best rewritten on the reading thread.
     pub fn piped(&self) -> bool {
         matches!(self, Source::Stream(s) if s.piped())
+    }
+
+    /// A piped input drains on a termination signal from now on (see
+    /// [`StreamBlocks::drain_on_signal`]); others are unchanged.
+    pub fn drain_on_signal(&mut self) {
+        if let Source::Stream(s) = self {
+            s.drain_on_signal();
+        }
     }
 
     /// All of the input: the map itself, or the stream read to its end.
@@ -508,6 +517,14 @@ pub struct StreamBlocks {
     scanned: usize,
     /// The descriptor is a pipe, FIFO, socket or terminal, not a file.
     piped: bool,
+    /// The self-pipe of [`drain`] to poll beside the input, once armed.
+    wake: Option<i32>,
+    /// When this reader saw a drain request.
+    draining: Option<std::time::Instant>,
+    /// A piped stream's read buffer, kept from read to read: a pipe gives a
+    /// line or a few per read, and preparing a fresh block-sized buffer for
+    /// each would cost more than the line.
+    scratch: Vec<u8>,
 }
 
 impl StreamBlocks {
@@ -526,6 +543,9 @@ impl StreamBlocks {
         StreamBlocks {
             reader,
             piped: fd.is_some_and(not_a_file),
+            wake: None,
+            draining: None,
+            scratch: Vec::new(),
             fd,
             size: size.max(1),
             carry: Vec::new(),
@@ -542,6 +562,70 @@ impl StreamBlocks {
     /// is not.
     pub fn piped(&self) -> bool {
         self.piped
+    }
+
+    /// From now on, wait for input so that a termination signal (see
+    /// [`drain`]) makes this reader read what is in the pipe and then end.
+    /// Only a piped stream drains; call [`drain::disarm`] when done.
+    pub fn drain_on_signal(&mut self) {
+        if self.piped {
+            self.wake = drain::arm();
+        }
+    }
+
+    /// Waits until the input is readable. Returns false when a drain was
+    /// asked for and nothing came for [`drain::IDLE`], or [`drain::TOTAL`]
+    /// has passed: the input is then over.
+    fn wait_readable(&mut self) -> io::Result<bool> {
+        let (Some(fd), Some(wake)) = (self.fd, self.wake) else {
+            return Ok(true);
+        };
+        loop {
+            let timeout = match self.draining {
+                None if drain::requested().is_some() => {
+                    self.draining = Some(std::time::Instant::now());
+                    continue;
+                }
+                None => -1,
+                Some(t0) => {
+                    let left = drain::TOTAL.saturating_sub(t0.elapsed());
+                    if left.is_zero() {
+                        return Ok(false);
+                    }
+                    left.min(drain::IDLE).as_millis() as libc::c_int
+                }
+            };
+            let mut p = [
+                libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: wake,
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
+            // While draining, the self-pipe stays readable: watch the input
+            // only.
+            let n = if self.draining.is_some() { 1 } else { 2 };
+            // SAFETY: `n` valid pollfds.
+            let r = unsafe { libc::poll(p.as_mut_ptr(), n, timeout) };
+            if r < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if p[0].revents != 0 {
+                return Ok(true);
+            }
+            if r == 0 && self.draining.is_some() {
+                return Ok(false);
+            }
+        }
     }
 
     /// Brings `complete` up to date with the bytes read since the last
@@ -590,20 +674,42 @@ impl StreamBlocks {
     /// Appends one read to the buffer; notes the end of the input and
     /// whether more is ready.
     fn read_more(&mut self) -> io::Result<()> {
+        if !self.wait_readable()? {
+            // Drained after a termination signal: the input ends here.
+            self.eof = true;
+            self.paused = false;
+            return Ok(());
+        }
         let old = self.carry.len();
-        let want = (self.size.saturating_sub(old)).max(64 * 1024);
-        self.carry.resize(old + want, 0);
-        let n = loop {
-            match self.reader.read(&mut self.carry[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.carry.truncate(old);
-                    return Err(e);
-                }
+        let n = if self.piped {
+            if self.scratch.is_empty() {
+                self.scratch = vec![0; 64 * 1024];
             }
+            let n = loop {
+                match self.reader.read(&mut self.scratch) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            self.carry.extend_from_slice(&self.scratch[..n]);
+            n
+        } else {
+            let want = (self.size.saturating_sub(old)).max(64 * 1024);
+            self.carry.resize(old + want, 0);
+            let n = loop {
+                match self.reader.read(&mut self.carry[old..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.carry.truncate(old);
+                        return Err(e);
+                    }
+                }
+            };
+            self.carry.truncate(old + n);
+            n
         };
-        self.carry.truncate(old + n);
         self.paused = false;
         if n == 0 {
             self.eof = true;

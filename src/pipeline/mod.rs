@@ -261,7 +261,8 @@ pub fn run_to(
         summary.aborted = one.aborted;
         summary.broken_pipe = one.broken_pipe;
         summary.inputs.push(one.summary);
-        if stop {
+        // A termination signal drained the input: no more inputs.
+        if stop || input::drain::requested().is_some() {
             break;
         }
     }
@@ -367,6 +368,8 @@ fn run_serial(
     let mut w = workers.take();
     let mut buf = workers.take_buf();
     let mut read_error = None;
+    // SIGTERM now drains the pipe instead of ending the process.
+    source.drain_on_signal();
     for (seq, b) in source.blocks(cfg.block_size, shape.framing).enumerate() {
         let block = match b {
             Ok(b) => b,
@@ -387,6 +390,7 @@ fn run_serial(
             break;
         }
     }
+    input::drain::disarm();
     workers.give(w);
     workers.give_buf(buf);
     read_error
