@@ -161,16 +161,22 @@ PHP
 bench_maria() {
   local d port sock
   d=$work/maria; mkdir -p "$d"; own "$d"
-  as_db mariadb-install-db --no-defaults --datadir="$d/data" --auth-root-authentication-method=normal \
-    --skip-test-db --skip-name-resolve >/dev/null 2>&1
+  as_db "$(command -v mariadb-install-db)" --no-defaults --datadir="$d/data" --auth-root-authentication-method=normal \
+    --skip-test-db --skip-name-resolve >"$work/maria-install.log" 2>&1 ||
+    { cat "$work/maria-install.log" >&2; return 1; }
   port=$(free_port)
   sock=$d/my.sock
-  as_db mariadbd --no-defaults --datadir="$d/data" --socket="$sock" --port="$port" \
+  as_db "$(command -v mariadbd)" --no-defaults --datadir="$d/data" --socket="$sock" --port="$port" \
     --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$d/pid" --log-error="$d/err" \
     --innodb-buffer-pool-size=512M --innodb-flush-log-at-trx-commit=2 \
     --slow-query-log=1 --slow-query-log-file="$d/slow" --long-query-time=0 >/dev/null 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 150); do mariadb --no-defaults -S "$sock" -u root -e 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
+  for _ in $(seq 1 300); do mariadb --no-defaults -S "$sock" -u root -e 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
+  if ! mariadb --no-defaults -S "$sock" -u root -e 'select 1' >/dev/null 2>&1; then
+    echo "MariaDB did not start:" >&2
+    cat "$d/err" "$d/install.log" >&2 2>/dev/null || true
+    return 1
+  fi
   local my=(mariadb --no-defaults -S "$sock" -u root)
   "${my[@]}" <<SQL
 SET GLOBAL slow_query_log = 0;

@@ -363,21 +363,36 @@ fn stream_rows(
     std::thread::scope(|s| {
         let reader = s.spawn(move || {
             let mut b = Batch::default();
-            let r = db.log_rows(cfg, q, &mut |row| {
-                let id = row
-                    .first()
-                    .copied()
-                    .flatten()
-                    .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok())
-                    .unwrap_or(0);
-                write_csv_row(row, &mut b.data);
+            let push = |b: &mut Batch, id: i64| -> Result<(), Error> {
                 b.ends.push(b.data.len());
                 b.ids = Some((b.ids.map_or(id, |(a, _)| a), id));
-                if b.ends.len() >= BATCH_ROWS && tx.send(std::mem::take(&mut b)).is_err() {
+                if b.ends.len() >= BATCH_ROWS && tx.send(std::mem::take(b)).is_err() {
                     return Err(Error::new(ErrorKind::Io, "the writer stopped"));
                 }
                 Ok(())
-            });
+            };
+            // PostgreSQL writes the CSV itself; the other servers' rows are
+            // encoded here, the same way.
+            let r = db
+                .log_csv(cfg, q, &mut |rec, id| {
+                    b.data.extend_from_slice(rec);
+                    push(&mut b, id)
+                })
+                .and_then(|done| {
+                    if done {
+                        return Ok(());
+                    }
+                    db.log_rows(cfg, q, &mut |row| {
+                        let id = row
+                            .first()
+                            .copied()
+                            .flatten()
+                            .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok())
+                            .unwrap_or(0);
+                        write_csv_row(row, &mut b.data);
+                        push(&mut b, id)
+                    })
+                });
             if r.is_ok() && !b.ends.is_empty() {
                 let _ = tx.send(b);
             }
