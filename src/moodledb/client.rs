@@ -28,6 +28,9 @@ pub enum Db {
 /// What is called with each row: its columns in text form (`None`: NULL).
 pub type RowFn<'f> = dyn FnMut(&[Option<&[u8]>]) -> Result<(), Error> + 'f;
 
+/// What is called with each CSV record (without its line end) and its id.
+pub type RecordFn<'f> = dyn FnMut(&[u8], i64) -> Result<(), Error> + 'f;
+
 /// Which rows of the log to read: `id > after_id`, `since <= timecreated <
 /// until`, in id order.
 #[derive(Debug, Clone, Copy, Default)]
@@ -280,7 +283,7 @@ impl Db {
         &mut self,
         cfg: &DbConfig,
         q: &RowQuery,
-        f: &mut dyn FnMut(&[u8], i64) -> Result<(), Error>,
+        f: &mut RecordFn<'_>,
     ) -> Result<bool, Error> {
         let Db::Pg(c) = self else {
             return Ok(false);
