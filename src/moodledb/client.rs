@@ -28,6 +28,9 @@ pub enum Db {
 /// What is called with each row: its columns in text form (`None`: NULL).
 pub type RowFn<'f> = dyn FnMut(&[Option<&[u8]>]) -> Result<(), Error> + 'f;
 
+/// What is called with each CSV record (without its line end) and its id.
+pub type RecordFn<'f> = dyn FnMut(&[u8], i64) -> Result<(), Error> + 'f;
+
 /// Which rows of the log to read: `id > after_id`, `since <= timecreated <
 /// until`, in id order.
 #[derive(Debug, Clone, Copy, Default)]
@@ -270,6 +273,75 @@ impl Db {
             sql += &format!(" LIMIT {l}");
         }
         self.each_text_row(cfg, &sql, f)
+    }
+
+    /// PostgreSQL: streams the rows `q` selects as the server's own CSV
+    /// records (`COPY (SELECT ...) TO STDOUT (FORMAT csv)`, what `psql
+    /// \copy ... CSV` prints), each without its line end, with its id.
+    /// Returns `false` (and reads nothing) on other servers.
+    pub fn log_csv(
+        &mut self,
+        cfg: &DbConfig,
+        q: &RowQuery,
+        f: &mut RecordFn<'_>,
+    ) -> Result<bool, Error> {
+        let Db::Pg(c) = self else {
+            return Ok(false);
+        };
+        let mut sql = format!(
+            "COPY (SELECT {} FROM \"{}\" WHERE id > {}",
+            LOG_COLUMNS.join(", "),
+            cfg.table("logstore_standard_log"),
+            q.after_id
+        );
+        if let Some(s) = q.since {
+            sql += &format!(" AND timecreated >= {s}");
+        }
+        if let Some(u) = q.until {
+            sql += &format!(" AND timecreated < {u}");
+        }
+        sql += " ORDER BY id";
+        if let Some(l) = q.limit {
+            sql += &format!(" LIMIT {l}");
+        }
+        sql += ") TO STDOUT (FORMAT csv)";
+        let mut rd = c
+            .copy_out(sql.as_str())
+            .map_err(|e| db_error(cfg, "query failed", &pg_message(&e)))?;
+        let d = crate::format::csv::Dialect {
+            delimiter: b',',
+            escape: crate::format::csv::Escape::Double,
+        };
+        let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+        let mut chunk = vec![0u8; 1 << 20];
+        let mut eof = false;
+        while !eof {
+            use std::io::Read;
+            let n = rd
+                .read(&mut chunk)
+                .map_err(|e| db_error(cfg, "query failed", &e))?;
+            if n == 0 {
+                eof = true;
+                if !buf.is_empty() && buf.last() != Some(&b'\n') {
+                    buf.push(b'\n');
+                }
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            let mut start = 0;
+            while let Some(e) = d.record_end(&buf[start..]) {
+                let rec = crate::format::csv::trim_terminator(&buf[start..start + e]);
+                let id = rec
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .fold(0i64, |a, &b| {
+                        a.saturating_mul(10).saturating_add(i64::from(b - b'0'))
+                    });
+                f(rec, id)?;
+                start += e;
+            }
+            buf.drain(..start);
+        }
+        Ok(true)
     }
 
     /// How many rows are older than `cutoff`, and their time range.

@@ -266,7 +266,66 @@ impl StreamError {
     }
 }
 
-/// The header and the rows, rewritten, into `w` (and `h`).
+/// Rows per batch handed from the reading thread to the rewriters.
+const BATCH_ROWS: usize = 2048;
+
+/// Rows read from the database in their CSV form.
+#[derive(Default)]
+struct Batch {
+    /// The records, one after another, without terminators.
+    data: Vec<u8>,
+    /// Where each ends in `data`.
+    ends: Vec<usize>,
+    /// The first and last id.
+    ids: Option<(i64, i64)>,
+}
+
+/// A batch rewritten.
+#[derive(Default)]
+struct Rewritten {
+    out: Vec<u8>,
+    written: u64,
+    dropped: u64,
+    fields_redacted: u64,
+    failed: Option<usize>,
+}
+
+/// Rewrites the records of `b` (each with a line end) with one worker.
+fn rewrite_batch(rw: &Rewriter, schema: &Schema, w: &mut Worker, b: &Batch) -> Rewritten {
+    let mut r = Rewritten {
+        out: Vec::with_capacity(b.data.len() + b.data.len() / 4),
+        ..Rewritten::default()
+    };
+    let mut carry = None;
+    let mut start = 0;
+    for (k, &end) in b.ends.iter().enumerate() {
+        let p = rw.rewrite_record(
+            w,
+            schema,
+            &b.data[start..end],
+            false,
+            &mut carry,
+            &mut r.out,
+        );
+        start = end;
+        r.fields_redacted += p.fields_redacted;
+        match p.outcome {
+            Outcome::Failed(_) => {
+                r.failed.get_or_insert(k);
+            }
+            o if o.written() => {
+                r.out.push(b'\n');
+                r.written += 1;
+            }
+            _ => r.dropped += 1,
+        }
+    }
+    r
+}
+
+/// The header and the rows, rewritten, into `w` (and `h`). One thread reads
+/// the database and turns rows into CSV records; the records are rewritten
+/// in batches on all cores and written in id order.
 fn stream_rows(
     db: &mut Db,
     cfg: &DbConfig,
@@ -275,70 +334,132 @@ fn stream_rows(
     w: &mut dyn Write,
     h: &mut Sha256,
 ) -> Result<ExportSummary, StreamError> {
+    use rayon::prelude::*;
     let head = header();
     let schema = Schema::from_sample(&[&head[..], b"\n"].concat(), Some(Kind::Logstore))
         .expect("the logstore header is a logstore header");
     let crash_after: Option<u64> = std::env::var(CRASH_ENV)
         .ok()
         .and_then(|v| v.strip_prefix("rows:")?.parse().ok());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut sum = ExportSummary::default();
-    let mut worker = Worker::default();
-    let mut carry = None;
-    let mut rec = Vec::new();
-    let mut buf = Vec::with_capacity(1 << 17);
-    rw.rewrite_record(&mut worker, &schema, &head, true, &mut carry, &mut buf);
+    let mut buf = Vec::new();
+    rw.rewrite_record(
+        &mut Worker::default(),
+        &schema,
+        &head,
+        true,
+        &mut None,
+        &mut buf,
+    );
     buf.push(b'\n');
-    let mut flush = |buf: &mut Vec<u8>, sum: &mut ExportSummary| {
-        h.update(&buf[..]);
-        sum.bytes_out += buf.len() as u64;
-        let r = w.write_all(buf);
-        buf.clear();
-        r
+    let mut emit = |data: &[u8], sum: &mut ExportSummary| -> std::io::Result<()> {
+        h.update(data);
+        sum.bytes_out += data.len() as u64;
+        w.write_all(data)
     };
-    let mut write_err = None;
-    let r = db.log_rows(cfg, q, &mut |row| {
-        let id = row
-            .first()
-            .copied()
-            .flatten()
-            .and_then(|b| std::str::from_utf8(b).ok()?.parse::<i64>().ok())
-            .unwrap_or(0);
-        rec.clear();
-        write_csv_row(row, &mut rec);
-        let p = rw.rewrite_record(&mut worker, &schema, &rec, false, &mut carry, &mut buf);
-        sum.rows += 1;
-        sum.fields_redacted += p.fields_redacted;
-        match p.outcome {
-            Outcome::Failed(_) => {
-                return Err(Error::new(
-                    ErrorKind::Unparsed,
-                    format!("row id {id} could not be read (--on-unparsed fail)"),
-                ))
+    emit(&buf, &mut sum).map_err(StreamError::Out)?;
+    let (tx, rx) = crossbeam_channel::bounded::<Batch>(threads * 2);
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || {
+            let mut b = Batch::default();
+            let push = |b: &mut Batch, id: i64| -> Result<(), Error> {
+                b.ends.push(b.data.len());
+                b.ids = Some((b.ids.map_or(id, |(a, _)| a), id));
+                if b.ends.len() >= BATCH_ROWS && tx.send(std::mem::take(b)).is_err() {
+                    return Err(Error::new(ErrorKind::Io, "the writer stopped"));
+                }
+                Ok(())
+            };
+            // PostgreSQL writes the CSV itself; the other servers' rows are
+            // encoded here, the same way.
+            let r = db
+                .log_csv(cfg, q, &mut |rec, id| {
+                    b.data.extend_from_slice(rec);
+                    push(&mut b, id)
+                })
+                .and_then(|done| {
+                    if done {
+                        return Ok(());
+                    }
+                    db.log_rows(cfg, q, &mut |row| {
+                        let id = row
+                            .first()
+                            .copied()
+                            .flatten()
+                            .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok())
+                            .unwrap_or(0);
+                        write_csv_row(row, &mut b.data);
+                        push(&mut b, id)
+                    })
+                });
+            if r.is_ok() && !b.ends.is_empty() {
+                let _ = tx.send(b);
             }
-            o if o.written() => {
-                buf.push(b'\n');
-                sum.written += 1;
+            r
+        });
+        let mut pending: Vec<Batch> = Vec::with_capacity(threads);
+        let mut out_err = None;
+        let mut done = false;
+        while !done {
+            pending.clear();
+            match rx.recv() {
+                Ok(b) => pending.push(b),
+                Err(_) => break,
             }
-            _ => sum.dropped += 1,
-        }
-        sum.ids = Some((sum.ids.map_or(id, |(a, _)| a), id));
-        if buf.len() >= 1 << 16 {
-            if let Err(e) = flush(&mut buf, &mut sum) {
-                write_err = Some(e);
-                return Err(Error::new(ErrorKind::Io, "output failed"));
+            while pending.len() < threads {
+                match rx.try_recv() {
+                    Ok(b) => pending.push(b),
+                    Err(crossbeam_channel::TryRecvError::Empty) => break,
+                    Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            let results: Vec<Rewritten> = pending
+                .par_iter()
+                .map_init(Worker::default, |wk, b| rewrite_batch(rw, &schema, wk, b))
+                .collect();
+            for (b, r) in pending.iter().zip(results) {
+                if let Some(k) = r.failed {
+                    out_err = Some(StreamError::Db(Error::new(
+                        ErrorKind::Unparsed,
+                        format!(
+                            "row {} of the batch from id {} could not be read (--on-unparsed fail)",
+                            k + 1,
+                            b.ids.map_or(0, |i| i.0)
+                        ),
+                    )));
+                    break;
+                }
+                if let Err(e) = emit(&r.out, &mut sum) {
+                    out_err = Some(StreamError::Out(e));
+                    break;
+                }
+                let n = b.ends.len() as u64;
+                sum.rows += n;
+                sum.written += r.written;
+                sum.dropped += r.dropped;
+                sum.fields_redacted += r.fields_redacted;
+                if let Some((first, last)) = b.ids {
+                    sum.ids = Some((sum.ids.map_or(first, |(a, _)| a), last));
+                }
+                if crash_after.is_some_and(|c| sum.rows >= c) {
+                    std::process::abort();
+                }
+            }
+            if out_err.is_some() {
+                break;
             }
         }
-        if crash_after == Some(sum.rows) {
-            let _ = flush(&mut buf, &mut sum);
-            std::process::abort();
+        drop(rx);
+        let read = reader.join().expect("the reading thread does not panic");
+        match out_err {
+            Some(e) => Err(e),
+            None => read.map_err(StreamError::Db),
         }
-        Ok(())
-    });
-    if let Some(e) = write_err {
-        return Err(StreamError::Out(e));
-    }
-    r.map_err(StreamError::Db)?;
-    flush(&mut buf, &mut sum).map_err(StreamError::Out)?;
+    })?;
     w.flush().map_err(StreamError::Out)?;
     Ok(sum)
 }
