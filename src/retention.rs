@@ -22,6 +22,7 @@
 //! counted by `--check`.
 
 pub mod moodle_db;
+pub mod record;
 pub mod safe;
 
 use std::fs::{self, File, OpenOptions};
@@ -43,6 +44,7 @@ use crate::pipeline::counts::Counts;
 use crate::pipeline::{self, RunConfig};
 use crate::rewrite::Rewriter;
 use crate::time::{before, iso, mtime, parse_duration, wall_clock};
+pub use record::{AuditEntry, Report, Violation};
 use safe::Ident;
 
 /// The time span of a file's records.
@@ -522,47 +524,6 @@ pub fn survey_all(cfg: &Config, now: i64) -> (Vec<(&Source, Vec<Step>)>, Vec<Str
     (out, errors)
 }
 
-/// One line of the audit log. Holds no content of any log.
-#[derive(Debug, Clone, Serialize)]
-pub struct AuditEntry {
-    /// When the change was made (ISO 8601, UTC, the wall clock).
-    pub time: String,
-    /// The time the run acted as of (`--now`, else the same as `time`):
-    /// windows and cutoffs were computed from it.
-    pub as_of: String,
-    /// The source's name (`keys` for key changes).
-    pub source: String,
-    /// The file (or the keyring directory).
-    pub file: String,
-    /// `delete`, `prune`, `anonymize-then-delete`, `create-key`,
-    /// `destroy-key`.
-    pub action: String,
-    /// The file's size before the action.
-    pub bytes: u64,
-    /// Its oldest record's time (ISO 8601), if known.
-    pub oldest: Option<String>,
-    /// Its newest record's time (ISO 8601), if known.
-    pub newest: Option<String>,
-    /// Records removed (prune) or anonymized.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub records: Option<u64>,
-    /// Records kept (prune).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kept: Option<u64>,
-    /// The anonymized copy (anonymize-then-delete).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub destination: Option<String>,
-    /// The epoch (key changes).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub epoch: Option<i64>,
-    /// Absent on the record of a change that was made. `intent`: written
-    /// (and synced) before the change; `failed`: the change was not made;
-    /// `found-done` / `found-not-done` / `outcome-unknown`: what a later run
-    /// found of an intent whose run was killed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phase: Option<String>,
-}
-
 /// The audit log, opened for appending (created 0640, directories 0750).
 pub struct Audit {
     file: File,
@@ -630,17 +591,6 @@ impl Lock {
         }
         Ok(Lock(f))
     }
-}
-
-/// A violation of a retention promise, found by [`check`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// The source (or `keys`).
-    pub source: String,
-    /// The file (or key) concerned.
-    pub what: String,
-    /// What is wrong.
-    pub why: String,
 }
 
 /// Checks that every promise of `cfg` holds at `now`: no file (or, for
@@ -729,15 +679,6 @@ fn expired_keys(dir: &Path, destroy_after: &str, now: i64) -> Result<Vec<(i64, i
 
 fn key_cutoff(destroy_after: &str, now: i64) -> Result<i64, Error> {
     Ok(before(now, parse_duration(destroy_after)?))
-}
-
-/// What one `rotate` run did.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// What was done (or, in a dry run, would be), one line each.
-    pub done: Vec<String>,
-    /// What failed, one message each (the files concerned are unchanged).
-    pub errors: Vec<String>,
 }
 
 /// Does all due work of `cfg` at `now`: the key schedule first (so that

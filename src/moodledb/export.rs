@@ -323,6 +323,95 @@ fn rewrite_batch(rw: &Rewriter, schema: &Schema, w: &mut Worker, b: &Batch) -> R
     r
 }
 
+/// Reads the rows in id order into batches of CSV records for `tx`.
+/// PostgreSQL writes the CSV itself; the other servers' rows are encoded
+/// here, the same way.
+fn read_batches(
+    db: &mut Db,
+    cfg: &DbConfig,
+    q: &RowQuery,
+    tx: &crossbeam_channel::Sender<Batch>,
+) -> Result<(), Error> {
+    let mut b = Batch::default();
+    let push = |b: &mut Batch, id: i64| -> Result<(), Error> {
+        b.ends.push(b.data.len());
+        b.ids = Some((b.ids.map_or(id, |(a, _)| a), id));
+        if b.ends.len() >= BATCH_ROWS && tx.send(std::mem::take(b)).is_err() {
+            return Err(Error::new(ErrorKind::Io, "the writer stopped"));
+        }
+        Ok(())
+    };
+    let r = db
+        .log_csv(cfg, q, &mut |rec, id| {
+            b.data.extend_from_slice(rec);
+            push(&mut b, id)
+        })
+        .and_then(|done| {
+            if done {
+                return Ok(());
+            }
+            db.log_rows(cfg, q, &mut |row| {
+                let id = row
+                    .first()
+                    .copied()
+                    .flatten()
+                    .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok())
+                    .unwrap_or(0);
+                write_csv_row(row, &mut b.data);
+                push(&mut b, id)
+            })
+        });
+    if r.is_ok() && !b.ends.is_empty() {
+        let _ = tx.send(b);
+    }
+    r
+}
+
+/// Adds a rewritten batch's counts to `sum`.
+fn account(b: &Batch, r: &Rewritten, sum: &mut ExportSummary) {
+    sum.rows += b.ends.len() as u64;
+    sum.written += r.written;
+    sum.dropped += r.dropped;
+    sum.fields_redacted += r.fields_redacted;
+    if let Some((first, last)) = b.ids {
+        sum.ids = Some((sum.ids.map_or(first, |(a, _)| a), last));
+    }
+}
+
+/// Up to `threads` batches into `pending`, waiting for the first: `None`
+/// when there is none left, else whether the reader has finished.
+fn next_batches(
+    rx: &crossbeam_channel::Receiver<Batch>,
+    threads: usize,
+    pending: &mut Vec<Batch>,
+) -> Option<bool> {
+    pending.clear();
+    pending.push(rx.recv().ok()?);
+    while pending.len() < threads {
+        match rx.try_recv() {
+            Ok(b) => pending.push(b),
+            Err(crossbeam_channel::TryRecvError::Empty) => break,
+            Err(crossbeam_channel::TryRecvError::Disconnected) => return Some(true),
+        }
+    }
+    Some(false)
+}
+
+/// The header line as the rewriter writes it.
+fn header_line(rw: &Rewriter, schema: &Schema, head: &[u8]) -> Vec<u8> {
+    let mut buf = Vec::new();
+    rw.rewrite_record(
+        &mut Worker::default(),
+        schema,
+        head,
+        true,
+        &mut None,
+        &mut buf,
+    );
+    buf.push(b'\n');
+    buf
+}
+
 /// The header and the rows, rewritten, into `w` (and `h`). One thread reads
 /// the database and turns rows into CSV records; the records are rewritten
 /// in batches on all cores and written in id order.
@@ -343,16 +432,7 @@ fn stream_rows(
         .and_then(|v| v.strip_prefix("rows:")?.parse().ok());
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut sum = ExportSummary::default();
-    let mut buf = Vec::new();
-    rw.rewrite_record(
-        &mut Worker::default(),
-        &schema,
-        &head,
-        true,
-        &mut None,
-        &mut buf,
-    );
-    buf.push(b'\n');
+    let buf = header_line(rw, &schema, &head);
     let mut emit = |data: &[u8], sum: &mut ExportSummary| -> std::io::Result<()> {
         h.update(data);
         sum.bytes_out += data.len() as u64;
@@ -361,61 +441,14 @@ fn stream_rows(
     emit(&buf, &mut sum).map_err(StreamError::Out)?;
     let (tx, rx) = crossbeam_channel::bounded::<Batch>(threads * 2);
     std::thread::scope(|s| {
-        let reader = s.spawn(move || {
-            let mut b = Batch::default();
-            let push = |b: &mut Batch, id: i64| -> Result<(), Error> {
-                b.ends.push(b.data.len());
-                b.ids = Some((b.ids.map_or(id, |(a, _)| a), id));
-                if b.ends.len() >= BATCH_ROWS && tx.send(std::mem::take(b)).is_err() {
-                    return Err(Error::new(ErrorKind::Io, "the writer stopped"));
-                }
-                Ok(())
-            };
-            // PostgreSQL writes the CSV itself; the other servers' rows are
-            // encoded here, the same way.
-            let r = db
-                .log_csv(cfg, q, &mut |rec, id| {
-                    b.data.extend_from_slice(rec);
-                    push(&mut b, id)
-                })
-                .and_then(|done| {
-                    if done {
-                        return Ok(());
-                    }
-                    db.log_rows(cfg, q, &mut |row| {
-                        let id = row
-                            .first()
-                            .copied()
-                            .flatten()
-                            .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok())
-                            .unwrap_or(0);
-                        write_csv_row(row, &mut b.data);
-                        push(&mut b, id)
-                    })
-                });
-            if r.is_ok() && !b.ends.is_empty() {
-                let _ = tx.send(b);
-            }
-            r
-        });
+        let reader = s.spawn(move || read_batches(db, cfg, q, &tx));
         let mut pending: Vec<Batch> = Vec::with_capacity(threads);
         let mut out_err = None;
         let mut done = false;
         while !done {
-            pending.clear();
-            match rx.recv() {
-                Ok(b) => pending.push(b),
-                Err(_) => break,
-            }
-            while pending.len() < threads {
-                match rx.try_recv() {
-                    Ok(b) => pending.push(b),
-                    Err(crossbeam_channel::TryRecvError::Empty) => break,
-                    Err(crossbeam_channel::TryRecvError::Disconnected) => {
-                        done = true;
-                        break;
-                    }
-                }
+            match next_batches(&rx, threads, &mut pending) {
+                None => break,
+                Some(last) => done = last,
             }
             let results: Vec<Rewritten> = pending
                 .par_iter()
@@ -437,14 +470,7 @@ fn stream_rows(
                     out_err = Some(StreamError::Out(e));
                     break;
                 }
-                let n = b.ends.len() as u64;
-                sum.rows += n;
-                sum.written += r.written;
-                sum.dropped += r.dropped;
-                sum.fields_redacted += r.fields_redacted;
-                if let Some((first, last)) = b.ids {
-                    sum.ids = Some((sum.ids.map_or(first, |(a, _)| a), last));
-                }
+                account(b, &r, &mut sum);
                 if crash_after.is_some_and(|c| sum.rows >= c) {
                     std::process::abort();
                 }

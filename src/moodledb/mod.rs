@@ -290,6 +290,26 @@ fn from_settings(s: &php::Settings, file: &str) -> Result<DbConfig, Error> {
     let password = Zeroizing::new(get("dbpass", false)?.unwrap_or_default());
     let prefix = get("prefix", false)?.unwrap_or_else(|| "mdl_".into());
     check_prefix(&prefix, &format!("{file}: $CFG->prefix"))?;
+    let (port, socket) = db_options(s, file, kind, &host)?;
+    Ok(DbConfig {
+        kind,
+        host,
+        port,
+        socket,
+        name,
+        user,
+        password,
+        prefix,
+    })
+}
+
+/// `$CFG->dboptions`: the port and the socket, if given.
+fn db_options(
+    s: &php::Settings,
+    file: &str,
+    kind: DbKind,
+    host: &str,
+) -> Result<(Option<u16>, Option<PathBuf>), Error> {
     let mut port = None;
     let mut socket = None;
     if let Some((line, opts)) = s.get("dboptions") {
@@ -321,7 +341,7 @@ fn from_settings(s: &php::Settings, file: &str) -> Result<DbConfig, Error> {
                                 )
                             })?);
                         }
-                        "dbsocket" => socket = socket_option(kind, &host, v).map_err(|_| bad(k))?,
+                        "dbsocket" => socket = socket_option(kind, host, v).map_err(|_| bad(k))?,
                         _ => {}
                     }
                 }
@@ -335,16 +355,7 @@ fn from_settings(s: &php::Settings, file: &str) -> Result<DbConfig, Error> {
             }
         }
     }
-    Ok(DbConfig {
-        kind,
-        host,
-        port,
-        socket,
-        name,
-        user,
-        password,
-        prefix,
-    })
+    Ok((port, socket))
 }
 
 /// `dboptions['dbsocket']`: empty, `0` or `false` for TCP; a path; `1` or

@@ -19,7 +19,7 @@ use crate::moodledb::client::{Chunk, Db};
 use crate::moodledb::DbConfig;
 use crate::time::{before, iso, parse_duration, wall_clock};
 
-use super::{AuditEntry, Report, Violation};
+use super::record::{AuditEntry, Report, Violation};
 
 /// Rows per chunk when the source does not say.
 pub const DEFAULT_CHUNK_ROWS: u64 = 10_000;
@@ -94,22 +94,7 @@ pub fn rotate(
             let table = dbc.table("logstore_standard_log");
             let mut db = Db::connect(&dbc)?;
             if dry_run {
-                let o = db.older_than(&dbc, cutoff)?;
-                report.done.push(match o.oldest {
-                    Some(old) => format!(
-                        "would delete {} rows of {table} older than {} ({} to {}) [{}]",
-                        o.rows,
-                        iso(cutoff),
-                        iso(old),
-                        iso(o.newest.unwrap_or(old)),
-                        src.name
-                    ),
-                    None => format!(
-                        "no rows of {table} older than {} [{}]",
-                        iso(cutoff),
-                        src.name
-                    ),
-                });
+                report.done.push(dry_run_line(&mut db, &dbc, src, cutoff)?);
                 return Ok(());
             }
             let rows = src.chunk_rows.unwrap_or(DEFAULT_CHUNK_ROWS);
@@ -162,6 +147,27 @@ pub fn rotate(
         }
     }
     Ok(())
+}
+
+/// What a dry run of `src` would delete.
+fn dry_run_line(db: &mut Db, dbc: &DbConfig, src: &Source, cutoff: i64) -> Result<String, Error> {
+    let table = dbc.table("logstore_standard_log");
+    let o = db.older_than(dbc, cutoff)?;
+    Ok(match o.oldest {
+        Some(old) => format!(
+            "would delete {} rows of {table} older than {} ({} to {}) [{}]",
+            o.rows,
+            iso(cutoff),
+            iso(old),
+            iso(o.newest.unwrap_or(old)),
+            src.name
+        ),
+        None => format!(
+            "no rows of {table} older than {} [{}]",
+            iso(cutoff),
+            src.name
+        ),
+    })
 }
 
 /// The violations of `moodle-db` sources: rows older than the window.
