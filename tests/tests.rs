@@ -13,6 +13,7 @@ mod faults;
 mod install;
 mod keyring;
 mod moodle;
+mod package;
 mod paths;
 mod roster;
 mod rotate;
