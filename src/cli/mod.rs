@@ -19,7 +19,7 @@ mod stats;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 const EXIT_HELP: &str = "\
 Exit status of anonymize (each command's --help gives its own):
@@ -111,8 +111,8 @@ impl Cli {
             Command::Check(a) => check::run(a),
             Command::Rotate(a) => rotate::run(&a),
             Command::Stats(a) => stats::run(a),
-            Command::Completions(a) => docs::completions(&a),
-            Command::Man(a) => docs::man(&a),
+            Command::Completions(a) => docs::completions(&a, Cli::command()),
+            Command::Man(a) => docs::man(&a, Cli::command()),
         };
         match result {
             Ok(code) => ExitCode::from(code),
@@ -127,7 +127,6 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn verify_cli() {
