@@ -15,6 +15,7 @@ mod formats;
 mod install;
 mod keyring;
 mod moodle;
+mod package;
 mod paths;
 mod piped;
 mod report;

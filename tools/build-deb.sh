@@ -17,4 +17,6 @@ mkdir -p target/completions
 "$bin" completions zsh >target/completions/_anonlog
 "$bin" completions fish >target/completions/anonlog.fish
 
-cargo deb --no-build --locked --output target/debian/ | tail -n 1
+# The release profile keeps line tables for backtraces; the package does
+# not ship them (lintian: unstripped-binary-or-object).
+cargo deb --no-build --strip --locked --output target/debian/ | tail -n 1

@@ -13,15 +13,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 use clap_mangen::roff::{bold, italic, roman, Roff};
 use clap_mangen::Man;
 
 use anonlog::config;
 use anonlog::error::{Error, EXIT_OK};
-
-use super::Cli;
 
 /// The options of `anonlog completions`.
 #[derive(Debug, Args)]
@@ -89,11 +87,12 @@ fn files() -> [(&'static str, &'static str); 2] {
 /// Statuses for commands whose help has no "Exit status:" block.
 const DEFAULT_EXIT: &[(&str, &str)] = &[("0", "success"), ("2", "usage, key or I/O error")];
 
-/// Prints the completions for `a.shell` on standard output.
-pub fn completions(a: &CompletionsArgs) -> Result<u8, Error> {
-    let mut cmd = Cli::command();
+/// Prints the completions of the command tree `root` for `a.shell` on
+/// standard output.
+pub fn completions(a: &CompletionsArgs, mut root: clap::Command) -> Result<u8, Error> {
+    let cmd = &mut root;
     let mut buf = Vec::new();
-    clap_complete::generate(a.shell, &mut cmd, "anonlog", &mut buf);
+    clap_complete::generate(a.shell, cmd, "anonlog", &mut buf);
     let mut out = std::io::stdout().lock();
     match out.write_all(&buf).and_then(|()| out.flush()) {
         Ok(()) => Ok(EXIT_OK),
@@ -102,10 +101,11 @@ pub fn completions(a: &CompletionsArgs) -> Result<u8, Error> {
     }
 }
 
-/// Writes every page into `a.out` and prints their paths.
-pub fn man(a: &ManArgs) -> Result<u8, Error> {
+/// Writes every page of the command tree `root` into `a.out` and prints
+/// their paths.
+pub fn man(a: &ManArgs, root: clap::Command) -> Result<u8, Error> {
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out.display().to_string(), &e))?;
-    for (name, text) in pages() {
+    for (name, text) in pages(root) {
         let p = a.out.join(format!("{name}.1"));
         std::fs::write(&p, text).map_err(|e| Error::io(&p.display().to_string(), &e))?;
         println!("{}", p.display());
@@ -114,11 +114,12 @@ pub fn man(a: &ManArgs) -> Result<u8, Error> {
 }
 
 /// Every page: (name without the section, roff text), anonlog first.
-pub fn pages() -> Vec<(String, String)> {
-    let mut root = Cli::command().disable_help_subcommand(true);
+pub fn pages(root: clap::Command) -> Vec<(String, String)> {
+    let mut root = root.disable_help_subcommand(true);
     root.build();
+    let version = root.get_version().unwrap_or_default().to_string();
     let mut out = Vec::new();
-    collect(&root, &mut out);
+    collect(&root, &version, &mut out);
     out
 }
 
@@ -131,10 +132,10 @@ fn commands(cmd: &clap::Command) -> Vec<&clap::Command> {
     all
 }
 
-fn collect(cmd: &clap::Command, out: &mut Vec<(String, String)>) {
-    out.push((display_name(cmd).to_string(), page(cmd)));
+fn collect(cmd: &clap::Command, version: &str, out: &mut Vec<(String, String)>) {
+    out.push((display_name(cmd).to_string(), page(cmd, version)));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        collect(sub, out);
+        collect(sub, version, out);
     }
 }
 
@@ -144,7 +145,7 @@ fn display_name(cmd: &clap::Command) -> &str {
 
 /// One page: clap_mangen's sections, then NOTES, EXIT STATUS, ENVIRONMENT,
 /// FILES and SEE ALSO.
-fn page(cmd: &clap::Command) -> String {
+fn page(cmd: &clap::Command, version: &str) -> String {
     let name = display_name(cmd).to_string();
     let source = format!("anonlog {}", env!("CARGO_PKG_VERSION"));
     // The after_help text goes into NOTES and EXIT STATUS below, not into
@@ -186,7 +187,7 @@ fn page(cmd: &clap::Command) -> String {
     }
     see_also(&mut roff, cmd, &name);
     roff.control("SH", ["VERSION"]);
-    roff.text([roman(format!("anonlog {}", super::VERSION))]);
+    roff.text([roman(format!("anonlog {version}"))]);
     let mut text = String::from_utf8(buf).unwrap_or_default();
     text.push_str(&roff.to_roff());
     ascii(&text)
@@ -399,15 +400,20 @@ fn notes(roff: &mut Roff, text: &str) {
     }
 }
 
-/// The names of the pages (tests).
-#[cfg(test)]
-fn names() -> Vec<String> {
-    pages().into_iter().map(|(n, _)| n).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The anonlog command tree.
+    fn root() -> clap::Command {
+        use clap::CommandFactory;
+        super::super::Cli::command()
+    }
+
+    /// The names of the pages.
+    fn names() -> Vec<String> {
+        pages(root()).into_iter().map(|(n, _)| n).collect()
+    }
 
     #[test]
     fn exit_status_block_is_split_from_the_notes() {
@@ -449,7 +455,7 @@ mod tests {
 
     #[test]
     fn rotate_page_has_its_exit_statuses_and_environment() {
-        let (_, text) = pages()
+        let (_, text) = pages(root())
             .into_iter()
             .find(|(n, _)| n == "anonlog-rotate")
             .unwrap();

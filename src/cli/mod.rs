@@ -21,7 +21,7 @@ mod stats;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 const EXIT_HELP: &str = "\
 Exit status of anonymize (each command's --help gives its own):
@@ -92,7 +92,7 @@ enum Command {
     /// origins, browsers, BigBlueButton meetings), with distinct users, small
     /// cells suppressed and optional differential-privacy noise.
     #[command(after_help = stats::HELP)]
-    Stats(stats::StatsArgs),
+    Stats(Box<stats::StatsArgs>),
     /// Write the HTML report of a statistics release (a directory made by
     /// `anonlog stats --out`): one self-contained file with an overview and
     /// a chart and a table per dimension.
@@ -122,11 +122,11 @@ impl Cli {
             Command::Erase(a) => lookup::erase(&a),
             Command::Check(a) => check::run(a),
             Command::Rotate(a) => rotate::run(&a),
-            Command::Stats(a) => stats::run(a),
+            Command::Stats(a) => stats::run(*a),
             Command::Report(a) => report::run(&a),
             Command::Moodle(m) => m.run(),
-            Command::Completions(a) => docs::completions(&a),
-            Command::Man(a) => docs::man(&a),
+            Command::Completions(a) => docs::completions(&a, Cli::command()),
+            Command::Man(a) => docs::man(&a, Cli::command()),
         };
         match result {
             Ok(code) => ExitCode::from(code),
@@ -141,7 +141,6 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn verify_cli() {
