@@ -317,30 +317,7 @@ fn read_only_user_exports_with_the_roster(kind: Kind) {
         assert!(!text.contains(name), "{name} survived:\n{text}");
     }
     // The reader cannot change the table.
-    let mut rc = match kind {
-        Kind::Pg => Conn::Pg(Box::new(
-            postgres::Config::new()
-                .host("127.0.0.1")
-                .port(t.server.port)
-                .user(&t.reader)
-                .password(&t.reader_pw)
-                .dbname(&t.name)
-                .connect(postgres::NoTls)
-                .unwrap(),
-        )),
-        Kind::Maria => Conn::My(Box::new(
-            mysql::Conn::new(
-                mysql::OptsBuilder::new()
-                    .ip_or_hostname(Some("127.0.0.1"))
-                    .tcp_port(t.server.port)
-                    .prefer_socket(false)
-                    .user(Some(&t.reader))
-                    .pass(Some(&t.reader_pw))
-                    .db_name(Some(&t.name)),
-            )
-            .unwrap(),
-        )),
-    };
+    let mut rc = t.conn_as(&t.reader, &t.reader_pw);
     let denied = match &mut rc {
         Conn::Pg(c) => c
             .batch_execute("DELETE FROM mdl_logstore_standard_log")

@@ -481,13 +481,18 @@ impl Server {
 
 impl TestDb {
     pub fn owner_conn(&self) -> Conn {
+        self.conn_as(&self.owner, &self.owner_pw)
+    }
+
+    /// A TCP connection to this database as `user`.
+    pub fn conn_as(&self, user: &str, password: &str) -> Conn {
         match self.server.kind {
             Kind::Pg => Conn::Pg(Box::new(
                 postgres::Config::new()
                     .host("127.0.0.1")
                     .port(self.server.port)
-                    .user(&self.owner)
-                    .password(&self.owner_pw)
+                    .user(user)
+                    .password(password)
                     .dbname(&self.name)
                     .connect(postgres::NoTls)
                     .unwrap(),
@@ -498,8 +503,8 @@ impl TestDb {
                         .ip_or_hostname(Some("127.0.0.1"))
                         .tcp_port(self.server.port)
                         .prefer_socket(false)
-                        .user(Some(&self.owner))
-                        .pass(Some(&self.owner_pw))
+                        .user(Some(user))
+                        .pass(Some(password))
                         .db_name(Some(&self.name)),
                 )
                 .unwrap(),
