@@ -36,29 +36,7 @@
 use std::io::Write;
 
 /// The columns of `logstore_standard_log`, in the table's order.
-pub const COLUMNS: [&str; 21] = [
-    "id",
-    "eventname",
-    "component",
-    "action",
-    "target",
-    "objecttable",
-    "objectid",
-    "crud",
-    "edulevel",
-    "contextid",
-    "contextlevel",
-    "contextinstanceid",
-    "userid",
-    "courseid",
-    "relateduserid",
-    "anonymous",
-    "other",
-    "timecreated",
-    "origin",
-    "ip",
-    "realuserid",
-];
+pub use anonlog::moodledb::LOG_COLUMNS as COLUMNS;
 
 /// How the rows are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -45,6 +45,25 @@ pub struct RowQuery {
     pub limit: Option<u64>,
 }
 
+impl RowQuery {
+    /// ` WHERE ... ORDER BY id [LIMIT n]`: the rows this query selects (all
+    /// numbers, so nothing to quote).
+    fn clause(&self) -> String {
+        let mut sql = format!(" WHERE id > {}", self.after_id);
+        if let Some(s) = self.since {
+            sql += &format!(" AND timecreated >= {s}");
+        }
+        if let Some(u) = self.until {
+            sql += &format!(" AND timecreated < {u}");
+        }
+        sql += " ORDER BY id";
+        if let Some(l) = self.limit {
+            sql += &format!(" LIMIT {l}");
+        }
+        sql
+    }
+}
+
 /// What one deleted chunk held (for the audit log; never content).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunk {
@@ -256,22 +275,12 @@ impl Db {
         f: &mut RowFn<'_>,
     ) -> Result<(), Error> {
         let cols: Vec<String> = LOG_COLUMNS.iter().map(|c| self.text_col(c)).collect();
-        let mut sql = format!(
-            "SELECT {} FROM {} WHERE id > {}",
+        let sql = format!(
+            "SELECT {} FROM {}{}",
             cols.join(", "),
             self.table(cfg, "logstore_standard_log"),
-            q.after_id
+            q.clause()
         );
-        if let Some(s) = q.since {
-            sql += &format!(" AND timecreated >= {s}");
-        }
-        if let Some(u) = q.until {
-            sql += &format!(" AND timecreated < {u}");
-        }
-        sql += " ORDER BY id";
-        if let Some(l) = q.limit {
-            sql += &format!(" LIMIT {l}");
-        }
         self.each_text_row(cfg, &sql, f)
     }
 
@@ -288,23 +297,12 @@ impl Db {
         let Db::Pg(c) = self else {
             return Ok(false);
         };
-        let mut sql = format!(
-            "COPY (SELECT {} FROM \"{}\" WHERE id > {}",
+        let sql = format!(
+            "COPY (SELECT {} FROM \"{}\"{}) TO STDOUT (FORMAT csv)",
             LOG_COLUMNS.join(", "),
             cfg.table("logstore_standard_log"),
-            q.after_id
+            q.clause()
         );
-        if let Some(s) = q.since {
-            sql += &format!(" AND timecreated >= {s}");
-        }
-        if let Some(u) = q.until {
-            sql += &format!(" AND timecreated < {u}");
-        }
-        sql += " ORDER BY id";
-        if let Some(l) = q.limit {
-            sql += &format!(" LIMIT {l}");
-        }
-        sql += ") TO STDOUT (FORMAT csv)";
         let mut rd = c
             .copy_out(sql.as_str())
             .map_err(|e| db_error(cfg, "query failed", &pg_message(&e)))?;

@@ -519,19 +519,8 @@ impl State {
             self.add_calendar(t, w, user, get);
         }
         if let Some((_, ev)) = values.iter().find(|(d, _)| *d == Dim::Event) {
-            let get = |d: Dim| {
-                Some(
-                    values
-                        .iter()
-                        .find(|(x, _)| *x == d)
-                        .map_or(NONE, |(_, v)| *v),
-                )
-            };
-            self.note_parents(
-                w,
-                ev,
-                [get(Dim::Activity), get(Dim::Crud), get(Dim::Edulevel)],
-            );
+            let parents = [Dim::Activity, Dim::Crud, Dim::Edulevel].map(|d| Some(get(d)));
+            self.note_parents(w, ev, parents);
         }
     }
 
