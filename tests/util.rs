@@ -135,7 +135,6 @@ pub fn temporaries(dir: &Path) -> Vec<String> {
 
 /// Whether this run is CI's (`.ci/run` sets `ANONLOG_CI`): there a test
 /// that needs a real server and cannot start it fails, with the reason.
-#[allow(dead_code)] // until a server test uses it
 pub fn in_ci() -> bool {
     std::env::var_os("ANONLOG_CI").is_some_and(|v| !v.is_empty())
 }
@@ -143,7 +142,6 @@ pub fn in_ci() -> bool {
 /// A real server (a database, a web server, a browser) that a test needs
 /// could not be started: in CI the test fails with `why`; elsewhere it
 /// skips, visibly. Returns only outside CI, and the caller then returns.
-#[allow(dead_code)] // until a server test uses it
 pub fn server_unavailable(what: &str, why: &str) {
     if in_ci() {
         panic!("{what} could not be started in CI: {why}");
