@@ -512,29 +512,32 @@ fn windows_of_several_lengths_released_together_withstand_differencing() {
         ];
         truth.add(&lens, t, user, &values);
     }
-    let w = Work::new();
-    let f = w.write("access.log", log.as_bytes());
-    let out = w.path("out");
-    anonlog()
-        .args([
-            "stats",
-            "--window",
-            "1d,7d,30d",
-            "--dimensions",
-            "total,course,activity,event,crud,edulevel,hour,weekday,status,origin",
-            "--out",
-        ])
-        .arg(&out)
-        .arg(&f)
-        .assert()
-        .success();
-    let published = std::fs::read_to_string(out.join("stats.csv")).unwrap();
+    let published = release(
+        &log,
+        "1d,7d,30d",
+        "total,course,activity,event,crud,edulevel,hour,weekday,status,origin",
+    );
     let (checked, recovered) = attack(&truth, &published, &lens, &HashMap::new());
     assert!(
         checked >= 10,
         "the data has small cells to attack: {checked}"
     );
     assert!(recovered.is_empty(), "recovered:\n{}", recovered.join("\n"));
+}
+
+/// `stats.csv` of an access log released with these windows and
+/// dimensions.
+fn release(log: &str, windows: &str, dims: &str) -> String {
+    let w = Work::new();
+    let f = w.write("access.log", log.as_bytes());
+    let out = w.path("out");
+    anonlog()
+        .args(["stats", "--window", windows, "--dimensions", dims, "--out"])
+        .arg(&out)
+        .arg(&f)
+        .assert()
+        .success();
+    std::fs::read_to_string(out.join("stats.csv")).unwrap()
 }
 
 #[test]
@@ -580,23 +583,11 @@ fn cross_tabulations_by_course_withstand_their_margins() {
         ];
         truth.add(&lens, t, user, &values);
     }
-    let w = Work::new();
-    let f = w.write("access.log", log.as_bytes());
-    let out = w.path("out");
-    anonlog()
-        .args([
-            "stats",
-            "--window",
-            "1d,7d",
-            "--dimensions",
-            "total,course,activity,hour,weekday,week,course_activity,course_week,course_hour_of_week",
-            "--out",
-        ])
-        .arg(&out)
-        .arg(&f)
-        .assert()
-        .success();
-    let published = std::fs::read_to_string(out.join("stats.csv")).unwrap();
+    let published = release(
+        &log,
+        "1d,7d",
+        "total,course,activity,hour,weekday,week,course_activity,course_week,course_hour_of_week",
+    );
     for dim in [
         "course_activity",
         "course_week",
