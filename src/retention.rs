@@ -179,6 +179,7 @@ fn prune_file(
     };
     safe::still_same(root, path, expected).map_err(live)?;
     let held = File::open(path).map_err(live)?;
+    refuse_compressed(&held, path)?;
     let (r, data) = Reader::open(path, format)?;
     // Records before the first timed one go with it.
     let mut lead_keep = true;
@@ -232,6 +233,30 @@ fn prune_file(
         ))));
     }
     Ok(res)
+}
+
+/// A compressed file is not pruned: its kept records would have to be
+/// written back compressed, and plain text under a `.gz` name would be read
+/// as garbage by every other tool.
+fn refuse_compressed(f: &File, path: &Path) -> Result<(), Error> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(8);
+    f.take(8)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(&format!("cannot read {}", path.display()), &e))?;
+    match input::compressed::sniff(&head) {
+        input::compressed::Sniffed::Compressed(c) => Err(Error::new(
+            ErrorKind::Input,
+            format!(
+                "cannot prune {}: it is {}-compressed, and a compressed file is not pruned \
+                 (prune the file before it is compressed, e.g. with logrotate's \
+                 delaycompress, or give it a delete action)",
+                path.display(),
+                c.name()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// After a pruned file was renamed over `old` (read up to `read` bytes),
@@ -325,11 +350,47 @@ impl Step {
     }
 }
 
-/// A name of a compressed file (which `rotate` cannot read).
-fn is_compressed(name: &str) -> bool {
-    [".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip"]
+/// The suffixes of the compressions anonlog decodes ([`input::compressed`]).
+const COMPRESSED: [&str; 3] = [".gz", ".xz", ".zst"];
+
+/// `name` without the suffix of a compression anonlog decodes (the
+/// anonymized copy of `access.log.2.gz` is written uncompressed, so its
+/// `{name}` is `access.log.2`).
+fn uncompressed_name(name: &str) -> &str {
+    COMPRESSED
         .iter()
-        .any(|ext| name.ends_with(ext))
+        .find_map(|ext| name.strip_suffix(ext).filter(|n| !n.is_empty()))
+        .unwrap_or(name)
+}
+
+/// The anonymized copy of raw file `file` of `src`, whose newest record is
+/// at `newest`: the destination with its date fields filled from `newest`
+/// (UTC; `{date}` is `%Y-%m-%d`, and the fields of dated outputs, `%Y`,
+/// `%m`, `%d`, `%G`, `%V`..., are known too) and `{name}` replaced by the
+/// raw file's name without a compression suffix. Dates first: a `%` in a
+/// file name is never read as a field.
+fn destination(src: &Source, file: &Path, newest: i64) -> Result<Option<PathBuf>, String> {
+    let Some(template) = src.destination.as_deref() else {
+        return Ok(None);
+    };
+    let Some(name) = file.file_name().map(|n| n.to_string_lossy()) else {
+        return Ok(None);
+    };
+    let dated = template.replace("{date}", "%Y-%m-%d");
+    let dated = match crate::output::dated::DatedPath::parse(std::ffi::OsStr::new(&dated)) {
+        Ok(Some(p)) => p.expand(newest).to_string_lossy().into_owned(),
+        Ok(None) => dated,
+        Err(e) => {
+            return Err(format!(
+                "source \"{}\": destination {template:?}: {}",
+                src.name,
+                e.message()
+            ))
+        }
+    };
+    Ok(Some(PathBuf::from(
+        dated.replace("{name}", uncompressed_name(&name)),
+    )))
 }
 
 /// The files of one source with their spans (due or not), sorted by path,
@@ -355,14 +416,6 @@ pub fn survey(src: &Source, now: i64) -> (Vec<Step>, Vec<String>) {
         {
             continue;
         }
-        if name.as_deref().is_some_and(is_compressed) {
-            errors.push(format!(
-                "{}: compressed files are not read; leave them out of source \"{}\"'s paths",
-                file.display(),
-                src.name
-            ));
-            continue;
-        }
         let span = match span(&file, src.kind.format()) {
             Ok(s) => s,
             Err(e) => {
@@ -370,9 +423,16 @@ pub fn survey(src: &Source, now: i64) -> (Vec<Step>, Vec<String>) {
                 continue;
             }
         };
+        let destination = match destination(src, &file, span.newest.unwrap_or(mtime(&meta))) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
         steps.push(Step {
             source: src.name.clone(),
-            destination: src.destination_for(&file),
+            destination,
             root,
             ident: Ident::of(&meta),
             file,
@@ -425,6 +485,21 @@ fn matches(src: &Source, patterns: &[String]) -> (Vec<(PathBuf, PathBuf)>, Vec<S
     (files, errors)
 }
 
+/// The patterns of `src` that match no file at all (a typo, or a
+/// directory that does not exist): one message each, naming the source and
+/// the pattern.
+pub fn empty_patterns(src: &Source) -> Vec<&str> {
+    src.paths
+        .iter()
+        .filter(|p| glob::glob(p).is_ok_and(|mut m| m.next().is_none()))
+        .map(String::as_str)
+        .collect()
+}
+
+/// Why a pattern that matches no file is reported.
+const MATCHES_NOTHING: &str =
+    "matches no file; check its spelling (nothing of it is deleted or anonymized)";
+
 /// A temporary file of anonlog left by a process that no longer runs (it
 /// may hold raw records), in a directory of a source or of its
 /// destination.
@@ -451,7 +526,7 @@ fn temp_dirs(src: &Source) -> Vec<String> {
         .iter()
         .chain(src.destination.iter())
         .filter_map(|p| {
-            let p = p.replace("{name}", "*");
+            let p = glob_of_template(p);
             let dir = Path::new(&p).parent()?.to_string_lossy().into_owned();
             Some(if dir.is_empty() { ".".into() } else { dir })
         })
@@ -459,6 +534,25 @@ fn temp_dirs(src: &Source) -> Vec<String> {
     dirs.sort();
     dirs.dedup();
     dirs
+}
+
+/// A glob for every path of a path or destination template: `{name}`,
+/// `{date}` and `%X` fields become `*`.
+fn glob_of_template(p: &str) -> String {
+    let p = p.replace("{name}", "*").replace("{date}", "*");
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => match chars.next() {
+                Some('%') => out.push('%'),
+                Some(_) => out.push('*'),
+                None => out.push('%'),
+            },
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Every stale temporary file in the directories of `cfg`'s sources and
@@ -603,6 +697,13 @@ pub fn check(cfg: &Config, now: i64) -> (Vec<Violation>, Vec<String>) {
     let (surveyed, errs) = survey_all(cfg, now);
     errors.extend(errs);
     for (src, steps) in surveyed {
+        for pattern in empty_patterns(src) {
+            v.push(Violation {
+                source: src.name.clone(),
+                what: pattern.to_string(),
+                why: format!("the pattern {MATCHES_NOTHING}"),
+            });
+        }
         for s in steps.iter().filter(|s| s.due()) {
             let why = match s.action {
                 Action::Prune => format!(
@@ -623,6 +724,18 @@ pub fn check(cfg: &Config, now: i64) -> (Vec<Violation>, Vec<String>) {
                 what: s.file.display().to_string(),
                 why,
             });
+        }
+        // Copies that would collide: with a file there, or with each other.
+        let mut planned = std::collections::BTreeSet::new();
+        for s in steps.iter().filter(|s| s.due()) {
+            let Some(dest) = &s.destination else { continue };
+            if dest.exists() || !planned.insert(dest.clone()) {
+                v.push(Violation {
+                    source: src.name.clone(),
+                    what: s.file.display().to_string(),
+                    why: collision_why(dest),
+                });
+            }
         }
     }
     moodle_db::check(cfg, now, &mut v, &mut errors);
@@ -753,6 +866,11 @@ fn sources(
     let (surveyed, errs) = survey_all(cfg, now);
     report.errors.extend(errs);
     for (src, steps) in surveyed {
+        report.warnings.extend(
+            empty_patterns(src)
+                .into_iter()
+                .map(|p| format!("source \"{}\": pattern {p:?} {MATCHES_NOTHING}", src.name)),
+        );
         for s in steps.into_iter().filter(Step::due) {
             let action = action_name(s.action);
             if !dry_run {
@@ -1031,8 +1149,26 @@ fn do_anonymize(
     let (out, counts) = verified_copy(s, src, rw, checker, &dest)?;
     safe::still_same(&s.root, &s.file, &s.ident)
         .map_err(|err| fail("the anonymized copy was not kept", &err))?;
-    out.commit()
-        .map_err(|err| fail(&format!("cannot write {}", dest.display()), &err))?;
+    let line = match fs::symlink_metadata(&dest) {
+        // A copy is never overwritten. The same bytes are the copy of this
+        // very file by a run killed before it deleted the raw file.
+        Ok(_) => {
+            let same = fs::read(&dest)
+                .ok()
+                .zip(fs::read(out.temp_path()).ok())
+                .is_some_and(|(a, b)| a == b);
+            if !same {
+                return Err(collision(s, &dest));
+            }
+            drop(out);
+            format!("{line}; the identical copy was there already")
+        }
+        Err(_) => {
+            out.commit()
+                .map_err(|err| fail(&format!("cannot write {}", dest.display()), &err))?;
+            line
+        }
+    };
     safe::remove_if_same(&s.root, &s.file, &s.ident).map_err(|err| {
         Error::io(
             &format!(
@@ -1045,6 +1181,28 @@ fn do_anonymize(
     })?;
     e.records = Some(counts.lines_read);
     Ok((line, stamp(e)))
+}
+
+/// Why the anonymized copy of `s` cannot go to `dest`: another file is
+/// there.
+fn collision_why(dest: &Path) -> String {
+    format!(
+        "its anonymized copy's destination {} exists already; anonlog never overwrites an \
+         anonymized copy (give the source's destination a date, {{date}} or %Y-%m-%d, \
+         so that every raw file has a name of its own)",
+        dest.display()
+    )
+}
+
+fn collision(s: &Step, dest: &Path) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!(
+            "{}: {} (it differs from this file's copy); the raw file was kept",
+            s.file.display(),
+            collision_why(dest)
+        ),
+    )
 }
 
 /// The error of an anonymize-then-delete that failed before anything was
@@ -1283,7 +1441,9 @@ mod tests {
 
     #[test]
     fn compressed_names() {
-        assert!(is_compressed("access.log.2.gz"));
-        assert!(!is_compressed("access.log.2"));
+        assert_eq!(uncompressed_name("access.log.2.gz"), "access.log.2");
+        assert_eq!(uncompressed_name("access.log.2.zst"), "access.log.2");
+        assert_eq!(uncompressed_name("access.log.2"), "access.log.2");
+        assert_eq!(uncompressed_name(".gz"), ".gz");
     }
 }

@@ -190,8 +190,13 @@ fn the_seven_plus_seven_day_access_cycle() {
     let out = t.rotate(&cfg, T0 + 380 * DAY, &[]);
     assert_eq!(out.status.code(), Some(0));
     assert!(!t.p("anon/access.log.1").exists());
+    // Every file is gone: what --check reports now is that both patterns
+    // match nothing, and nothing else.
     let out = t.rotate(&cfg, T0 + 380 * DAY, &["--check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let v = text(&out.stdout);
+    assert_eq!(v.lines().count(), 2, "{v}");
+    assert_eq!(v.matches("matches no file").count(), 2, "{v}");
     let actions: Vec<String> = t.audit().iter().map(|e| e["action"].to_string()).collect();
     assert_eq!(actions.len(), 4);
     assert_eq!(actions[2], "\"delete\"");
@@ -614,6 +619,11 @@ fn stale_temporaries_are_counted_removed_and_audited() {
     let out = t.rotate(&cfg, T0 + 400 * DAY, &["--check"]);
     assert_eq!(out.status.code(), Some(1));
     let v = text(&out.stdout);
+    let v: String = v
+        .lines()
+        .filter(|l| !l.contains("matches no file"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     assert_eq!(v.lines().count(), 2, "{v}");
     assert!(v.contains(&format!(
         "apache-raw: {}: a temporary file of process {dead}, which no longer runs",
@@ -636,8 +646,15 @@ fn stale_temporaries_are_counted_removed_and_audited() {
     assert_eq!(audit.len(), 2, "{audit:?}");
     assert!(audit.iter().all(|e| e["action"] == "remove-temporary"));
     assert!(audit.iter().all(|e| e["bytes"].as_u64().unwrap() > 0));
+    // Left: only the two patterns that match nothing.
     let out = t.rotate(&cfg, T0 + 400 * DAY, &["--check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert_eq!(
+        text(&out.stdout).matches("matches no file").count(),
+        2,
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 /// A file renamed onto the name of a raw file while it is being
@@ -908,4 +925,203 @@ fn a_full_audit_log_stops_the_run_before_any_change() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot write audit log /dev/full"), "{err}");
     assert!(f.exists());
+}
+
+/// An anonymize-then-delete source whose copies are named `dest`.
+fn rotated_source(root: &Path, pattern: &str, dest: &str) -> String {
+    format!(
+        r#"[[source]]
+name = "nginx-raw"
+paths = ["{root}/raw/{pattern}"]
+kind = "access"
+window = "7d"
+action = "anonymize-then-delete"
+destination = "{root}/anon/{dest}"
+"#,
+        root = root.display()
+    )
+}
+
+/// logrotate names yesterday's file `access.log.1` every day: with a
+/// destination of `{name}` alone, the second day's copy would land on the
+/// first's. It is refused: the raw file stays, both files are named, the
+/// exit status says so and --check reports it.
+#[test]
+fn a_repeated_rotated_name_never_overwrites_a_copy() {
+    let t = Tree::new();
+    let root = t.w.dir.path();
+    let cfg = t.config(&rotated_source(root, "access.log.*", "{name}"));
+    let raw = t.write("raw/access.log.1", &access_log(0..1));
+    let out = t.rotate(&cfg, T0 + 9 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let first = std::fs::read(t.p("anon/access.log.1")).unwrap();
+    // The next day's file under the same name.
+    t.write("raw/access.log.1", &access_log(1..2));
+    let out = t.rotate(&cfg, T0 + 10 * DAY, &["--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = text(&out.stdout);
+    assert!(
+        v.contains(&format!(
+            "nginx-raw: {}: its anonymized copy's destination {} exists already",
+            raw.display(),
+            t.p("anon/access.log.1").display()
+        )),
+        "{v}"
+    );
+    let out = t.rotate(&cfg, T0 + 10 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "anonlog: error: {}: its anonymized copy's destination {} exists already",
+            raw.display(),
+            t.p("anon/access.log.1").display()
+        )) && err.contains("the raw file was kept"),
+        "{err}"
+    );
+    assert!(raw.exists(), "the raw file is kept");
+    assert_eq!(std::fs::read(t.p("anon/access.log.1")).unwrap(), first);
+    assert!(crate::util::temporaries(&t.p("anon")).is_empty());
+    assert_eq!(t.audit().len(), 1, "only the first copy was made");
+}
+
+/// A dated destination gives every day's `access.log.1` its own copy,
+/// named by the date of its newest line; a copy left by a run killed
+/// between the copy and the deletion (the same bytes) lets the raw file go.
+#[test]
+fn dated_destinations_give_each_rotated_file_its_own_copy() {
+    let t = Tree::new();
+    let root = t.w.dir.path();
+    let cfg = t.config(&rotated_source(root, "access.log.*", "{name}.{date}"));
+    let raw = t.write("raw/access.log.1", &access_log(0..1));
+    let out = t.rotate(&cfg, T0 + 9 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    t.write("raw/access.log.1", &access_log(1..2));
+    let out = t.rotate(&cfg, T0 + 10 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(t.p("anon"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["access.log.1.2026-11-02", "access.log.1.2026-11-03"]
+    );
+    // strftime fields work too, and the same file again meets its own copy.
+    let cfg = t.config(&rotated_source(root, "access.log.*", "%Y/%m/{name}.%d"));
+    t.write("raw/access.log.1", &access_log(1..2));
+    let out = t.rotate(&cfg, T0 + 10 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let copy = std::fs::read(t.p("anon/2026/11/access.log.1.03")).unwrap();
+    assert_eq!(
+        copy,
+        std::fs::read(t.p("anon/access.log.1.2026-11-03")).unwrap()
+    );
+    t.write("raw/access.log.1", &access_log(1..2));
+    let out = t.rotate(&cfg, T0 + 10 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("the identical copy was there already"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!raw.exists());
+    assert_eq!(
+        std::fs::read(t.p("anon/2026/11/access.log.1.03")).unwrap(),
+        copy
+    );
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// logrotate's `compress` + `delaycompress` leave `x.log.1`, `x.log.2.gz`,
+/// ...: one pattern finds both, the `.gz` is read through its
+/// decompression, its copy is written uncompressed under the name without
+/// `.gz`, and it is deleted like the plain one.
+#[test]
+fn compressed_rotated_files_are_anonymized_uncompressed() {
+    let t = Tree::new();
+    let root = t.w.dir.path();
+    let cfg = t.config(&rotated_source(root, "access.log.[0-9]*", "{date}.{name}"));
+    let plain = t.write("raw/access.log.1", &access_log(1..2));
+    let gz = t.p("raw/access.log.2.gz");
+    std::fs::write(&gz, gzip(access_log(0..1).as_bytes())).unwrap();
+    let out = t.rotate(&cfg, T0 + 10 * DAY, &["--dry-run"]);
+    assert_eq!(
+        text(&out.stdout).matches("would anonymize").count(),
+        2,
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let out = t.rotate(&cfg, T0 + 10 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!plain.exists() && !gz.exists());
+    let copy = std::fs::read_to_string(t.p("anon/2026-11-02.access.log.2")).unwrap();
+    assert_eq!(copy.lines().count(), 1);
+    assert!(copy.starts_with("192.0.2.0 - "), "{copy}");
+    assert!(!copy.contains("192.0.2.10"), "{copy}");
+    assert!(t.p("anon/2026-11-03.access.log.1").exists());
+}
+
+/// A compressed file is never pruned into plain text under its `.gz`
+/// name: the prune is refused with a message naming the file and the
+/// compression, and the file is left as it was.
+#[test]
+fn a_compressed_file_is_not_pruned() {
+    let t = Tree::new();
+    let gz = t.p("exports/logstore-1.csv.gz");
+    std::fs::create_dir_all(gz.parent().unwrap()).unwrap();
+    let data = gzip(logstore(0..40).as_bytes());
+    std::fs::write(&gz, &data).unwrap();
+    let cfg = t.config(&format!(
+        "[[source]]\nname = \"logstore\"\npaths = [\"{}/exports/*.csv*\"]\nkind = \"moodle\"\nwindow = \"30d\"\naction = \"prune\"\n",
+        t.w.dir.path().display()
+    ));
+    let out = t.rotate(&cfg, T0 + 40 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "cannot prune {}: it is gzip-compressed, and a compressed file is not pruned",
+            gz.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&gz).unwrap(), data);
+}
+
+/// A pattern that matches nothing (a typo) is a warning naming the source
+/// and the pattern, and a --check failure.
+#[test]
+fn a_pattern_that_matches_nothing_is_reported() {
+    let t = Tree::new();
+    t.write("raw/access.log.1", &access_log(0..1));
+    let root = t.w.dir.path();
+    let cfg = t.config(&rotated_source(root, "acess.log.*", "{date}.{name}"));
+    let pattern = format!("{}/raw/acess.log.*", root.display());
+    let out = t.rotate(&cfg, T0 + 2 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "anonlog: warning: source \"nginx-raw\": pattern \"{pattern}\" matches no file; \
+             check its spelling (nothing of it is deleted or anonymized)\n"
+        )
+    );
+    let out = t.rotate(&cfg, T0 + 2 * DAY, &["--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "nginx-raw: {pattern}: the pattern matches no file; check its spelling (nothing of \
+             it is deleted or anonymized)\n"
+        )
+    );
 }

@@ -35,7 +35,8 @@ Examples:
 
 Exit status:
   0  done (or, with --check, every promise holds)
-  1  --check found violations
+  1  --check found violations (also: a source's pattern matches no file,
+     which rotate itself reports as a warning)
   2  a config, lock or key error, or an action failed (the files concerned
      are left as they were; the other actions are still done)
   128+N  terminated by signal N (temporary files removed; a rerun completes
@@ -97,6 +98,9 @@ pub fn run(a: &RotateArgs) -> Result<u8, Error> {
         if a.dry_run || !a.quiet {
             println!("{line}");
         }
+    }
+    for w in &report.warnings {
+        eprintln!("anonlog: warning: {w}");
     }
     for e in &report.errors {
         eprintln!("anonlog: error: {e}");

@@ -63,4 +63,7 @@ pub struct Report {
     pub done: Vec<String>,
     /// What failed, one message each (the files concerned are unchanged).
     pub errors: Vec<String>,
+    /// What looks wrong but changed nothing (a pattern that matches no
+    /// file), one message each.
+    pub warnings: Vec<String>,
 }
