@@ -470,3 +470,57 @@ fn a_bad_length_key_says_bad_length() {
     assert!(err.contains(&bad), "{err}");
     assert!(err.contains("whose key could not be loaded"), "{err}");
 }
+
+/// The static key of Quick start (`anonymize -k`) serves the data-subject
+/// commands too: lookup finds the pseudonym anonymize wrote, erase removes
+/// the person's lines.
+#[test]
+fn lookup_and_erase_take_the_static_key() {
+    let w = Work::new();
+    let input = [line(AFTER, "58"), line(AFTER, "59")].concat();
+    let f = w.write("in.log", input.as_bytes());
+    let out = anonlog()
+        .args(["anonymize", "-q", "-k"])
+        .arg(w.key())
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = String::from_utf8(out.stdout).unwrap();
+    let u = users(&out);
+    let found = anonlog()
+        .args(["lookup", "--user-id", "58", "-k"])
+        .arg(w.key())
+        .env_remove("ANONLOG_KEY_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(found.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(found.stdout).unwrap(),
+        format!(
+            "epoch\tstart\tend\tidentifier\tpseudonym\n0\t-\t-\tuser id 58\t{}\n",
+            u[0]
+        )
+    );
+    let anon = w.write("anon.log", out.as_bytes());
+    anonlog()
+        .args(["erase", "--user-id", "58", "--key"])
+        .arg(w.key())
+        .arg(&anon)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("removed 1 line(s), kept 1"));
+    assert_eq!(
+        std::fs::read_to_string(&anon).unwrap(),
+        out.lines().nth(1).unwrap().to_string() + "\n"
+    );
+    // No key at all: a usage error that names both ways.
+    anonlog()
+        .args(["lookup", "--user-id", "58"])
+        .env_remove("ANONLOG_KEY_DIR")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "-k PATH (a static key file) or --key-dir DIR",
+        ));
+}

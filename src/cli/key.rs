@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use anonlog::error::{Error, ErrorKind, EXIT_ERROR, EXIT_OK};
-use anonlog::keyring::{Epoch, EpochLen, EpochState, Keyring};
+use anonlog::keyring::{Epoch, EpochInfo, EpochLen, EpochState, KeyState, Keyring};
 use anonlog::pseudonym::Key;
 use anonlog::time::{before, iso, parse_duration, wall_clock};
 
@@ -118,6 +118,53 @@ pub struct KeyDirArg {
     /// The keyring directory (mode 0700).
     #[arg(long, value_name = "DIR", env = "ANONLOG_KEY_DIR")]
     pub key_dir: PathBuf,
+}
+
+/// Which key: a static key file (`-k`) or a keyring directory.
+#[derive(Debug, Args)]
+pub struct KeyArg {
+    /// A static key file, as `anonlog anonymize -k` takes it (wins over
+    /// --key-dir and ANONLOG_KEY_DIR).
+    #[arg(
+        short = 'k',
+        long = "key-file",
+        visible_alias = "key",
+        value_name = "PATH"
+    )]
+    pub key_file: Option<PathBuf>,
+    /// A keyring directory (mode 0700).
+    #[arg(long, value_name = "DIR", env = "ANONLOG_KEY_DIR")]
+    pub key_dir: Option<PathBuf>,
+}
+
+/// The epochs of a key with the key of each that still exists: a static
+/// key file is one epoch without a time span.
+pub fn epoch_keys(k: &KeyArg) -> Result<Vec<(EpochInfo, Option<Key>)>, Error> {
+    if let Some(f) = &k.key_file {
+        let info = EpochInfo {
+            epoch: Epoch(0),
+            start: None,
+            end: None,
+            state: EpochState::Present { created: 0 },
+        };
+        return Ok(vec![(info, Some(Key::load(f)?))]);
+    }
+    let Some(dir) = &k.key_dir else {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "no key given: use -k PATH (a static key file) or --key-dir DIR (ANONLOG_KEY_DIR)",
+        ));
+    };
+    let ring = Keyring::open(dir)?;
+    let mut out = Vec::new();
+    for info in ring.list()? {
+        let key = match ring.key_for(info.epoch, false)? {
+            KeyState::Present(key) => Some(key),
+            KeyState::Destroyed { .. } | KeyState::Missing => None,
+        };
+        out.push((info, key));
+    }
+    Ok(out)
 }
 
 /// `anonlog key init --key-dir DIR`.

@@ -8,12 +8,11 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use anonlog::error::{Error, ErrorKind, EXIT_ERROR, EXIT_OK};
-use anonlog::keyring::{KeyState, Keyring};
 use anonlog::output::AtomicFile;
 use anonlog::pseudonym::{Namespace, Pseudonymizer};
 use anonlog::time::{iso, parse_time, wall_clock};
 
-use super::key::KeyDirArg;
+use super::key::{epoch_keys, KeyArg};
 
 /// Who: the identifiers of one person.
 #[derive(Debug, Args)]
@@ -71,7 +70,7 @@ impl PersonArgs {
 #[derive(Debug, Args)]
 pub struct LookupArgs {
     #[command(flatten)]
-    dir: KeyDirArg,
+    key: KeyArg,
     #[command(flatten)]
     person: PersonArgs,
     /// Only epochs that end after TIME (`@UNIX`, a date, or a duration back
@@ -86,14 +85,14 @@ pub struct LookupArgs {
 /// `anonlog lookup`: the pseudonyms of one person in every epoch whose key
 /// still exists, and a plain statement for every destroyed one.
 pub fn lookup(a: &LookupArgs) -> Result<u8, Error> {
-    let ring = Keyring::open(&a.dir.key_dir)?;
+    let epochs = epoch_keys(&a.key)?;
     let ids = a.person.identifiers()?;
     let now = wall_clock();
     let since = a.since.as_deref().map(|s| parse_time(s, now)).transpose()?;
     let until = a.until.as_deref().map(|s| parse_time(s, now)).transpose()?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "epoch\tstart\tend\tidentifier\tpseudonym");
-    for info in ring.list()? {
+    for (info, key) in epochs {
         if since.is_some_and(|t| info.end.is_some_and(|e| e <= t))
             || until.is_some_and(|t| info.start.is_some_and(|s| s >= t))
         {
@@ -105,15 +104,15 @@ pub fn lookup(a: &LookupArgs) -> Result<u8, Error> {
             info.start.map_or("-".into(), iso),
             info.end.map_or("-".into(), iso)
         );
-        match ring.key_for(info.epoch, false)? {
-            KeyState::Present(key) => {
+        match key {
+            Some(key) => {
                 let p = Pseudonymizer::new(&key);
                 for (label, ns, value) in &ids {
                     let t = p.pseudonym(*ns, value);
                     let _ = writeln!(out, "{span}\t{label}\t{t:?}");
                 }
             }
-            KeyState::Destroyed { .. } | KeyState::Missing => {
+            None => {
                 let _ = writeln!(
                     out,
                     "{span}\t-\tkey destroyed: records of this epoch can no longer be linked to anyone"
@@ -128,7 +127,7 @@ pub fn lookup(a: &LookupArgs) -> Result<u8, Error> {
 #[derive(Debug, Args)]
 pub struct EraseArgs {
     #[command(flatten)]
-    dir: KeyDirArg,
+    key: KeyArg,
     #[command(flatten)]
     person: PersonArgs,
     /// Pseudonymized log files to remove the person's lines from (each is
@@ -140,13 +139,13 @@ pub struct EraseArgs {
 /// `anonlog erase`: removes every line that carries one of the person's
 /// pseudonyms (in any epoch whose key still exists) from the files.
 pub fn erase(a: &EraseArgs) -> Result<u8, Error> {
-    let ring = Keyring::open(&a.dir.key_dir)?;
+    let epochs = epoch_keys(&a.key)?;
     let ids = a.person.identifiers()?;
     let mut tokens: Vec<Vec<u8>> = Vec::new();
     let mut destroyed = 0;
-    for info in ring.list()? {
-        match ring.key_for(info.epoch, false)? {
-            KeyState::Present(key) => {
+    for (_, key) in epochs {
+        match key {
+            Some(key) => {
                 let p = Pseudonymizer::new(&key);
                 for (_, ns, value) in &ids {
                     tokens.push(p.pseudonym(*ns, value).as_bytes().to_vec());
