@@ -275,6 +275,9 @@ impl std::fmt::Debug for Token {
 pub struct Pseudonymizer {
     macs: [HmacSha256; 6],
     pfx: ipcrypt_rs::IpcryptPfx,
+    /// No usable key ([`Pseudonymizer::redacting`]): every pseudonym is
+    /// `REDACTED`.
+    redact: bool,
 }
 
 impl std::fmt::Debug for Pseudonymizer {
@@ -307,7 +310,29 @@ impl Pseudonymizer {
             ip_key[31] ^= 1;
         }
         let pfx = ipcrypt_rs::IpcryptPfx::new(*ip_key);
-        Pseudonymizer { macs, pfx }
+        Pseudonymizer {
+            macs,
+            pfx,
+            redact: false,
+        }
+    }
+
+    /// The stand-in when no key is usable (a piped run that must not lose
+    /// its lines): every pseudonym is `REDACTED`, and the rewriter writes
+    /// addresses truncated, never encrypted ([`Pseudonymizer::is_redacting`]).
+    /// Its subkeys come from a fresh random key that is never stored, so not
+    /// even a value derived from them by mistake could be linked to anyone.
+    pub fn redacting() -> Pseudonymizer {
+        let key = Key::generate().unwrap_or_else(|_| Key::from_bytes([0x5a; KEY_LEN]));
+        Pseudonymizer {
+            redact: true,
+            ..Pseudonymizer::new(&key)
+        }
+    }
+
+    /// Is this the stand-in of [`Pseudonymizer::redacting`]?
+    pub fn is_redacting(&self) -> bool {
+        self.redact
     }
 
     /// Encrypts `addr` prefix-preservingly (ipcrypt-pfx) under this key's
@@ -329,6 +354,11 @@ impl Pseudonymizer {
 
     /// The pseudonym of `value` in namespace `ns`.
     pub fn pseudonym(&self, ns: Namespace, value: &[u8]) -> Token {
+        if self.redact {
+            let mut buf = [0u8; 16];
+            buf[..8].copy_from_slice(b"REDACTED");
+            return Token { buf, len: 8 };
+        }
         let mut mac = self.macs[ns.index()].clone();
         mac.update(value);
         let digest = mac.finalize().into_bytes();

@@ -281,3 +281,148 @@ fn sigterm_drains_the_pipe_then_exits_143() {
         assert_eq!(text(&got), text(&want), "dated: {dated}");
     }
 }
+
+/// Lines with every kind of identity: a user field, a profile id, an
+/// e-mail address, a secret, a BigBlueButton user, addresses in XFF and in
+/// a stack trace.
+const IDENTITIES: &[u8] = b"203.0.113.9 - jdoe [02/Nov/2026:10:00:00 +0000] \"GET /user/profile.php?id=58&sesskey=s3cr3t HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n\
+\tat org.example.Trace(Trace.java:42) from 198.51.100.23 for jane@example.org\n\
+2026-11-02T10:00:01.000Z INFO  [qtp-1] o.b.w.c.ApiController - Meeting joined data={\"meetingId\":\"abc\",\"userId\":\"w_xyz\",\"fullName\":\"Jane Doe\",\"ipAddress\":\"192.0.2.44\"}\n";
+
+/// A missing or bad key in piped mode (Apache restarts a pipe that exits,
+/// losing every line): anonlog says so loudly once, keeps reading, writes
+/// every line with every identity REDACTED and addresses truncated, and
+/// exits 2 at the end with a summary that counts them.
+#[test]
+fn an_unusable_key_in_piped_mode_redacts_every_identity_and_loses_no_line() {
+    let w = Work::new();
+    let loose = w.write_key("loose", &crate::util::KEY, 0o644);
+    let missing = w.path("missing");
+    let cases: [(&str, &Path); 3] = [("-k", &missing), ("-k", &loose), ("--key-dir", &missing)];
+    let mut outputs = Vec::new();
+    for (opt, path) in cases {
+        let args = [
+            std::ffi::OsStr::new("anonymize"),
+            std::ffi::OsStr::new(opt),
+            path.as_os_str(),
+        ];
+        let (out, err, code) = piped(&args, IDENTITIES);
+        assert_eq!(code, Some(2), "{err}");
+        let first = err.lines().next().unwrap();
+        assert!(
+            first.starts_with(&format!(
+                "anonlog: ERROR: key {} unusable (",
+                path.display()
+            )) && first.ends_with("): writing every identity as REDACTED"),
+            "{err}"
+        );
+        assert_eq!(err.matches("writing every identity as REDACTED").count(), 1);
+        assert!(
+            err.contains(
+                "anonlog: ERROR: no usable key: 3 lines were written with every identity REDACTED"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("3 lines read, 3 written"), "{err}");
+        outputs.push(out);
+    }
+    assert!(outputs.iter().all(|o| *o == outputs[0]));
+    let out = text(&outputs[0]);
+    for raw in [
+        "203.0.113.9",
+        "jdoe",
+        "id=58",
+        "s3cr3t",
+        "198.51.100.23",
+        "jane@",
+        "w_xyz",
+        "Jane Doe",
+        "192.0.2.44",
+    ] {
+        assert!(!out.contains(raw), "{raw} in\n{out}");
+    }
+    assert_eq!(
+        out,
+        "203.0.113.0 - REDACTED [02/Nov/2026:10:00:00 +0000] \"GET /user/profile.php?id=REDACTED&sesskey=REDACTED HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n\
+         \tat org.example.Trace(Trace.java:42) from 198.51.100.0 for REDACTED\n\
+         2026-11-02T10:00:01.000Z INFO  [REDACTED] o.b.w.c.ApiController - Meeting joined data={\"meetingId\":\"abc\",\"userId\":\"REDACTED\",\"fullName\":\"REDACTED\",\"ipAddress\":\"REDACTED\"}\n"
+    );
+}
+
+/// A file input keeps failing at once on a bad key: nothing is written.
+#[test]
+fn an_unusable_key_with_a_file_input_fails_at_once() {
+    let w = Work::new();
+    let f = w.write("in.log", IDENTITIES);
+    let out = anonlog()
+        .args(["anonymize", "-k"])
+        .arg(w.path("missing"))
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).starts_with("anonlog: error: cannot open key file"));
+}
+
+/// `anonlog key check` for `apachectl configtest`-style scripts: 0 for a
+/// usable key, 2 with the reason otherwise.
+#[test]
+fn key_check_says_whether_a_key_is_usable() {
+    let w = Work::new();
+    let check = |args: &[&std::ffi::OsStr]| {
+        let out = anonlog()
+            .args(["key", "check"])
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stderr))
+    };
+    let (code, err) = check(&["-k".as_ref(), w.key().as_os_str()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "anonlog: key {} is usable (a static key)\n",
+            w.key().display()
+        )
+    );
+    let loose = w.write_key("loose", &crate::util::KEY, 0o644);
+    let (code, err) = check(&["-k".as_ref(), loose.as_os_str()]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with(&format!(
+            "anonlog: error: key {} unusable: key file {} has mode 0644",
+            loose.display(),
+            loose.display()
+        )),
+        "{err}"
+    );
+    let (code, err) = check(&["-k".as_ref(), w.path("missing").as_os_str()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("cannot open key file"), "{err}");
+    // A keyring: usable while the current epoch has its key.
+    let ring = w.path("ring");
+    anonlog()
+        .args(["key", "init", "--epoch", "7d", "--key-dir"])
+        .arg(&ring)
+        .assert()
+        .success();
+    let (code, err) = check(&["--key-dir".as_ref(), ring.as_os_str()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("is usable (the key of the current epoch"),
+        "{err}"
+    );
+    let (code, err) = check(&[
+        "--key-dir".as_ref(),
+        ring.as_os_str(),
+        "--now".as_ref(),
+        "@4000000000".as_ref(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("has no key yet; run `anonlog key rotate"),
+        "{err}"
+    );
+}

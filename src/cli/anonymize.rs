@@ -40,7 +40,11 @@ Exit status:
      CSV fields that could not be read written as REDACTED
   2  usage, key or I/O error (an unreadable input is skipped, the others are
      processed; with -o the previous file is then left as it was), or a
-     line stopped the run (--on-unparsed fail)
+     line stopped the run (--on-unparsed fail). A missing or bad key with
+     standard input a pipe (Apache's CustomLog \"|anonlog ...\") does not stop
+     the run: every line is written with every identity REDACTED, an ERROR
+     says so on standard error at the start and at the end, and the exit
+     status is 2 (check a key beforehand with `anonlog key check`)
   128+N  terminated by signal N; with -o the previous file is left as it was.
          SIGTERM while reading a pipe first writes the lines already in it
          (for at most a few seconds), then exits 143";
@@ -232,7 +236,25 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
         }
         None => AnonymizeDefaults::default(),
     };
-    let keys = keys(&a, &defaults)?;
+    let (keys, redacting) = match keys(&a, &defaults) {
+        Ok(k) => (k, false),
+        Err(e) if e.kind() == ErrorKind::Key && piped(&a.files) => {
+            // Exiting would make Apache restart the pipe in a loop and lose
+            // every line: keep going, with nothing linkable written.
+            eprintln!(
+                "anonlog: ERROR: key {} unusable ({e}): writing every identity as REDACTED",
+                a.key_file
+                    .as_ref()
+                    .or(a.key_dir.as_ref())
+                    .or(defaults.key_file.as_ref())
+                    .or(defaults.key_dir.as_ref())
+                    .map_or_else(String::new, |p| p.display().to_string())
+            );
+            let stand_in = Pseudonymizer::redacting();
+            (Keys::Static(Box::new(stand_in)), true)
+        }
+        Err(e) => return Err(e),
+    };
     let now = a.now.get()?;
     let rw = Rewriter::with_keys(options(&a, &defaults, now)?, keys);
     let cfg = RunConfig {
@@ -259,7 +281,20 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
              (--max-messages {max}); the summary counts them all"
         );
     }
-    finish(&a, &rw, &summary, dated_files)
+    finish(&a, &rw, &summary, dated_files, redacting)
+}
+
+/// Is the only input standard input, and not a regular file (a pipe, as
+/// Apache's `CustomLog "|anonlog ..."` gives)?
+fn piped(files: &[PathBuf]) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let only_stdin = files.iter().all(|f| f.as_os_str() == "-") && files.len() <= 1;
+    let meta = std::fs::metadata("/dev/stdin");
+    only_stdin
+        && meta.is_ok_and(|m| {
+            let t = m.file_type();
+            t.is_fifo() || t.is_socket() || t.is_char_device()
+        })
 }
 
 /// The key: `--key-file` or `--key-dir`, else the config's.
@@ -390,6 +425,7 @@ fn finish(
     rw: &Rewriter,
     summary: &RunSummary,
     dated_files: Option<(usize, usize)>,
+    redacting: bool,
 ) -> Result<u8, Error> {
     for i in &summary.inputs {
         if let Some(e) = &i.error {
@@ -408,7 +444,7 @@ fn finish(
     for e in &key_errors {
         eprintln!("anonlog: error: {e}");
     }
-    let mut code = if key_errors.is_empty() {
+    let mut code = if key_errors.is_empty() && !redacting {
         exit_code(summary)
     } else {
         EXIT_ERROR
@@ -433,6 +469,12 @@ fn finish(
         if let Some((files, new)) = dated_files {
             eprintln!("anonlog: {files} dated files written ({new} new)");
         }
+    }
+    if redacting {
+        eprintln!(
+            "anonlog: ERROR: no usable key: {} lines were written with every identity REDACTED",
+            summary.total.lines_written
+        );
     }
     if let Some(d) = &summary.aborted {
         eprintln!(

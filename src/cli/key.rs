@@ -21,7 +21,18 @@ Key lifecycle (see README, \"Keys and epochs\"):
   anonlog key init --key-dir /var/lib/anonlog/keys --epoch 7d   # once
   anonlog key rotate --key-dir /var/lib/anonlog/keys            # daily, from cron
   anonlog key purge --key-dir /var/lib/anonlog/keys --older-than 14d
-  anonlog key list --key-dir /var/lib/anonlog/keys";
+  anonlog key list --key-dir /var/lib/anonlog/keys
+  anonlog key check -k /etc/anonlog/key                         # before a restart
+
+`key check` exits 0 when the key is usable (a static key file that can be
+read; a keyring whose current epoch has its key) and 2 with the reason
+otherwise, for `apachectl configtest`-style scripts: a piped anonymize whose
+key is unusable keeps reading but writes every identity as REDACTED.
+
+Purge window: keys are destroyed 14 days after their epoch ends (contrib's
+anonlog.toml [keys] destroy_after and anonlog-keys.service say the same), so
+that a raw file kept for its 7-day window is anonymized while its epoch's
+key still exists.";
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
@@ -60,6 +71,15 @@ pub enum KeyCommand {
         #[command(flatten)]
         dir: KeyDirArg,
     },
+    /// Check that a key is usable: exit 0, or 2 with the reason (a missing,
+    /// unreadable, loose or malformed key file; a keyring that cannot be
+    /// opened or has no key for the current epoch). Never prints key bytes.
+    Check {
+        #[command(flatten)]
+        key: KeyArg,
+        #[command(flatten)]
+        now: NowArg,
+    },
     /// Destroy the keys of every epoch that ended more than DURATION ago:
     /// the file is overwritten, removed, and a tombstone records the epoch as
     /// destroyed. Pseudonyms of those epochs become unlinkable for everyone.
@@ -90,6 +110,7 @@ impl KeyCommand {
             },
             KeyCommand::Rotate { dir, now } => rotate(&dir, &now),
             KeyCommand::List { dir } => list(&dir),
+            KeyCommand::Check { key, now } => check(&key, &now),
             KeyCommand::Purge {
                 dir,
                 older_than,
@@ -188,6 +209,52 @@ fn rotate(dir: &KeyDirArg, now: &NowArg) -> Result<u8, Error> {
         eprintln!("anonlog: created the key of epoch {}", describe(&ring, *e));
     }
     Ok(EXIT_OK)
+}
+
+/// `anonlog key check`: is the key usable now?
+fn check(k: &KeyArg, now: &NowArg) -> Result<u8, Error> {
+    let unusable =
+        |what: &str, why: String| Error::new(ErrorKind::Key, format!("key {what} unusable: {why}"));
+    if let Some(f) = &k.key_file {
+        let shown = f.display().to_string();
+        Key::load(f).map_err(|e| unusable(&shown, e.to_string()))?;
+        eprintln!("anonlog: key {shown} is usable (a static key)");
+        return Ok(EXIT_OK);
+    }
+    let Some(dir) = &k.key_dir else {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "no key given: use -k PATH (a static key file) or --key-dir DIR (ANONLOG_KEY_DIR)",
+        ));
+    };
+    let shown = dir.display().to_string();
+    let ring = Keyring::open(dir).map_err(|e| unusable(&shown, e.to_string()))?;
+    let cur = ring.epoch_len().epoch_of(now.get()?);
+    match ring.key_for(cur, false) {
+        Ok(KeyState::Present(_)) => {
+            eprintln!(
+                "anonlog: keyring {shown} is usable (the key of the current epoch {} exists)",
+                describe(&ring, cur)
+            );
+            Ok(EXIT_OK)
+        }
+        Ok(KeyState::Missing) => Err(unusable(
+            &shown,
+            format!(
+                "the current epoch {} has no key yet; run `anonlog key rotate --key-dir {shown}`",
+                describe(&ring, cur)
+            ),
+        )),
+        Ok(KeyState::Destroyed { destroyed_at }) => Err(unusable(
+            &shown,
+            format!(
+                "the key of the current epoch {} was destroyed at {}",
+                describe(&ring, cur),
+                iso(destroyed_at)
+            ),
+        )),
+        Err(e) => Err(unusable(&shown, e.to_string())),
+    }
 }
 
 /// `anonlog key list`: one line per epoch, never a key byte.

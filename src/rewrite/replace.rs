@@ -124,7 +124,14 @@ pub struct Replacer<'a> {
 impl Replacer<'_> {
     /// The pseudonym of `value` in `ns` (or `None` when the key is gone).
     fn pseudonym(&mut self, ns: Namespace, value: &[u8]) -> Option<Token> {
-        self.pseudo.map(|p| self.cache.get(p, ns, value))
+        let pseudo = self.pseudo.filter(|p| !p.is_redacting());
+        pseudo.map(|p| self.cache.get(p, ns, value))
+    }
+
+    /// The key, unless there is none or only the stand-in of
+    /// [`Pseudonymizer::redacting`].
+    fn keyed(&self) -> Option<&Pseudonymizer> {
+        self.pseudo.filter(|p| !p.is_redacting())
     }
 
     /// Writes the pseudonym of `value` in namespace `ns` (or `REDACTED` when
@@ -144,16 +151,20 @@ impl Replacer<'_> {
                 }
             }
             // The epoch's key is gone: nobody may link this value any more.
-            None => out.extend_from_slice(REDACTED),
+            None => {
+                out.extend_from_slice(REDACTED);
+                if ns != Namespace::Opaque {
+                    self.note(value, None);
+                }
+            }
         }
     }
 
     /// Remembers the identity `value` of namespace `ns` as replaced in this
     /// record (without writing it), for [`Replacer::fix_kept`].
     pub fn remember(&mut self, ns: Namespace, value: &[u8]) {
-        if let Some(t) = self.pseudonym(ns, value) {
-            self.note(value, t);
-        }
+        let t = self.pseudonym(ns, value);
+        self.note(value, t);
     }
 
     /// Remembers that `value` was replaced by `t` (`None`: `REDACTED`) in
@@ -253,7 +264,7 @@ impl Replacer<'_> {
     /// prefix-preservingly with this epoch's key (truncated when the key is
     /// gone).
     pub fn write_addr(&self, addr: IpAddr, out: &mut Vec<u8>) {
-        match (self.ip.mode, self.pseudo) {
+        match (self.ip.mode, self.keyed()) {
             (ip::IpMode::Pfx, Some(p)) => ip::write_canonical(p.encrypt_ip(addr), out),
             _ => self.ip.write_truncated(addr, out),
         }
