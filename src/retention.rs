@@ -725,18 +725,7 @@ pub fn check(cfg: &Config, now: i64) -> (Vec<Violation>, Vec<String>) {
                 why,
             });
         }
-        // Copies that would collide: with a file there, or with each other.
-        let mut planned = std::collections::BTreeSet::new();
-        for s in steps.iter().filter(|s| s.due()) {
-            let Some(dest) = &s.destination else { continue };
-            if dest.exists() || !planned.insert(dest.clone()) {
-                v.push(Violation {
-                    source: src.name.clone(),
-                    what: s.file.display().to_string(),
-                    why: collision_why(dest),
-                });
-            }
-        }
+        v.extend(collisions(src, &steps));
     }
     moodle_db::check(cfg, now, &mut v, &mut errors);
     for t in stale_temporaries(cfg) {
@@ -775,6 +764,24 @@ pub fn check(cfg: &Config, now: i64) -> (Vec<Violation>, Vec<String>) {
         }
     }
     (v, errors)
+}
+
+/// The due copies of `steps` (of `src`) that would collide: with a file
+/// that is there, or with each other.
+fn collisions(src: &Source, steps: &[Step]) -> Vec<Violation> {
+    let mut planned = std::collections::BTreeSet::new();
+    let mut v = Vec::new();
+    for s in steps.iter().filter(|s| s.due()) {
+        let Some(dest) = &s.destination else { continue };
+        if dest.exists() || !planned.insert(dest.clone()) {
+            v.push(Violation {
+                source: src.name.clone(),
+                what: s.file.display().to_string(),
+                why: collision_why(dest),
+            });
+        }
+    }
+    v
 }
 
 /// The epochs of the keyring at `dir` whose key exists though they ended

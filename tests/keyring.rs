@@ -378,6 +378,21 @@ fn an_all_zero_static_key_is_refused() {
         .write_stdin(line(BEFORE, "jdoe"))
         .assert()
         .code(2)
+        // Piped: the line is kept, with no identity (see tests/piped.rs).
+        .stdout(
+            "192.0.2.0 - REDACTED [22/Nov/2026:23:59:59 +0000] \"GET /user/profile.php?id=REDACTED HTTP/1.1\" 200 5\n",
+        )
+        .stderr(predicate::str::contains(format!(
+            "key file {} holds only zero bytes",
+            k.display()
+        )));
+    let f = w.write("in.log", line(BEFORE, "jdoe").as_bytes());
+    anonlog()
+        .args(["anonymize", "-k"])
+        .arg(&k)
+        .arg(&f)
+        .assert()
+        .code(2)
         .stdout("")
         .stderr(predicate::str::contains(format!(
             "key file {} holds only zero bytes",

@@ -281,7 +281,14 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
              (--max-messages {max}); the summary counts them all"
         );
     }
-    finish(&a, &rw, &summary, dated_files, redacting)
+    let code = finish(&a, &rw, &summary, dated_files, redacting)?;
+    if redacting {
+        eprintln!(
+            "anonlog: ERROR: no usable key: {} lines were written with every identity REDACTED",
+            summary.total.lines_written
+        );
+    }
+    Ok(code)
 }
 
 /// Is the only input standard input, and not a regular file (a pipe, as
@@ -469,12 +476,6 @@ fn finish(
         if let Some((files, new)) = dated_files {
             eprintln!("anonlog: {files} dated files written ({new} new)");
         }
-    }
-    if redacting {
-        eprintln!(
-            "anonlog: ERROR: no usable key: {} lines were written with every identity REDACTED",
-            summary.total.lines_written
-        );
     }
     if let Some(d) = &summary.aborted {
         eprintln!(

@@ -27,6 +27,16 @@ deleted, pruned or replaced only while it is still the file that was read: one
 renamed onto its name, written to or truncated meanwhile is left alone and
 reported. Temporary files left by killed runs (.NAME.anonlog-PID-N.tmp of a
 process that no longer runs) are removed and recorded; --check lists them.
+A pattern that matches no file (a typo) is a warning for rotate and a
+violation for --check.
+
+A destination may carry the date of the raw file's newest line: {date}
+(%Y-%m-%d) or the fields of dated outputs (%Y %m %d %G %V ...). An existing
+copy is never overwritten: a raw file whose copy would land on another file
+is kept and reported (exit status 2; --check lists it). Compressed files
+(.gz, .xz, .zst) are read through their decompression; their copies are
+written uncompressed, named without the suffix. A compressed file is never
+pruned (an error): prune it before it is compressed.
 
 Examples:
   anonlog rotate --dry-run                  # print the plan, change nothing
@@ -35,8 +45,7 @@ Examples:
 
 Exit status:
   0  done (or, with --check, every promise holds)
-  1  --check found violations (also: a source's pattern matches no file,
-     which rotate itself reports as a warning)
+  1  --check found violations
   2  a config, lock or key error, or an action failed (the files concerned
      are left as they were; the other actions are still done)
   128+N  terminated by signal N (temporary files removed; a rerun completes
