@@ -1125,3 +1125,79 @@ fn a_pattern_that_matches_nothing_is_reported() {
         )
     );
 }
+
+/// contrib's anonlog.toml, moved below `root`, with a keyring there.
+fn contrib_config(t: &Tree) -> PathBuf {
+    let root = t.w.dir.path().display().to_string();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/anonlog.toml"))
+            .unwrap();
+    let mut moved = text;
+    for top in ["\"/var/", "\"/srv/", "\"/run/"] {
+        moved = moved.replace(top, &format!("\"{root}{}", &top[1..]));
+    }
+    anonlog()
+        .args(["key", "init", "--epoch", "7d", "--key-dir"])
+        .arg(t.p("var/lib/anonlog/keys"))
+        .assert()
+        .success();
+    t.write("anonlog.toml", &moved)
+}
+
+/// contrib's policy on Debian's logrotate output for the BigBlueButton
+/// nginx log (compress + delaycompress): `.1` and `.2.gz` are both found,
+/// each copy gets a dated name of its own, the copies have a source with
+/// their own window, and --check is clean in between.
+#[test]
+fn contribs_policy_covers_logrotates_files_and_the_copies() {
+    let t = Tree::new();
+    let cfg = contrib_config(&t);
+    let dir = "var/log/nginx";
+    t.write(
+        &format!("{dir}/bigbluebutton.access.log.1"),
+        &access_log(1..2),
+    );
+    let gz = t.p(&format!("{dir}/bigbluebutton.access.log.2.gz"));
+    std::fs::write(&gz, gzip(access_log(0..1).as_bytes())).unwrap();
+    // The directories of the other sources hold a file each.
+    t.write(
+        "var/log/apache2/raw/access.2026-11-02.log",
+        &access_log(8..9),
+    );
+    t.write(
+        "var/log/anonlog/apache/access.2026-W45.log",
+        &access_log(8..9),
+    );
+    t.write("var/log/bigbluebutton/bbb-web.2026-11-10.log", "");
+    t.write("srv/moodle-exports/logstore-1.csv", &logstore(8..9));
+    let now = T0 + 9 * DAY;
+    let out = t.rotate(&cfg, now, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!gz.exists());
+    let mut copies: Vec<String> = std::fs::read_dir(t.p("var/log/anonlog/bbb"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    copies.sort();
+    assert_eq!(
+        copies,
+        [
+            "2026-11-02.bigbluebutton.access.log.2",
+            "2026-11-03.bigbluebutton.access.log.1"
+        ]
+    );
+    // logrotate's next run leaves a new `.1`.
+    t.write(
+        &format!("{dir}/bigbluebutton.access.log.1"),
+        &access_log(8..9),
+    );
+    let out = t.rotate(&cfg, now, &["--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // A year and a bit later the copies are due under their own source.
+    let out = t.rotate(&cfg, T0 + 370 * DAY, &["--dry-run"]);
+    let plan = text(&out.stdout);
+    assert!(
+        plan.contains("2026-11-02.bigbluebutton.access.log.2 (source bbb-nginx-anonymized"),
+        "{plan}"
+    );
+}
