@@ -286,6 +286,7 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
         eprintln!(
             "anonlog: ERROR: no usable key: {} lines were written with every identity REDACTED",
             summary.total.lines_written
+                - summary.total.lines_header.min(summary.total.lines_written)
         );
     }
     Ok(code)
