@@ -773,13 +773,18 @@ fn collisions(src: &Source, steps: &[Step]) -> Vec<Violation> {
     let mut v = Vec::new();
     for s in steps.iter().filter(|s| s.due()) {
         let Some(dest) = &s.destination else { continue };
-        if dest.exists() || !planned.insert(dest.clone()) {
-            v.push(Violation {
-                source: src.name.clone(),
-                what: s.file.display().to_string(),
-                why: collision_why(dest),
-            });
-        }
+        let why = if dest.exists() {
+            collision_why(dest)
+        } else if !planned.insert(dest.clone()) {
+            collision_text(dest, "is the copy of another raw file of this run too")
+        } else {
+            continue;
+        };
+        v.push(Violation {
+            source: src.name.clone(),
+            what: s.file.display().to_string(),
+            why,
+        });
     }
     v
 }
@@ -1193,8 +1198,13 @@ fn do_anonymize(
 /// Why the anonymized copy of `s` cannot go to `dest`: another file is
 /// there.
 fn collision_why(dest: &Path) -> String {
+    collision_text(dest, "exists already")
+}
+
+/// [`collision_why`] with what is wrong with `dest`.
+fn collision_text(dest: &Path, what: &str) -> String {
     format!(
-        "its anonymized copy's destination {} exists already; anonlog never overwrites an \
+        "its anonymized copy's destination {} {what}; anonlog never overwrites an \
          anonymized copy (give the source's destination a date, {{date}} or %Y-%m-%d, \
          so that every raw file has a name of its own)",
         dest.display()

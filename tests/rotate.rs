@@ -1201,3 +1201,32 @@ fn contribs_policy_covers_logrotates_files_and_the_copies() {
         "{plan}"
     );
 }
+
+/// Two raw files of one run whose copies would have one name: the first is
+/// anonymized, the second kept and reported; --check names the second
+/// before the run.
+#[test]
+fn two_raw_files_of_one_run_never_share_a_copy() {
+    let t = Tree::new();
+    let root = t.w.dir.path();
+    let cfg = t.config(&rotated_source(root, "*/access.log.1", "{name}"));
+    let a = t.write("raw/a/access.log.1", &access_log(0..1));
+    let b = t.write("raw/b/access.log.1", &access_log(1..2));
+    let out = t.rotate(&cfg, T0 + 10 * DAY, &["--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = text(&out.stdout);
+    let dest = t.p("anon/access.log.1");
+    assert!(
+        v.contains(&format!(
+            "nginx-raw: {}: its anonymized copy's destination {} is the copy of another raw \
+             file of this run too",
+            b.display(),
+            dest.display()
+        )),
+        "{v}"
+    );
+    let out = t.rotate(&cfg, T0 + 10 * DAY, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!a.exists() && b.exists());
+    assert!(text(&out.stderr).contains(&format!("{}: its anonymized copy's", b.display())));
+}
