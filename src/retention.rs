@@ -36,6 +36,7 @@ use crate::config::{Action, Config, Source};
 use crate::error::{Error, ErrorKind};
 use crate::format::moodle::Schema;
 use crate::format::{self, record_time, Format, TimeScratch};
+use crate::input::compressed::Compression;
 use crate::input::{self, Framing, Unit};
 use crate::keyring::{EpochState, Keyring};
 use crate::output::atomic::{stale_temporary, temporary_pid};
@@ -130,16 +131,17 @@ pub struct Pruned {
     pub kept: u64,
     /// Records removed.
     pub removed: u64,
-    /// Bytes before.
+    /// Bytes before (of the records: decoded, for a compressed file).
     pub bytes_before: u64,
-    /// Bytes after.
+    /// Bytes after (decoded, as before).
     pub bytes_after: u64,
 }
 
 /// Removes the records older than `cutoff` from the file at `path` (see the
 /// module docs for untimed records), replacing it atomically with the same
 /// mode and owner. Nothing is written when nothing is old. `dry_run`: only
-/// count.
+/// count. A compressed file (gzip, xz, zstd) is written back compressed
+/// with the same codec.
 pub fn prune(
     path: &Path,
     format: Option<Format>,
@@ -179,7 +181,7 @@ fn prune_file(
     };
     safe::still_same(root, path, expected).map_err(live)?;
     let held = File::open(path).map_err(live)?;
-    refuse_compressed(&held, path)?;
+    let codec = compression_of(&held, path)?;
     let (r, data) = Reader::open(path, format)?;
     // Records before the first timed one go with it.
     let mut lead_keep = true;
@@ -219,10 +221,24 @@ fn prune_file(
         }
         return Ok(res);
     }
-    if res.bytes_before != expected.len {
+    let size = match codec {
+        None => res.bytes_before,
+        Some(_) => held.metadata().map_err(live)?.len(),
+    };
+    if size != expected.len {
         return Err(live(io::Error::other("its size changed while it was read")));
     }
     drop(data);
+    // A compressed file stays compressed, with the same codec.
+    let out = match codec {
+        None => out,
+        Some(c) => compress(c, &out).map_err(|e| {
+            Error::io(
+                &format!("cannot prune {}: {} compression", path.display(), c.name()),
+                &e,
+            )
+        })?,
+    };
     let last_check = || safe::still_same(root, path, expected).map_err(live);
     replace_keeping_owner(path, &out, last_check)?;
     let late = rescue_late_writes(&held, expected.len, path).map_err(live)?;
@@ -235,27 +251,36 @@ fn prune_file(
     Ok(res)
 }
 
-/// A compressed file is not pruned: its kept records would have to be
-/// written back compressed, and plain text under a `.gz` name would be read
-/// as garbage by every other tool.
-fn refuse_compressed(f: &File, path: &Path) -> Result<(), Error> {
+/// The compression of the file `f` (at `path`) by its first bytes, as
+/// [`input::open`] decides it.
+fn compression_of(f: &File, path: &Path) -> Result<Option<Compression>, Error> {
     use std::io::Read;
     let mut head = Vec::with_capacity(8);
     f.take(8)
         .read_to_end(&mut head)
         .map_err(|e| Error::io(&format!("cannot read {}", path.display()), &e))?;
-    match input::compressed::sniff(&head) {
-        input::compressed::Sniffed::Compressed(c) => Err(Error::new(
-            ErrorKind::Input,
-            format!(
-                "cannot prune {}: it is {}-compressed, and a compressed file is not pruned \
-                 (prune the file before it is compressed, e.g. with logrotate's \
-                 delaycompress, or give it a delete action)",
-                path.display(),
-                c.name()
-            ),
-        )),
-        _ => Ok(()),
+    Ok(match input::compressed::sniff(&head) {
+        input::compressed::Sniffed::Compressed(c) => Some(c),
+        _ => None,
+    })
+}
+
+/// `data` compressed with `c`: the pruned records of a compressed file are
+/// written back in its own compression, never as plain text under a
+/// `.gz` name.
+fn compress(c: Compression, data: &[u8]) -> io::Result<Vec<u8>> {
+    match c {
+        Compression::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(data)?;
+            e.finish()
+        }
+        Compression::Xz => {
+            let mut e = xz2::write::XzEncoder::new(Vec::new(), 6);
+            e.write_all(data)?;
+            e.finish()
+        }
+        Compression::Zstd => zstd::stream::encode_all(data, 3),
     }
 }
 
@@ -1454,6 +1479,38 @@ mod tests {
             std::fs::read(f.path()).unwrap(),
             b"id,other,timecreated\n2,\"c\",300\n"
         );
+    }
+
+    #[test]
+    fn a_compressed_file_is_pruned_in_its_own_compression() {
+        use std::io::Read;
+        let data = b"id,other,timecreated\n1,\"a\",100\n2,\"c\",300\n";
+        for c in [Compression::Gzip, Compression::Xz, Compression::Zstd] {
+            let f = file(&compress(c, data).unwrap());
+            let p = prune(f.path(), None, 200, false).unwrap();
+            assert_eq!((p.removed, p.kept), (1, 1), "{}", c.name());
+            let on_disk = std::fs::read(f.path()).unwrap();
+            let head = &on_disk[..8];
+            assert!(
+                matches!(
+                    input::compressed::sniff(head),
+                    input::compressed::Sniffed::Compressed(k) if k == c
+                ),
+                "{}",
+                c.name()
+            );
+            let mut plain = Vec::new();
+            input::compressed::decoder(c, Box::new(std::io::Cursor::new(on_disk)))
+                .unwrap()
+                .read_to_end(&mut plain)
+                .unwrap();
+            assert_eq!(
+                plain,
+                b"id,other,timecreated\n2,\"c\",300\n",
+                "{}",
+                c.name()
+            );
+        }
     }
 
     #[test]

@@ -1071,30 +1071,29 @@ fn compressed_rotated_files_are_anonymized_uncompressed() {
 }
 
 /// A compressed file is never pruned into plain text under its `.gz`
-/// name: the prune is refused with a message naming the file and the
-/// compression, and the file is left as it was.
+/// name: the kept rows are written back gzip-compressed.
 #[test]
-fn a_compressed_file_is_not_pruned() {
+fn a_compressed_file_is_pruned_compressed() {
+    use std::io::Read;
     let t = Tree::new();
     let gz = t.p("exports/logstore-1.csv.gz");
     std::fs::create_dir_all(gz.parent().unwrap()).unwrap();
-    let data = gzip(logstore(0..40).as_bytes());
-    std::fs::write(&gz, &data).unwrap();
+    std::fs::write(&gz, gzip(logstore(0..40).as_bytes())).unwrap();
     let cfg = t.config(&format!(
         "[[source]]\nname = \"logstore\"\npaths = [\"{}/exports/*.csv*\"]\nkind = \"moodle\"\nwindow = \"30d\"\naction = \"prune\"\n",
         t.w.dir.path().display()
     ));
     let out = t.rotate(&cfg, T0 + 40 * DAY, &[]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains(&format!(
-            "cannot prune {}: it is gzip-compressed, and a compressed file is not pruned",
-            gz.display()
-        )),
-        "{err}"
-    );
-    assert_eq!(std::fs::read(&gz).unwrap(), data);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let on_disk = std::fs::read(&gz).unwrap();
+    assert!(on_disk.starts_with(b"\x1f\x8b"), "still gzip");
+    let mut plain = String::new();
+    flate2::read::MultiGzDecoder::new(&on_disk[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    assert_eq!(plain, logstore(10..40));
+    let out = t.rotate(&cfg, T0 + 40 * DAY, &["--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }
 
 /// A pattern that matches nothing (a typo) is a warning naming the source

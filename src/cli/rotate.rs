@@ -35,8 +35,8 @@ A destination may carry the date of the raw file's newest line: {date}
 copy is never overwritten: a raw file whose copy would land on another file
 is kept and reported (exit status 2; --check lists it). Compressed files
 (.gz, .xz, .zst) are read through their decompression; their copies are
-written uncompressed, named without the suffix. A compressed file is never
-pruned (an error): prune it before it is compressed.
+written uncompressed, named without the suffix. A pruned compressed file is
+written back compressed with the same codec.
 
 Examples:
   anonlog rotate --dry-run                  # print the plan, change nothing
