@@ -183,38 +183,7 @@ fn prune_file(
     let held = File::open(path).map_err(live)?;
     let codec = compression_of(&held, path)?;
     let (r, data) = Reader::open(path, format)?;
-    // Records before the first timed one go with it.
-    let mut lead_keep = true;
-    r.each(&data, |_, t, _| match t {
-        Some(t) => {
-            lead_keep = t >= cutoff;
-            false
-        }
-        None => true,
-    });
-    let mut res = Pruned {
-        bytes_before: data.len() as u64,
-        ..Pruned::default()
-    };
-    let mut out = Vec::with_capacity(data.len());
-    if data.starts_with(format::BOM) {
-        out.extend_from_slice(format::BOM);
-    }
-    let mut keep = lead_keep;
-    r.each(&data, |unit, t, header| {
-        if let Some(t) = t {
-            keep = t >= cutoff;
-        }
-        let blank = unit.raw.iter().all(u8::is_ascii_whitespace);
-        if header || keep {
-            out.extend_from_slice(unit.raw);
-            res.kept += u64::from(!header && !blank);
-        } else {
-            res.removed += u64::from(!blank);
-        }
-        true
-    });
-    res.bytes_after = out.len() as u64;
+    let (out, mut res) = kept_records(&r, &data, cutoff);
     if res.removed == 0 || dry_run {
         if res.removed == 0 {
             res.bytes_after = res.bytes_before;
@@ -249,6 +218,44 @@ fn prune_file(
         ))));
     }
     Ok(res)
+}
+
+/// The records of `data` (read by `r`) at or after `cutoff` (see the
+/// module docs for untimed records), and the counts.
+fn kept_records(r: &Reader, data: &[u8], cutoff: i64) -> (Vec<u8>, Pruned) {
+    // Records before the first timed one go with it.
+    let mut lead_keep = true;
+    r.each(data, |_, t, _| match t {
+        Some(t) => {
+            lead_keep = t >= cutoff;
+            false
+        }
+        None => true,
+    });
+    let mut res = Pruned {
+        bytes_before: data.len() as u64,
+        ..Pruned::default()
+    };
+    let mut out = Vec::with_capacity(data.len());
+    if data.starts_with(format::BOM) {
+        out.extend_from_slice(format::BOM);
+    }
+    let mut keep = lead_keep;
+    r.each(data, |unit, t, header| {
+        if let Some(t) = t {
+            keep = t >= cutoff;
+        }
+        let blank = unit.raw.iter().all(u8::is_ascii_whitespace);
+        if header || keep {
+            out.extend_from_slice(unit.raw);
+            res.kept += u64::from(!header && !blank);
+        } else {
+            res.removed += u64::from(!blank);
+        }
+        true
+    });
+    res.bytes_after = out.len() as u64;
+    (out, res)
 }
 
 /// The compression of the file `f` (at `path`) by its first bytes, as
