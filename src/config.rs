@@ -372,6 +372,33 @@ impl Config {
         })
     }
 
+    /// This config split into runs by access-log layout, for `rotate`,
+    /// whose rewriter serves every source of a run: the first run has
+    /// `[keys]` and every source that declares no layout of its own (they
+    /// take `[anonymize]`'s); each further run has the sources that declare
+    /// one same layout, with it as `[anonymize]`'s, and no `[keys]`.
+    pub fn runs_by_layout(&self) -> Vec<Config> {
+        let own = |s: &Source| (s.log_format.clone(), s.nginx_format.clone());
+        let mut first = self.clone();
+        first.sources.retain(|s| own(s) == (None, None));
+        let mut runs = vec![first];
+        let mut seen: Vec<(Option<String>, Option<String>)> = Vec::new();
+        for s in &self.sources {
+            let l = own(s);
+            if l == (None, None) || seen.contains(&l) {
+                continue;
+            }
+            let mut run = self.clone();
+            run.keys = None;
+            run.sources.retain(|x| own(x) == l);
+            run.anonymize.log_format = l.0.clone();
+            run.anonymize.nginx_format = l.1.clone();
+            seen.push(l);
+            runs.push(run);
+        }
+        runs
+    }
+
     /// The keyring directory `rotate` manages, if any.
     pub fn key_dir(&self) -> Option<&Path> {
         let k = self.keys.as_ref()?;

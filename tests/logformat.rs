@@ -146,3 +146,36 @@ fn unknown_directive_is_a_usage_error() {
         text(&r.stderr)
     );
 }
+
+/// `stats` takes the user from the layout's user field, or from the last
+/// field with `--trailing-user`: an nginx log whose user comes after the
+/// user agent counts its distinct users (issue 16: it counted none).
+#[test]
+fn stats_counts_users_of_a_trailing_user_log() {
+    let w = Work::new();
+    let mut log = String::new();
+    for (k, u) in ["58", "Jane Doe", "61", "58"].iter().enumerate() {
+        log += &format!(
+            "198.51.100.{k} - - [02/Nov/2026:10:00:00 +0000] \"GET /course/view.php?id=3 HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0\" \"{u}\"\n"
+        );
+    }
+    let f = w.write("access.log", log.as_bytes());
+    let total = |args: &[&str]| {
+        let out = w.path(&format!("out{}", args.len()));
+        let r = crate::util::anonlog()
+            .args(["stats", "--min-users", "1", "--out"])
+            .arg(&out)
+            .args(args)
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+        let csv = std::fs::read_to_string(out.join("stats.csv")).unwrap();
+        csv.lines()
+            .find(|l| l.contains(",total,all,"))
+            .map(|l| l.split(',').nth(5).unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(total(&["--trailing-user"]), "3");
+    assert_eq!(total(&["--nginx-format", NGINX_MOODLE]), "3");
+}
