@@ -179,3 +179,34 @@ fn stats_counts_users_of_a_trailing_user_log() {
     assert_eq!(total(&["--trailing-user"]), "3");
     assert_eq!(total(&["--nginx-format", NGINX_MOODLE]), "3");
 }
+
+/// Without a declared layout, a field after the user agent that is not a
+/// plain number never passes raw, quoted or bare (issue 16: contrib's
+/// `moodle` format kept `"58"` and `"Jane Doe"` in the "verified" copy).
+#[test]
+fn undeclared_trailing_fields_never_pass_raw() {
+    let w = Work::new();
+    let head = "198.51.100.7 - - [10/Oct/2026:13:55:36 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0\"";
+    let mut input = String::new();
+    for tail in [
+        "\"58\"",
+        "\"Jane Doe\"",
+        "Jane",
+        "Jane Doe",
+        "0.123 teacher 12",
+        "X-User=\"admin\"",
+    ] {
+        input += &format!("{head} {tail}\n");
+    }
+    let out = run(&w, &[], &input);
+    for word in ["58", "Jane", "Doe", "teacher", "admin"] {
+        assert!(!out.contains(word), "{word} survived in\n{out}");
+    }
+    let tails: Vec<&str> = out.lines().map(|l| &l[head.len()..]).collect();
+    assert_eq!(tails[0], " \"t_sjtybjnaaysn\"", "{out}");
+    assert!(
+        tails[4].starts_with(" 0.123 t_") && tails[4].ends_with(" 12"),
+        "{out}"
+    );
+    assert!(tails[5].starts_with(" X-User=\"t_"), "{out}");
+}

@@ -196,10 +196,10 @@ fn write_response_fields(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
 }
 
 /// The fields after the combined layout (response times, byte counts,
-/// upstreams, a trailing user the format does not declare): bare numbers,
-/// durations and `-` are kept, addresses truncated, bracketed fields are
-/// free text, and a quoted field that is not `-` is replaced as a whole by
-/// an opaque token, since nothing says what it holds.
+/// upstreams, a trailing user the format does not declare): plain numbers
+/// (integers, decimals) and `-` are kept, addresses truncated, and any other
+/// field, bare or quoted, is replaced as a whole by an opaque token, since
+/// nothing says what it holds.
 fn write_trailing_fields(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < s.len() {
@@ -220,21 +220,39 @@ fn write_trailing_fields(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
             } else if is_address_list(body) {
                 ctx.write_clients(body, out);
             } else {
-                ctx.write_value(None, body, 1, out);
+                ctx.write_value(Some(Rule::Opaque), body, 1, out);
             }
             out.push(b'"');
             i = s.len() - rest.len();
             continue;
+        }
+        // `key=value`, `key="value"` (`X-Forwarded-For="a, b"`): the key is
+        // kept, the value is a field of its own.
+        let key = s[i..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+            .count();
+        if key > 0 && s.get(i + key) == Some(&b'=') {
+            out.extend_from_slice(&s[i..i + key + 1]);
+            i += key + 1;
+            if s.get(i) == Some(&b'"') {
+                continue;
+            }
         }
         let e = s[i..]
             .iter()
             .position(|&b| b == b' ' || b == b'\t')
             .map_or(s.len(), |p| i + p);
         let tok = &s[i..e];
-        if is_metric(tok) {
+        // Nothing declares what a bare field holds: only a plain number
+        // (a response time, a byte count) or `-` is kept; a word is no
+        // safer than a quoted value (`Jane Doe` unquoted is two fields).
+        if tok == b"-" || is_plain_number(tok) {
             out.extend_from_slice(tok);
+        } else if is_address_list(tok) {
+            ctx.write_clients(tok, out);
         } else {
-            text::write_text(ctx, tok, out);
+            ctx.write_value(Some(Rule::Opaque), tok, 1, out);
         }
         i = e;
     }
@@ -246,18 +264,6 @@ fn is_address_list(s: &[u8]) -> bool {
         let a = a.trim_ascii();
         ip::parse_client(a).is_some_and(|c| c.1 == 0 && c.2 == a.len())
     })
-}
-
-/// A number, a decimal, a duration (`0ms`, `12.5s`), `-` or `+`.
-fn is_metric(t: &[u8]) -> bool {
-    if matches!(t, b"-" | b"+") {
-        return true;
-    }
-    let digits = t
-        .iter()
-        .take_while(|b| b.is_ascii_digit() || **b == b'.')
-        .count();
-    digits > 0 && matches!(&t[digits..], b"" | b"ms" | b"s" | b"us" | b"\xC2\xB5s")
 }
 
 /// The fields of an access line that have rules of their own.
