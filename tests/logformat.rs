@@ -210,3 +210,63 @@ fn undeclared_trailing_fields_never_pass_raw() {
     );
     assert!(tails[5].starts_with(" X-User=\"t_"), "{out}");
 }
+
+/// The line of `text` that starts with `start`, or with `until`, the text
+/// from there up to and including the first `until` after it.
+fn statement<'a>(text: &'a str, start: &str, until: char) -> &'a str {
+    let at = text
+        .find(&format!("\n{start}"))
+        .unwrap_or_else(|| panic!("no line starting with {start:?}"))
+        + 1;
+    let s = &text[at..];
+    &s[..s.find(until).unwrap() + until.len_utf8()]
+}
+
+/// contrib/anonlog.toml declares for its nginx and Apache sources exactly
+/// the formats of contrib/nginx-anonlog.conf and apache-anonlog.conf, and a
+/// line in each format, rewritten with the config's string, keeps no
+/// personal value.
+#[test]
+fn contrib_formats_leave_nothing_personal() {
+    use anonlog::format::layout::{Dialect, Layout};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib");
+    let read = |n: &str| std::fs::read_to_string(root.join(n)).unwrap();
+    let cfg = anonlog::config::Config::parse(&read("anonlog.toml")).unwrap();
+    let nginx_conf = read("nginx-anonlog.conf");
+    let apache_conf = read("apache-anonlog.conf");
+    let source = |name: &str| cfg.sources.iter().find(|s| s.name == name).unwrap();
+    let nginx = source("nginx-raw").nginx_format.clone().unwrap();
+    let apache = source("apache-raw").log_format.clone().unwrap();
+    let compile = |d, s: &str| Layout::compile(d, s).unwrap();
+    assert_eq!(
+        compile(Dialect::Nginx, &nginx),
+        compile(
+            Dialect::Nginx,
+            statement(&nginx_conf, "log_format moodle", ';')
+        )
+    );
+    assert_eq!(
+        compile(Dialect::Apache, &apache),
+        compile(Dialect::Apache, statement(&apache_conf, "LogFormat ", '\n'))
+    );
+    let w = Work::new();
+    let cases = [
+        (
+            "--nginx-format",
+            nginx,
+            "203.0.113.45 - - [10/Oct/2026:13:55:36 +0000] \"GET /user/profile.php?id=58&sesskey=Zx81kQ HTTP/1.1\" 200 5120 \"https://moodle.example.org/user/view.php?id=58\" \"Mozilla/5.0\" \"Jane Doe\"\n",
+        ),
+        (
+            "--log-format",
+            apache,
+            "203.0.113.45 - Jane Doe [10/Oct/2026:13:55:36 +0000] \"GET /user/profile.php?id=58&sesskey=Zx81kQ HTTP/1.1\" 200 5120 \"https://moodle.example.org/user/view.php?id=58\" \"Mozilla/5.0\"\n",
+        ),
+    ];
+    for (opt, fmt, line) in cases {
+        let out = run(&w, &[opt, &fmt], line);
+        for personal in ["203.0.113.45", "Jane", "Doe", "=58", "Zx81kQ"] {
+            assert!(!out.contains(personal), "{opt}: {personal} in {out}");
+        }
+        assert!(out.starts_with("203.0.113.0 - "), "{opt}: {out}");
+    }
+}

@@ -339,7 +339,21 @@ impl Layout {
                     } else {
                         match self.items.get(k + 1) {
                             Some(Item::Literal(l)) => {
-                                pos + memchr::memmem::find(&line[pos..], l).ok_or(err)?
+                                // Before Apache's `%t`, the literal must be
+                                // followed by its `[`: a user field with
+                                // spaces (`%{MOODLEUSER}n %t`) ends there.
+                                let bracket = matches!(self.items.get(k + 2),
+                                    Some(Item::Field(g)) if self.fields[*g].role
+                                        == Role::Time(TimeKind::ClfBracketed));
+                                let mut from = pos;
+                                loop {
+                                    let at =
+                                        from + memchr::memmem::find(&line[from..], l).ok_or(err)?;
+                                    if !bracket || line.get(at + l.len()) == Some(&b'[') {
+                                        break at;
+                                    }
+                                    from = at + 1;
+                                }
                             }
                             _ => line.len(),
                         }
@@ -743,6 +757,16 @@ mod tests {
         let e = Layout::compile(Dialect::Nginx, "a $ b").unwrap_err();
         assert_eq!(e.why, "invalid variable");
         assert!(Layout::compile(Dialect::Apache, &"%h ".repeat(200)).is_err());
+    }
+
+    #[test]
+    fn a_user_with_spaces_ends_at_the_time() {
+        let l = Layout::compile(Dialect::Apache, "%h %l %{MOODLEUSER}n %t \\\"%r\\\"").unwrap();
+        let line = b"1.2.3.4 - Jane Doe [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\"";
+        let mut f = Vec::new();
+        l.parse(line, &mut f).unwrap();
+        assert_eq!(&line[f[2].clone()], b"Jane Doe");
+        assert_eq!(&line[f[3].clone()], b"[10/Oct/2000:13:55:36 -0700]");
     }
 
     #[test]

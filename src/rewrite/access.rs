@@ -12,7 +12,7 @@ use super::replace::Replacer;
 use super::text;
 use super::url;
 use crate::format::access::{self, AccessLine, Part, Role};
-use crate::format::layout::{self, Layout, Role as LayoutRole};
+use crate::format::layout::{self, Layout, Role as LayoutRole, TimeKind};
 use crate::ip;
 
 /// Scratch space for a line's head, reused from line to line.
@@ -367,7 +367,9 @@ fn write_layout_field(ctx: &mut Replacer<'_>, role: LayoutRole, v: &[u8], out: &
         LayoutRole::Ident => ctx.write_user_single(v, out),
         LayoutRole::User => ctx.write_user_field(v, out),
         LayoutRole::Time(kind) => {
-            if layout::time_value(kind, v).is_some() || is_time_shaped(v) {
+            if layout::time_value(kind, v).is_some()
+                || (kind == TimeKind::Custom && is_time_shaped(v))
+            {
                 out.extend_from_slice(v);
             } else {
                 text::write_text(ctx, v, out);
