@@ -602,6 +602,37 @@ action = "prune"
     }
 
     #[test]
+    fn sources_with_their_own_layout_run_apart() {
+        let text = GOOD.to_string()
+            + r#"
+[[source]]
+name = "nginx"
+paths = ["/var/log/nginx/access.log.*"]
+kind = "access"
+window = "7d"
+action = "anonymize-then-delete"
+destination = "/var/log/anonlog/nginx/{name}"
+nginx_format = '$remote_addr [$time_local] "$request" $status "$sent_http_x_moodleuser"'
+"#;
+        let c = Config::parse(&text).unwrap();
+        let runs = c.runs_by_layout();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].sources.len(), 2);
+        assert!(runs[0].anonymize.layout().unwrap().is_none());
+        assert_eq!(runs[1].sources.len(), 1);
+        assert!(runs[1].keys.is_none());
+        assert!(runs[1].anonymize.layout().unwrap().is_some());
+        let bad = text.replace("$status", "${status");
+        let e = Config::parse(&bad).unwrap_err();
+        assert!(
+            e.message()
+                .contains("source \"nginx\": --nginx-format: unclosed"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
     fn mistakes_are_named() {
         let bad = |from: &str, to: &str, want: &str| {
             let text = GOOD.replacen(from, to, 1);
