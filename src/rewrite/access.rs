@@ -341,19 +341,25 @@ pub(super) fn common_head(line: &[u8], head_end: usize) -> Option<(IpAddr, Range
 /// Rewrites a line parsed by a declared layout (`fields`: one range per
 /// field of `layout`, from [`Layout::parse`]): literal text is copied, each
 /// field is rewritten by its role, and a field of a directive anonlog does
-/// not know becomes an opaque token.
+/// not know becomes an opaque token. `time_read`: the field whose time
+/// [`Layout::timestamp`] read (it is kept without being read again).
 pub fn write_layout(
     ctx: &mut Replacer<'_>,
     layout: &Layout,
     line: &[u8],
     fields: &[Range<usize>],
+    time_read: Option<usize>,
     out: &mut Vec<u8>,
 ) {
     let mut pos = 0;
-    for (f, r) in layout.fields.iter().zip(fields) {
+    for (k, (f, r)) in layout.fields.iter().zip(fields).enumerate() {
         // Between fields: the layout's literal text.
         out.extend_from_slice(&line[pos..r.start]);
-        write_layout_field(ctx, f.role, &line[r.clone()], out);
+        if time_read == Some(k) {
+            out.extend_from_slice(&line[r.clone()]);
+        } else {
+            write_layout_field(ctx, f.role, &line[r.clone()], out);
+        }
         pos = r.end;
     }
     // Trailing white space the layout allows.

@@ -35,7 +35,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
-use crate::format::layout::Layout;
+use crate::format::layout::{Layout, Role as LayoutRole};
 use crate::format::moodle::Schema;
 use crate::format::{self, Format, ParseError, Parsed};
 use crate::ip::IpPolicy;
@@ -481,7 +481,8 @@ impl Rewriter {
             Ok(()) if keyed => {
                 let ua = self.opts.user_agent.action(Format::Access);
                 let (mut ctx, _, _) = self.replacer(w, ua);
-                access::write_layout(&mut ctx, layout, line, &fields, out);
+                let time_read = ts.and(layout.field_of(|r| matches!(r, LayoutRole::Time(_))));
+                access::write_layout(&mut ctx, layout, line, &fields, time_read, out);
                 ctx.fix_kept(out, 0);
                 w.fields = fields;
                 return Produced::of(Outcome::Rewritten, ts);
