@@ -40,6 +40,8 @@ fn stats(c: &mut Criterion) {
             format: None,
             threads,
             block_size: 1 << 20,
+            layout: None,
+            trailing_user: false,
         };
         s.add_input(&input, &cfg, &hasher).expect("read");
         s

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind};
+use crate::format::layout::{Layout, LayoutError};
 use crate::format::Format;
 use crate::ip::{IpMode, IpPolicy};
 use crate::keyring::Keyring;
@@ -135,6 +136,10 @@ pub struct AnonymizeDefaults {
     /// `--trailing-user`.
     #[serde(default)]
     pub trailing_user: bool,
+    /// `--log-format`: the access log's Apache LogFormat string.
+    pub log_format: Option<String>,
+    /// `--nginx-format`: the access log's nginx log_format.
+    pub nginx_format: Option<String>,
 }
 
 impl AnonymizeDefaults {
@@ -157,6 +162,7 @@ impl AnonymizeDefaults {
                 _ => FreeText::Strict,
             },
             trailing_user: self.trailing_user,
+            layout: self.layout().ok().flatten(),
             user_agent: match self.user_agent.as_deref() {
                 Some("keep") => UaPolicy::Keep,
                 Some("family") => UaPolicy::Family,
@@ -166,6 +172,11 @@ impl AnonymizeDefaults {
             now,
             ..Options::default()
         }
+    }
+
+    /// The declared access-log layout (`log_format` or `nginx_format`).
+    pub fn layout(&self) -> Result<Option<std::sync::Arc<Layout>>, LayoutError> {
+        Layout::from_strings(self.log_format.as_deref(), self.nginx_format.as_deref())
     }
 
     /// The site's additions to the value policy.
@@ -291,6 +302,10 @@ pub struct Source {
     /// is the raw file's name (required, so that every raw file has its own
     /// copy and a repeated run rewrites the same file).
     pub destination: Option<String>,
+    /// The access log's Apache LogFormat string (default: `[anonymize]`'s).
+    pub log_format: Option<String>,
+    /// The access log's nginx log_format (default: `[anonymize]`'s).
+    pub nginx_format: Option<String>,
     /// `moodle-db`: Moodle's `config.php` (default: the config's
     /// `[moodle_db]`).
     pub moodle_config: Option<PathBuf>,
@@ -303,6 +318,11 @@ pub struct Source {
 }
 
 impl Source {
+    /// The layout this source declares (`log_format` or `nginx_format`).
+    pub fn layout(&self) -> Result<Option<std::sync::Arc<Layout>>, LayoutError> {
+        Layout::from_strings(self.log_format.as_deref(), self.nginx_format.as_deref())
+    }
+
     /// The window in seconds (validated on load).
     pub fn window_secs(&self) -> i64 {
         parse_duration(&self.window).map_or(i64::MAX, |d| i64::try_from(d).unwrap_or(i64::MAX))
@@ -350,6 +370,33 @@ impl Config {
                 .unwrap_or(Path::new("."))
                 .join("rotate.lock")
         })
+    }
+
+    /// This config split into runs by access-log layout, for `rotate`,
+    /// whose rewriter serves every source of a run: the first run has
+    /// `[keys]` and every source that declares no layout of its own (they
+    /// take `[anonymize]`'s); each further run has the sources that declare
+    /// one same layout, with it as `[anonymize]`'s, and no `[keys]`.
+    pub fn runs_by_layout(&self) -> Vec<Config> {
+        let own = |s: &Source| (s.log_format.clone(), s.nginx_format.clone());
+        let mut first = self.clone();
+        first.sources.retain(|s| own(s) == (None, None));
+        let mut runs = vec![first];
+        let mut seen: Vec<(Option<String>, Option<String>)> = Vec::new();
+        for s in &self.sources {
+            let l = own(s);
+            if l == (None, None) || seen.contains(&l) {
+                continue;
+            }
+            let mut run = self.clone();
+            run.keys = None;
+            run.sources.retain(|x| own(x) == l);
+            run.anonymize.log_format = l.0.clone();
+            run.anonymize.nginx_format = l.1.clone();
+            seen.push(l);
+            runs.push(run);
+        }
+        runs
     }
 
     /// The keyring directory `rotate` manages, if any.
@@ -404,6 +451,9 @@ impl Config {
         }
         parse_duration(&s.window)
             .map_err(|e| Error::new(ErrorKind::Config, format!("{what}: {}", e.message())))?;
+        if let Err(e) = s.layout() {
+            return invalid(format!("{what}: {e}"));
+        }
         match (s.action, &s.destination) {
             (Action::AnonymizeThenDelete, None) => {
                 invalid(format!("{what}: anonymize-then-delete needs a destination"))
@@ -466,6 +516,9 @@ impl Config {
 
 impl AnonymizeDefaults {
     fn validate(&self) -> Result<(), Error> {
+        if let Err(e) = self.layout() {
+            return invalid(format!("[anonymize]: {e}"));
+        }
         if self.key_dir.is_some() && self.key_file.is_some() {
             return invalid("[anonymize]: key_dir and key_file exclude each other".into());
         }
@@ -545,6 +598,37 @@ action = "prune"
         assert_eq!(
             c.sources[0].destination_for(Path::new("/var/log/apache2/access.log.3")),
             Some(PathBuf::from("/var/log/anonlog/apache/access.log.3"))
+        );
+    }
+
+    #[test]
+    fn sources_with_their_own_layout_run_apart() {
+        let text = GOOD.to_string()
+            + r#"
+[[source]]
+name = "nginx"
+paths = ["/var/log/nginx/access.log.*"]
+kind = "access"
+window = "7d"
+action = "anonymize-then-delete"
+destination = "/var/log/anonlog/nginx/{name}"
+nginx_format = '$remote_addr [$time_local] "$request" $status "$sent_http_x_moodleuser"'
+"#;
+        let c = Config::parse(&text).unwrap();
+        let runs = c.runs_by_layout();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].sources.len(), 2);
+        assert!(runs[0].anonymize.layout().unwrap().is_none());
+        assert_eq!(runs[1].sources.len(), 1);
+        assert!(runs[1].keys.is_none());
+        assert!(runs[1].anonymize.layout().unwrap().is_some());
+        let bad = text.replace("$status", "${status");
+        let e = Config::parse(&bad).unwrap_err();
+        assert!(
+            e.message()
+                .contains("source \"nginx\": --nginx-format: unclosed"),
+            "{}",
+            e.message()
         );
     }
 

@@ -14,6 +14,7 @@ mod faults;
 mod formats;
 mod install;
 mod keyring;
+mod logformat;
 mod moodle;
 mod package;
 mod paths;

@@ -22,7 +22,7 @@ use anonlog::rewrite::rules::UaPolicy;
 use anonlog::rewrite::{Keys, OnUnparsed, Options, Rewriter};
 use anonlog::time::parse_time;
 
-use super::common::{self, FormatArg, FreeTextArg, NowArg, ParamArgs, PrefixArgs};
+use super::common::{self, FreeTextArg, LayoutArgs, NowArg, ParamArgs, PrefixArgs};
 
 pub const HELP: &str = "\
 Examples:
@@ -103,9 +103,8 @@ pub struct AnonymizeArgs {
     #[arg(long, value_name = "FILE", env = "ANONLOG_CONFIG")]
     config: Option<PathBuf>,
 
-    /// Input format. `auto` decides per input from its first line.
-    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
-    format: FormatArg,
+    #[command(flatten)]
+    layout: LayoutArgs,
 
     #[command(flatten)]
     prefixes: PrefixArgs,
@@ -134,12 +133,6 @@ pub struct AnonymizeArgs {
 
     #[command(flatten)]
     now: NowArg,
-
-    /// The last field of each access line (after the user agent) is a user
-    /// field, e.g. `%{MOODLEUSER}n` or `$sent_http_x_moodleuser` appended to
-    /// the combined format. It may contain spaces and "X as Y".
-    #[arg(long)]
-    trailing_user: bool,
 
     /// Worker threads [default: number of cores].
     #[arg(short = 'j', long, value_name = "N")]
@@ -256,10 +249,12 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
         Err(e) => return Err(e),
     };
     let now = a.now.get()?;
-    let rw = Rewriter::with_keys(options(&a, &defaults, now)?, keys);
+    let opts = options(&a, &defaults, now)?;
+    let format = a.layout.forced(&opts.layout);
+    let rw = Rewriter::with_keys(opts, keys);
     let cfg = RunConfig {
         inputs: common::inputs_of(&a.files),
-        format: a.format.format(),
+        format,
         threads: common::threads(a.threads),
         mmap: a.mmap && !a.no_mmap,
         block_size: a.block_size.max(1),
@@ -348,7 +343,11 @@ fn options(a: &AnonymizeArgs, defaults: &AnonymizeDefaults, now: i64) -> Result<
             OnUnparsedArg::Drop => OnUnparsed::Drop,
             OnUnparsedArg::Fail => OnUnparsed::Fail,
         },
-        trailing_user: a.trailing_user || defaults.trailing_user,
+        trailing_user: a.layout.trailing_user || defaults.trailing_user,
+        layout: a.layout.layout(
+            defaults.log_format.as_deref(),
+            defaults.nginx_format.as_deref(),
+        )?,
         user_agent: match a.user_agent {
             None => base.user_agent,
             Some(UaArg::Auto) => UaPolicy::Auto,

@@ -17,7 +17,9 @@ use anonlog::rewrite::policy::{Policy, SiteLists};
 use anonlog::rewrite::roster::Roster;
 use anonlog::rewrite::Options;
 
-use super::common::{FormatArg, FreeTextArg, ParamArgs, PrefixArgs};
+use anonlog::format::Format;
+
+use super::common::{FreeTextArg, LayoutArgs, ParamArgs, PrefixArgs};
 
 pub const HELP: &str = "\
 Findings are printed as FILE:LINE:COLUMN: what: value, with the value masked
@@ -51,13 +53,10 @@ pub struct CheckArgs {
     /// any of their forms in FILE is a finding.
     #[arg(long, value_name = "FILE", env = "ANONLOG_ROSTER")]
     roster: Option<PathBuf>,
-    /// The format of RAW (default: detected).
-    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
-    format: FormatArg,
-    /// With --raw: RAW's access lines end with a user field (as given to
-    /// anonymize).
-    #[arg(long)]
-    trailing_user: bool,
+    /// With --raw: RAW's format and access-log layout, as given to
+    /// anonymize.
+    #[command(flatten)]
+    layout: LayoutArgs,
     /// With --raw: how RAW's free text was rewritten (as given to
     /// anonymize).
     #[arg(long, value_enum, default_value_t = FreeTextArg::Strict)]
@@ -101,15 +100,18 @@ pub fn run(a: CheckArgs) -> Result<u8, Error> {
                 "--raw RAW takes exactly one FILE: RAW's anonymized output",
             ));
         };
+        let layout = a.layout.layout(None, None)?;
+        let format = a.layout.forced(&layout);
         let opts = Options {
             policy: checker.policy,
             values,
             roster,
             free_text: a.free_text.mode(),
-            trailing_user: a.trailing_user,
+            trailing_user: a.layout.trailing_user,
+            layout,
             ..Options::default()
         };
-        check_raw(raw, file, a.format, &opts, &checker, &mut printer)?;
+        check_raw(raw, file, format, &opts, &checker, &mut printer)?;
     } else {
         for f in files(&a.files) {
             check_plain(f, &checker, &mut printer);
@@ -201,9 +203,9 @@ fn check_plain(f: Option<&PathBuf>, checker: &Checker, printer: &mut Printer) {
 }
 
 /// Reads all of a file, in the format given or detected.
-fn read_all(p: &Path, format: FormatArg) -> Result<(input::Framing, input::Bytes), Error> {
+fn read_all(p: &Path, format: Option<Format>) -> Result<(input::Framing, input::Bytes), Error> {
     let opts = OpenOptions {
-        format: format.format(),
+        format,
         ..OpenOptions::default()
     };
     let d = input::open(&Input::Path(p.to_path_buf()), &opts)?;
@@ -218,13 +220,13 @@ fn read_all(p: &Path, format: FormatArg) -> Result<(input::Framing, input::Bytes
 fn check_raw(
     raw: &Path,
     out: &Path,
-    format: FormatArg,
+    format: Option<Format>,
     opts: &Options,
     checker: &Checker,
     printer: &mut Printer,
 ) -> Result<(), Error> {
     let (framing, raw_bytes) = read_all(raw, format)?;
-    let raw_check = RawChecker::collect(&raw_bytes, format.format(), opts);
+    let raw_check = RawChecker::collect(&raw_bytes, format, opts);
     let (_, out_bytes) = read_all(out, format)?;
     let name = out.display().to_string();
     for (n, f) in raw_check.check(&out_bytes, framing) {

@@ -3,10 +3,12 @@
 //! line.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
 use anonlog::error::Error;
+use anonlog::format::layout::Layout;
 use anonlog::format::Format;
 use anonlog::input::Input;
 use anonlog::ip::IpPolicy;
@@ -173,4 +175,62 @@ pub fn threads(given: Option<std::num::NonZeroUsize>) -> usize {
     given
         .map(std::num::NonZeroUsize::get)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The input's format and access-log layout, shared by `anonymize`,
+/// `stats`, `check`, `lookup` and `erase`.
+#[derive(Debug, Args)]
+pub struct LayoutArgs {
+    /// Input format. `auto` decides per input from its first line.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub format: FormatArg,
+
+    /// The last field of each access line (after the user agent) is a user
+    /// field, e.g. `%{MOODLEUSER}n` or `$sent_http_x_moodleuser` appended to
+    /// the combined format. It may contain spaces and "X as Y". Prefer
+    /// --log-format / --nginx-format, which know every field by position.
+    #[arg(long)]
+    pub trailing_user: bool,
+
+    /// The access log's Apache LogFormat string, as in the server's
+    /// configuration (`%h %l %u %t \"%r\" %>s %b ...`, or the whole
+    /// `LogFormat "..." name` line): each field is rewritten by what its
+    /// directive holds; a directive anonlog does not know becomes an opaque
+    /// token; a line that does not match goes to --on-unparsed [default: the
+    /// config's log_format].
+    #[arg(long, value_name = "FORMAT", conflicts_with = "nginx_format")]
+    pub log_format: Option<String>,
+
+    /// The access log's nginx log_format, as in the server's configuration
+    /// (`'$remote_addr - $remote_user [$time_local] ...'`, one or more
+    /// quoted strings, or the whole `log_format name ...;`); like
+    /// --log-format [default: the config's nginx_format].
+    #[arg(long, value_name = "FORMAT")]
+    pub nginx_format: Option<String>,
+}
+
+impl LayoutArgs {
+    /// The declared layout: the command line's, else the config's
+    /// (`log_format`, `nginx_format`), compiled. An invalid string is a
+    /// usage error naming the directive and its position.
+    pub fn layout(
+        &self,
+        config_apache: Option<&str>,
+        config_nginx: Option<&str>,
+    ) -> Result<Option<Arc<Layout>>, Error> {
+        let (apache, nginx) = match (&self.log_format, &self.nginx_format) {
+            (None, None) => (config_apache, config_nginx),
+            (a, n) => (a.as_deref(), n.as_deref()),
+        };
+        Layout::from_strings(apache, nginx)
+            .map_err(|e| Error::new(anonlog::error::ErrorKind::Usage, e.to_string()))
+    }
+
+    /// The forced format: `access` when a layout is declared.
+    pub fn forced(&self, layout: &Option<Arc<Layout>>) -> Option<Format> {
+        match (self.format, layout) {
+            (FormatArg::Auto, Some(_)) => Some(Format::Access),
+            (f, _) => f.format(),
+        }
+    }
 }

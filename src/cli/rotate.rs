@@ -94,15 +94,20 @@ pub fn run(a: &RotateArgs) -> Result<u8, Error> {
             EXIT_LOST
         });
     }
-    let rewriter = || cfg.anonymize.rewriter(now);
     let patterns = cfg
         .sources
         .iter()
         .flat_map(|s| s.paths.iter().map(String::as_str));
     let bar = anonlog::progress::Bar::start(anonlog::progress::glob_size(patterns), a.quiet);
-    let report = retention::rotate(&cfg, now, a.dry_run, &rewriter);
+    // A source's own log_format / nginx_format: one run per layout.
+    let mut report = retention::Report::default();
+    for run in cfg.runs_by_layout() {
+        let rewriter = || run.anonymize.rewriter(now);
+        let r = retention::rotate(&run, now, a.dry_run, &rewriter)?;
+        report.done.extend(r.done);
+        report.errors.extend(r.errors);
+    }
     drop(bar);
-    let report = report?;
     for line in &report.done {
         if a.dry_run || !a.quiet {
             println!("{line}");

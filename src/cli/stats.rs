@@ -13,7 +13,7 @@ use anonlog::pseudonym::Key;
 use anonlog::stats::{self, privacy, DimSet, Partial, ReadConfig, State, UserHasher};
 use anonlog::time::parse_duration;
 
-use super::common::{self, FormatArg};
+use super::common::{self, LayoutArgs};
 
 /// Extra help text.
 pub const HELP: &str = "\
@@ -52,9 +52,8 @@ pub struct StatsArgs {
     /// person once; without it a random key of this run is used.
     #[arg(short = 'k', long, value_name = "PATH", env = "ANONLOG_KEY_FILE")]
     key_file: Option<PathBuf>,
-    /// Input format (default: detected per input).
-    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
-    format: FormatArg,
+    #[command(flatten)]
+    layout: LayoutArgs,
     /// Worker threads [default: number of cores].
     #[arg(short = 'j', long, value_name = "N")]
     threads: Option<NonZeroUsize>,
@@ -271,8 +270,11 @@ pub fn run(a: StatsArgs) -> Result<u8, Error> {
             None => Key::generate()?,
         };
     let hasher = UserHasher::new(&key);
+    let layout = a.layout.layout(None, None)?;
     let cfg = ReadConfig {
-        format: a.format.format(),
+        format: a.layout.forced(&layout),
+        layout,
+        trailing_user: a.layout.trailing_user,
         threads: common::threads(a.threads),
         block_size: 1 << 20,
     };

@@ -12,6 +12,7 @@ pub mod bbb;
 pub mod combinator;
 pub mod csv;
 pub mod escape;
+pub mod layout;
 pub mod moodle;
 
 use std::ops::Range;

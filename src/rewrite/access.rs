@@ -7,10 +7,12 @@
 use std::net::IpAddr;
 use std::ops::Range;
 
+use super::policy::Rule;
 use super::replace::Replacer;
 use super::text;
 use super::url;
 use crate::format::access::{self, AccessLine, Part, Role};
+use crate::format::layout::{self, Layout, Role as LayoutRole, TimeKind};
 use crate::ip;
 
 /// Scratch space for a line's head, reused from line to line.
@@ -194,10 +196,10 @@ fn write_response_fields(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
 }
 
 /// The fields after the combined layout (response times, byte counts,
-/// upstreams, a trailing user the format does not declare): bare numbers,
-/// durations and `-` are kept, addresses truncated, bracketed fields are
-/// free text, and a quoted field that is not `-` is replaced as a whole by
-/// an opaque token, since nothing says what it holds.
+/// upstreams, a trailing user the format does not declare): plain numbers
+/// (integers, decimals) and `-` are kept, addresses truncated, and any other
+/// field, bare or quoted, is replaced as a whole by an opaque token, since
+/// nothing says what it holds.
 fn write_trailing_fields(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < s.len() {
@@ -218,21 +220,39 @@ fn write_trailing_fields(ctx: &mut Replacer<'_>, s: &[u8], out: &mut Vec<u8>) {
             } else if is_address_list(body) {
                 ctx.write_clients(body, out);
             } else {
-                ctx.write_value(None, body, 1, out);
+                ctx.write_value(Some(Rule::Opaque), body, 1, out);
             }
             out.push(b'"');
             i = s.len() - rest.len();
             continue;
+        }
+        // `key=value`, `key="value"` (`X-Forwarded-For="a, b"`): the key is
+        // kept, the value is a field of its own.
+        let key = s[i..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+            .count();
+        if key > 0 && s.get(i + key) == Some(&b'=') {
+            out.extend_from_slice(&s[i..i + key + 1]);
+            i += key + 1;
+            if s.get(i) == Some(&b'"') {
+                continue;
+            }
         }
         let e = s[i..]
             .iter()
             .position(|&b| b == b' ' || b == b'\t')
             .map_or(s.len(), |p| i + p);
         let tok = &s[i..e];
-        if is_metric(tok) {
+        // Nothing declares what a bare field holds: only a plain number
+        // (a response time, a byte count) or `-` is kept; a word is no
+        // safer than a quoted value (`Jane Doe` unquoted is two fields).
+        if tok == b"-" || is_plain_number(tok) {
             out.extend_from_slice(tok);
+        } else if is_address_list(tok) {
+            ctx.write_clients(tok, out);
         } else {
-            text::write_text(ctx, tok, out);
+            ctx.write_value(Some(Rule::Opaque), tok, 1, out);
         }
         i = e;
     }
@@ -244,18 +264,6 @@ fn is_address_list(s: &[u8]) -> bool {
         let a = a.trim_ascii();
         ip::parse_client(a).is_some_and(|c| c.1 == 0 && c.2 == a.len())
     })
-}
-
-/// A number, a decimal, a duration (`0ms`, `12.5s`), `-` or `+`.
-fn is_metric(t: &[u8]) -> bool {
-    if matches!(t, b"-" | b"+") {
-        return true;
-    }
-    let digits = t
-        .iter()
-        .take_while(|b| b.is_ascii_digit() || **b == b'.')
-        .count();
-    digits > 0 && matches!(&t[digits..], b"" | b"ms" | b"s" | b"us" | b"\xC2\xB5s")
 }
 
 /// The fields of an access line that have rules of their own.
@@ -328,4 +336,111 @@ pub(super) fn common_head(line: &[u8], head_end: usize) -> Option<(IpAddr, Range
     let user = n + 3..head_end;
     (line[n..].starts_with(b" - ") && user.start < user.end && line[user.start] != b' ')
         .then_some((addr, user))
+}
+
+/// Rewrites a line parsed by a declared layout (`fields`: one range per
+/// field of `layout`, from [`Layout::parse`]): literal text is copied, each
+/// field is rewritten by its role, and a field of a directive anonlog does
+/// not know becomes an opaque token. `time_read`: the field whose time
+/// [`Layout::timestamp`] read (it is kept without being read again).
+pub fn write_layout(
+    ctx: &mut Replacer<'_>,
+    layout: &Layout,
+    line: &[u8],
+    fields: &[Range<usize>],
+    time_read: Option<usize>,
+    out: &mut Vec<u8>,
+) {
+    let mut pos = 0;
+    for (k, (f, r)) in layout.fields.iter().zip(fields).enumerate() {
+        // Between fields: the layout's literal text.
+        out.extend_from_slice(&line[pos..r.start]);
+        if time_read == Some(k) {
+            out.extend_from_slice(&line[r.clone()]);
+        } else {
+            write_layout_field(ctx, f.role, &line[r.clone()], out);
+        }
+        pos = r.end;
+    }
+    // Trailing white space the layout allows.
+    out.extend_from_slice(&line[pos..]);
+}
+
+/// One field of a declared layout, by its role.
+fn write_layout_field(ctx: &mut Replacer<'_>, role: LayoutRole, v: &[u8], out: &mut Vec<u8>) {
+    match role {
+        LayoutRole::Client => ctx.write_clients(v, out),
+        LayoutRole::Ident => ctx.write_user_single(v, out),
+        LayoutRole::User => ctx.write_user_field(v, out),
+        LayoutRole::Time(kind) => {
+            if layout::time_value(kind, v).is_some()
+                || (kind == TimeKind::Custom && is_time_shaped(v))
+            {
+                out.extend_from_slice(v);
+            } else {
+                text::write_text(ctx, v, out);
+            }
+        }
+        LayoutRole::Request => write_request(ctx, v, out),
+        LayoutRole::Url if v.is_empty() || v == b"-" => out.extend_from_slice(v),
+        LayoutRole::Url => url::write_url(ctx, v, out),
+        LayoutRole::Referer => write_referer(ctx, v, out),
+        LayoutRole::UserAgent => text::write_user_agent(ctx, v, out),
+        LayoutRole::Status | LayoutRole::Size | LayoutRole::Duration | LayoutRole::Port => {
+            if is_number_list(v) {
+                out.extend_from_slice(v);
+            } else {
+                write_opaque(ctx, v, out);
+            }
+        }
+        LayoutRole::Vhost => text::write_lenient(ctx, v, out),
+        LayoutRole::Method | LayoutRole::Protocol => {
+            if v.len() <= 64
+                && v.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'-' | b'_'))
+            {
+                out.extend_from_slice(v);
+            } else {
+                write_opaque(ctx, v, out);
+            }
+        }
+        LayoutRole::Opaque => write_opaque(ctx, v, out),
+    }
+}
+
+/// A field nothing says is safe: `-` and empty stay, anything else becomes
+/// a keyed opaque token of its decoded value.
+fn write_opaque(ctx: &mut Replacer<'_>, v: &[u8], out: &mut Vec<u8>) {
+    if v.is_empty() || v == b"-" {
+        out.extend_from_slice(v);
+    } else {
+        ctx.write_value(Some(Rule::Opaque), v, 1, out);
+    }
+}
+
+/// Numbers (integers or decimals) or `-`, alone or in the lists nginx
+/// writes for several upstreams (`0.012, 0.004 : 0.100`).
+fn is_number_list(v: &[u8]) -> bool {
+    !v.is_empty()
+        && v.split(|&b| b == b',' || b == b':' || b == b' ')
+            .filter(|t| !t.is_empty())
+            .all(|t| t == b"-" || is_plain_number(t))
+        && v.iter().any(|&b| b != b' ' && b != b',' && b != b':')
+}
+
+/// An integer or a decimal: digits with at most one `.` between digits.
+pub(super) fn is_plain_number(t: &[u8]) -> bool {
+    let mut parts = t.splitn(2, |&b| b == b'.');
+    let int = parts.next().unwrap_or_default();
+    let ok = |p: &[u8]| !p.is_empty() && p.iter().all(u8::is_ascii_digit);
+    ok(int) && parts.next().is_none_or(ok)
+}
+
+/// A time written in a format of the admin's choice: digits, month and day
+/// names and punctuation, short.
+fn is_time_shaped(v: &[u8]) -> bool {
+    v.len() <= 64
+        && v.iter()
+            .all(|b| b.is_ascii_alphanumeric() || b" []:/-+.,T".contains(b))
+        && v.iter().filter(|b| b.is_ascii_alphabetic()).count() <= 12
 }

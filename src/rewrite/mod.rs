@@ -35,6 +35,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
+use crate::format::layout::{Layout, Role as LayoutRole};
 use crate::format::moodle::Schema;
 use crate::format::{self, Format, ParseError, Parsed};
 use crate::ip::IpPolicy;
@@ -76,6 +77,10 @@ pub struct Options {
     /// size when there is none) is a user field, as when
     /// `%{MOODLEUSER}n` or `$sent_http_x_moodleuser` is appended to combined.
     pub trailing_user: bool,
+    /// The access log's declared field layout (`--log-format`,
+    /// `--nginx-format`): access lines are split by it instead of by
+    /// detection, and a line that does not match it goes to the fallback.
+    pub layout: Option<Arc<Layout>>,
     /// What to do with user agents.
     pub user_agent: UaPolicy,
     /// The time (Unix seconds) whose epoch applies to lines before the first
@@ -96,6 +101,7 @@ impl Default for Options {
             roster: None,
             on_unparsed: OnUnparsed::default(),
             trailing_user: false,
+            layout: None,
             user_agent: UaPolicy::default(),
             now: 0,
             since: None,
@@ -239,6 +245,7 @@ pub struct Worker {
     unchanged: replace::Unchanged,
     head: access::HeadScratch,
     row: moodle::RowScratch,
+    fields: Vec<std::ops::Range<usize>>,
 }
 
 impl Worker {
@@ -418,6 +425,11 @@ impl Rewriter {
             out.extend_from_slice(line);
             return Produced::of(Outcome::Blank, None);
         }
+        if format == Format::Access {
+            if let Some(layout) = &self.opts.layout {
+                return self.rewrite_layout_line(w, layout, line, carry, out);
+            }
+        }
         let parsed = format::parse_line(format, line);
         let ts = format::line_time(&parsed, line);
         if self.opts.outside_window(ts) {
@@ -441,6 +453,44 @@ impl Rewriter {
             Err(e) if keyed => Reason::Unparsed(*e),
             _ => Reason::NoKey,
         };
+        let outcome = self.fallback(reason, || self.scrub_line(w, line, out));
+        Produced::of(outcome, ts)
+    }
+
+    /// [`Rewriter::rewrite_line`] for an access line of a declared layout.
+    fn rewrite_layout_line(
+        &self,
+        w: &mut Worker,
+        layout: &Layout,
+        line: &[u8],
+        carry: &mut Carry,
+        out: &mut Vec<u8>,
+    ) -> Produced {
+        let mut fields = std::mem::take(&mut w.fields);
+        let parsed = layout.parse(line, &mut fields);
+        let ts = match parsed {
+            Ok(()) => layout.timestamp(line, &fields),
+            Err(_) => format::unparsed_line_time(line),
+        };
+        if self.opts.outside_window(ts) {
+            w.fields = fields;
+            return Produced::of(Outcome::OutOfWindow, ts);
+        }
+        let keyed = self.select_epoch(w, ts, carry);
+        let reason = match parsed {
+            Ok(()) if keyed => {
+                let ua = self.opts.user_agent.action(Format::Access);
+                let (mut ctx, _, _) = self.replacer(w, ua);
+                let time_read = ts.and(layout.field_of(|r| matches!(r, LayoutRole::Time(_))));
+                access::write_layout(&mut ctx, layout, line, &fields, time_read, out);
+                ctx.fix_kept(out, 0);
+                w.fields = fields;
+                return Produced::of(Outcome::Rewritten, ts);
+            }
+            Err(e) if keyed => Reason::Unparsed(e),
+            _ => Reason::NoKey,
+        };
+        w.fields = fields;
         let outcome = self.fallback(reason, || self.scrub_line(w, line, out));
         Produced::of(outcome, ts)
     }

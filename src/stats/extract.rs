@@ -5,6 +5,7 @@
 use super::meetings;
 use super::state::{Dim, InputInfo, State, UserHasher};
 use crate::error::Error;
+use crate::format::layout::{Layout, Role};
 use crate::format::moodle::{Column, Facet, Schema};
 use crate::format::{access, bbb, Format};
 use crate::input::{self, Input};
@@ -19,6 +20,8 @@ pub struct Extractor<'a> {
     parts: Vec<access::Part>,
     toks: Vec<std::ops::Range<usize>>,
     scratch: Vec<u8>,
+    layout: Option<&'a Layout>,
+    trailing_user: bool,
     /// Records counted that name a person.
     pub identified: u64,
 }
@@ -109,8 +112,19 @@ impl<'a> Extractor<'a> {
             parts: Vec::new(),
             toks: Vec::new(),
             scratch: Vec::new(),
+            layout: None,
+            trailing_user: false,
             identified: 0,
         }
+    }
+
+    /// Access lines are split by `layout` when there is one (the user,
+    /// request, status and user agent taken from its fields), else by
+    /// detection, with the last field as the user when `trailing_user`.
+    pub fn with_layout(mut self, layout: Option<&'a Layout>, trailing_user: bool) -> Self {
+        self.layout = layout;
+        self.trailing_user = trailing_user;
+        self
     }
 
     /// Counts one record (without its terminator) into `state`. Returns
@@ -125,6 +139,9 @@ impl<'a> Extractor<'a> {
     }
 
     fn access(&mut self, state: &mut State, line: &[u8]) -> bool {
+        if let Some(layout) = self.layout {
+            return self.access_layout(state, layout, line);
+        }
         let Ok(rec) = access::parse(line) else {
             return false;
         };
@@ -132,15 +149,79 @@ impl<'a> Extractor<'a> {
             return false;
         };
         access::parse_head(line, rec.head.clone(), &mut self.toks, &mut self.parts);
-        let user = self
+        let mut user = self
             .parts
             .iter()
             .find(|(role, _)| *role == access::Role::User)
-            .map(|(_, r)| acting_user(&line[r.clone()], b" as "))
-            .filter(|v| is_person(v))
-            .map(|v| self.hasher.hash(v));
+            .map(|(_, r)| &line[r.clone()])
+            .filter(|v| is_person(acting_user(v, b" as ")));
+        if self.trailing_user && rec.extra < line.len() {
+            // `--trailing-user`: the last field, quoted or not, wins.
+            let v = line[rec.extra..].trim_ascii();
+            let v = v
+                .strip_prefix(b"\"")
+                .and_then(|v| v.strip_suffix(b"\""))
+                .unwrap_or(v);
+            if is_person(acting_user(v, b" as ")) {
+                user = Some(v);
+            }
+        }
         let req = &line[rec.request.clone()];
         let path = req.split(|&b| b == b' ').nth(1).unwrap_or_default();
+        let ua = rec.quoted_after[1].clone().map(|r| &line[r]);
+        self.count_access(state, t, user, path, rec.status, ua)
+    }
+
+    /// An access line of a declared layout.
+    fn access_layout(&mut self, state: &mut State, layout: &Layout, line: &[u8]) -> bool {
+        let mut fields = std::mem::take(&mut self.fields);
+        let counted = layout.parse(line, &mut fields).is_ok() && {
+            let get = |role: Role| {
+                layout
+                    .field_of(|r| r == role)
+                    .map(|k| &line[fields[k].clone()])
+            };
+            match layout.timestamp(line, &fields) {
+                None => false,
+                Some(t) => {
+                    // The last user field that names a person (a Moodle
+                    // user after `%u`).
+                    let user = layout
+                        .fields
+                        .iter()
+                        .zip(&fields)
+                        .filter(|(f, _)| f.role == Role::User)
+                        .map(|(_, r)| &line[r.clone()])
+                        .rfind(|v| is_person(acting_user(v, b" as ")));
+                    let path = match get(Role::Request) {
+                        Some(req) => req.split(|&b| b == b' ').nth(1).unwrap_or_default(),
+                        None => get(Role::Url).unwrap_or_default(),
+                    };
+                    let status = get(Role::Status).and_then(|s| {
+                        (s.len() == 3 && s.iter().all(u8::is_ascii_digit))
+                            .then(|| s.iter().fold(0u16, |a, b| a * 10 + u16::from(b - b'0')))
+                    });
+                    let ua = get(Role::UserAgent);
+                    self.count_access(state, t, user, path, status, ua)
+                }
+            }
+        };
+        self.fields = fields;
+        counted
+    }
+
+    /// Counts an access record: its time, user field, request path, status
+    /// and user agent.
+    fn count_access(
+        &mut self,
+        state: &mut State,
+        t: i64,
+        user: Option<&[u8]>,
+        path: &[u8],
+        status: Option<u16>,
+        ua: Option<&[u8]>,
+    ) -> bool {
+        let user = user.map(|v| self.hasher.hash(acting_user(v, b" as ")));
         // Moodle may be installed under a sub-path (`/moodle/course/...`):
         // its scripts are looked for anywhere in the script part.
         let script = &path[..memchr::memchr(b'?', path).unwrap_or(path.len())];
@@ -160,16 +241,13 @@ impl<'a> Extractor<'a> {
         const CLASSES: [&str; 10] = [
             "other", "1xx", "2xx", "3xx", "4xx", "5xx", "other", "other", "other", "other",
         ];
-        let status = rec.status.map(|s| CLASSES[usize::from(s / 100).min(9)]);
+        let status = status.map(|s| CLASSES[usize::from(s / 100).min(9)]);
         let origin: &str = if memchr::memmem::find(script, b"/webservice/").is_some() {
             "ws"
         } else {
             "web"
         };
-        let ua = rec.quoted_after[1]
-            .clone()
-            .map(|r| &line[r])
-            .filter(|ua| !ua.is_empty() && *ua != b"-");
+        let ua = ua.filter(|ua| !ua.is_empty() && *ua != b"-");
         let mut values = Values::new(hour_weekday(t));
         values.push(Dim::Origin, origin);
         // Both were checked to be ASCII digits or word characters.
@@ -299,6 +377,10 @@ pub struct ReadConfig {
     pub threads: usize,
     /// Block size.
     pub block_size: usize,
+    /// The access log's declared layout (`--log-format`, `--nginx-format`).
+    pub layout: Option<std::sync::Arc<Layout>>,
+    /// `--trailing-user`.
+    pub trailing_user: bool,
 }
 
 impl State {
@@ -334,7 +416,8 @@ impl State {
         let counted = self.counted;
         let count_block = |acc: Tally, i: usize, data: &[u8]| -> Tally {
             let mut t = acc;
-            let mut ex = Extractor::new(format, schema, hasher);
+            let mut ex = Extractor::new(format, schema, hasher)
+                .with_layout(cfg.layout.as_deref(), cfg.trailing_user);
             for unit in input::units(data, framing, i == 0) {
                 if unit.first && header {
                     continue;
