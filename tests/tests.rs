@@ -14,6 +14,7 @@ mod faults;
 mod formats;
 mod install;
 mod keyring;
+mod listen;
 mod moodle;
 mod package;
 mod paths;

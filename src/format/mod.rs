@@ -13,6 +13,7 @@ pub mod combinator;
 pub mod csv;
 pub mod escape;
 pub mod moodle;
+pub mod syslog;
 
 use std::ops::Range;
 
