@@ -179,6 +179,22 @@ pub struct AnonymizeArgs {
     /// Block size in bytes for parallel work (testing and tuning).
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, hide = true)]
     block_size: usize,
+
+    /// Receive syslog messages instead of reading files, until SIGTERM or
+    /// SIGINT: `unix:/path` (a unix datagram socket, nginx's
+    /// `syslog:server=unix:/path`; made mode 0660, removed at exit),
+    /// `udp://IP:PORT` or `tcp://IP:PORT` (newline or octet-counted
+    /// framing). Each message is written as its syslog header and the
+    /// rewritten message, one line; with -o the files are appended to, `{tag}`
+    /// in the name is the sender's tag ([A-Za-z0-9_.-], else `other`), and
+    /// SIGHUP reopens them.
+    #[arg(long, value_name = "ADDR", conflicts_with = "files")]
+    listen: Option<String>,
+
+    /// With --listen: serve the listener's counters as Prometheus text on
+    /// `http://IP:PORT/metrics`.
+    #[arg(long, value_name = "IP:PORT", requires = "listen")]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 /// Choices for `--user-agent`.
@@ -235,6 +251,9 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
     let keys = keys(&a, &defaults)?;
     let now = a.now.get()?;
     let rw = Rewriter::with_keys(options(&a, &defaults, now)?, keys);
+    if let Some(addr) = &a.listen {
+        return listen(&a, addr, &rw);
+    }
     let cfg = RunConfig {
         inputs: common::inputs_of(&a.files),
         format: a.format.format(),
@@ -260,6 +279,22 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
         );
     }
     finish(&a, &rw, &summary, dated_files)
+}
+
+/// `--listen`: receives until SIGTERM or SIGINT (see [`anonlog::listen`]).
+fn listen(a: &AnonymizeArgs, addr: &str, rw: &Rewriter) -> Result<u8, Error> {
+    let output = a.output.as_ref().map(|p| p.to_string_lossy().into_owned());
+    let cfg = anonlog::listen::Config {
+        addr: anonlog::listen::Addr::parse(addr)?,
+        format: a.format.format(),
+        output,
+        metrics: a.metrics,
+    };
+    let c = anonlog::listen::run(rw, &cfg)?;
+    if !a.quiet {
+        eprintln!("{}", c.summary());
+    }
+    Ok(EXIT_OK)
 }
 
 /// The key: `--key-file` or `--key-dir`, else the config's.
