@@ -55,12 +55,15 @@ pub fn armed() -> bool {
 /// Asks the listener to stop (async-signal-safe). Returns false when a stop
 /// was already asked for.
 pub fn request_stop() -> bool {
-    !STOP.swap(true, Ordering::SeqCst)
+    let first = !STOP.swap(true, Ordering::SeqCst);
+    socket::wake();
+    first
 }
 
 /// Asks the listener to reopen its outputs (async-signal-safe).
 pub fn request_reopen() {
     REOPEN.store(true, Ordering::SeqCst);
+    socket::wake();
 }
 
 /// Listens as `cfg` says until SIGTERM or SIGINT; returns the counters.
@@ -81,9 +84,12 @@ pub fn run(rw: &Rewriter, cfg: &Config) -> Result<Counters, Error> {
         Some(a) => Some(bind_metrics(a)?),
         None => None,
     };
-    let mut src = socket::Source::bind(&cfg.addr)?;
-    let mut h = Handler::new(rw, cfg.format, router);
+    // Armed before the socket is bound (and the start message written), so
+    // that a SIGTERM right after the start message is a stop request.
     ARMED.store(true, Ordering::SeqCst);
+    let mut src =
+        socket::Source::bind(&cfg.addr).inspect_err(|_| ARMED.store(false, Ordering::SeqCst))?;
+    let mut h = Handler::new(rw, cfg.format, router);
     let r = socket::serve(&mut src, metrics.as_ref(), &mut h, &STOP, &REOPEN);
     ARMED.store(false, Ordering::SeqCst);
     h.flush();
