@@ -20,7 +20,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 secs=${SECONDS_PER_TARGET:-60}
 max_len=${MAX_LEN:-4096}
-targets=(access_parse layout_parse rewrite_line scrub_line bbb_line pipeline moodle_csv moodle_other config_parse bbb_meetings roster_parse free_text check_raw)
+targets=(access_parse layout_parse rewrite_line scrub_line bbb_line pipeline moodle_csv moodle_other config_parse bbb_meetings roster_parse free_text check_raw syslog_header)
 
 "$here/seed.sh" || exit 2
 cd "$here" || exit 2

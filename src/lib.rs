@@ -34,6 +34,7 @@ pub mod format;
 pub mod input;
 pub mod ip;
 pub mod keyring;
+pub mod listen;
 pub mod moodledb;
 pub mod output;
 pub mod pipeline;

@@ -15,6 +15,7 @@ mod formats;
 mod install;
 mod keyring;
 mod logformat;
+mod listen;
 mod moodle;
 mod package;
 mod paths;

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 
 use anonlog::config::{self, AnonymizeDefaults, Config};
 use anonlog::error::{Error, ErrorKind, EXIT_ERROR, EXIT_LOST, EXIT_OK};
+use anonlog::format::Format;
 use anonlog::ip::IpMode;
 use anonlog::keyring::Keyring;
 use anonlog::output::{DatedOutput, DatedPath, FileOutput};
@@ -176,6 +177,22 @@ pub struct AnonymizeArgs {
     /// Block size in bytes for parallel work (testing and tuning).
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, hide = true)]
     block_size: usize,
+
+    /// Receive syslog messages instead of reading files, until SIGTERM or
+    /// SIGINT: `unix:/path` (a unix datagram socket, nginx's
+    /// `syslog:server=unix:/path`; made mode 0660, removed at exit),
+    /// `udp://IP:PORT` or `tcp://IP:PORT` (newline or octet-counted
+    /// framing). Each message is written as its syslog header and the
+    /// rewritten message, one line; with -o the files are appended to, `{tag}`
+    /// in the name is the sender's tag ([A-Za-z0-9_.-], else `other`), and
+    /// SIGHUP reopens them.
+    #[arg(long, value_name = "ADDR", conflicts_with = "files")]
+    listen: Option<String>,
+
+    /// With --listen: serve the listener's counters as Prometheus text on
+    /// `http://IP:PORT/metrics`.
+    #[arg(long, value_name = "IP:PORT", requires = "listen")]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 /// Choices for `--user-agent`.
@@ -231,7 +248,7 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
     };
     let (keys, redacting) = match keys(&a, &defaults) {
         Ok(k) => (k, false),
-        Err(e) if e.kind() == ErrorKind::Key && piped(&a.files) => {
+        Err(e) if e.kind() == ErrorKind::Key && a.listen.is_none() && piped(&a.files) => {
             // Exiting would make Apache restart the pipe in a loop and lose
             // every line: keep going, with nothing linkable written.
             eprintln!(
@@ -252,6 +269,9 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
     let opts = options(&a, &defaults, now)?;
     let format = a.layout.forced(&opts.layout);
     let rw = Rewriter::with_keys(opts, keys);
+    if let Some(addr) = &a.listen {
+        return listen(&a, addr, &rw, format);
+    }
     let cfg = RunConfig {
         inputs: common::inputs_of(&a.files),
         format,
@@ -298,6 +318,27 @@ fn piped(files: &[PathBuf]) -> bool {
             let t = m.file_type();
             t.is_fifo() || t.is_socket() || t.is_char_device()
         })
+}
+
+/// `--listen`: receives until SIGTERM or SIGINT (see [`anonlog::listen`]).
+fn listen(
+    a: &AnonymizeArgs,
+    addr: &str,
+    rw: &Rewriter,
+    format: Option<Format>,
+) -> Result<u8, Error> {
+    let output = a.output.as_ref().map(|p| p.to_string_lossy().into_owned());
+    let cfg = anonlog::listen::Config {
+        addr: anonlog::listen::Addr::parse(addr)?,
+        format,
+        output,
+        metrics: a.metrics,
+    };
+    let c = anonlog::listen::run(rw, &cfg)?;
+    if !a.quiet {
+        eprintln!("{}", c.summary());
+    }
+    Ok(EXIT_OK)
 }
 
 /// The key: `--key-file` or `--key-dir`, else the config's.

@@ -10,11 +10,31 @@
 //! the pipe are read, rewritten and written first (see
 //! `anonlog::input::drain`), within a few seconds, and the run then exits
 //! with 128 + 15; an atomic `-o` file is still not replaced.
+//!
+//! While `anonymize --listen` runs, SIGHUP asks it to reopen its outputs and
+//! SIGTERM/SIGINT to stop (see `anonlog::listen`): both only set a flag.
 
 use anonlog::input::drain;
 use anonlog::output::atomic::remove_temporaries;
 
 extern "C" fn on_signal(sig: libc::c_int) {
+    // `anonymize --listen`: SIGHUP reopens the outputs (logrotate's
+    // convention); SIGTERM and SIGINT stop receiving, and what was received
+    // is written before the run ends with 0. A second SIGTERM or SIGINT, or
+    // the alarm, ends it at once.
+    if anonlog::listen::armed() {
+        match sig {
+            libc::SIGHUP => return anonlog::listen::request_reopen(),
+            libc::SIGTERM | libc::SIGINT if anonlog::listen::request_stop() => {
+                // SAFETY: alarm is async-signal-safe.
+                unsafe {
+                    libc::alarm(drain::HARD_LIMIT_SECS);
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
     // A piped input being read (Apache's `CustomLog "|…"` on restart or
     // stop): read what is in the pipe, write it, then exit 128 + 15 from
     // `anonymize`. The alarm ends the process if that takes too long; a

@@ -4,7 +4,8 @@
 //! line, and the UTF-8 byte-order mark.
 //!
 //! Every parser works on bytes and borrows from its input; none allocates.
-//! Nothing here depends on another part of [`crate::format`].
+//! Nothing here depends on another part of [`crate::format`] but the
+//! syslog header grammar ([`super::syslog`]).
 
 use nom::bytes::complete::{tag, take_while_m_n};
 use nom::character::complete::{char, one_of};
@@ -34,34 +35,11 @@ pub fn strip_bom(s: &[u8]) -> &[u8] {
     s.strip_prefix(BOM).unwrap_or(s)
 }
 
-/// The length of a BSD syslog header `Mmm dd HH:MM:SS host ident[pid]: `
-/// at the start of `line`, as rsyslog and journald relays write it.
+/// The length of the syslog header at the start of `line` (RFC 3164 with
+/// or without `<PRI>` and host name, rsyslog's file formats, RFC 5424), as
+/// nginx, rsyslog and journald relays write it; see [`super::syslog`].
 pub fn syslog_header(line: &[u8]) -> Option<usize> {
-    const MONTHS: [&[u8]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
-    if line.len() < 16 || !MONTHS.contains(&&line[..3]) || line[3] != b' ' {
-        return None;
-    }
-    let day_ok = (line[4] == b' ' || line[4].is_ascii_digit()) && line[5].is_ascii_digit();
-    let time_ok = line[6] == b' '
-        && line[9] == b':'
-        && line[12] == b':'
-        && line[15] == b' '
-        && [7, 8, 10, 11, 13, 14]
-            .iter()
-            .all(|&i| line[i].is_ascii_digit());
-    if !(day_ok && time_ok) {
-        return None;
-    }
-    let host_end = 16 + memchr::memchr(b' ', &line[16..])?;
-    let tag = memchr::memmem::find(&line[host_end..], b": ")? + host_end;
-    // The tag is one word (`ident` or `ident[pid]`).
-    if line[host_end + 1..tag].contains(&b' ') {
-        return None;
-    }
-    Some(tag + 2)
+    super::syslog::parse(line).map(|h| h.len)
 }
 
 /// The body of a double-quoted field, up to (not including) the closing quote.

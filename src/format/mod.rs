@@ -14,6 +14,7 @@ pub mod csv;
 pub mod escape;
 pub mod layout;
 pub mod moodle;
+pub mod syslog;
 
 use std::ops::Range;
 
