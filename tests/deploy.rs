@@ -512,3 +512,243 @@ http {{
         assert_exactly_once_and_anonymous("nginx syslog", &text, &[]);
     }
 }
+
+/// logrotate (Debian's nginx snippet: daily, 14 kept, compress with
+/// delaycompress) followed each day by `anonlog rotate` with sources in the
+/// style of contrib/anonlog.toml (a glob matching `.1` and `.N.gz`, copies
+/// named by the date of their newest line). Needs `rotate` to read `.gz`
+/// files and to name copies by `{date}`; kept apart so that this is plain.
+mod deploy_logrotate {
+    use super::*;
+
+    const DAY: i64 = 86_400;
+    /// Monday 2026-11-02 00:00 UTC: day 0.
+    const T0: i64 = 1_793_577_600;
+    /// Simulated days: long enough for the first files to pass the 7-day
+    /// window and a few more to follow.
+    const DAYS: i64 = 14;
+    const HOURS: [i64; 4] = [1, 7, 13, 23];
+    const WINDOW: i64 = 7 * DAY;
+
+    /// The CLF time of `t` (November and December 2026 only).
+    fn clf(t: i64) -> String {
+        let day = t.div_euclid(DAY) - 20_759 + 2; // 2026-11-02 is day 20759
+        let (d, m) = if day > 30 {
+            (day - 30, "Dec")
+        } else {
+            (day, "Nov")
+        };
+        let s = t.rem_euclid(DAY);
+        format!(
+            "{d:02}/{m}/2026:{:02}:{:02}:{:02} +0000",
+            s / 3600,
+            s % 3600 / 60,
+            s % 60
+        )
+    }
+
+    /// The nonce of the line of day `d`, hour `h`, and its time.
+    fn line(d: i64, h: i64) -> String {
+        format!(
+            "198.51.100.{} - jane{d} [{}] \"GET /day/{d}/{h} HTTP/1.1\" 200 5 \"-\" \"ua\"\n",
+            10 + d,
+            clf(T0 + d * DAY + h * 3600)
+        )
+    }
+
+    /// The (day, hour) of a line written by [`line`], found by its nonce.
+    fn day_hour(l: &str) -> (i64, i64) {
+        let rest = &l[l.find("/day/").expect(l) + 5..];
+        let mut it = rest.split(['/', ' ']);
+        let d = it.next().unwrap().parse().unwrap();
+        let h = it.next().unwrap().parse().unwrap();
+        (d, h)
+    }
+
+    /// A file's text, decompressed when it is gzip.
+    fn read_text(p: &Path) -> String {
+        let bytes = std::fs::read(p).unwrap();
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut s = String::new();
+            flate2::read::MultiGzDecoder::new(&bytes[..])
+                .read_to_string(&mut s)
+                .unwrap();
+            s
+        } else {
+            String::from_utf8(bytes).unwrap()
+        }
+    }
+
+    fn files(dir: &Path) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn logrotate_then_rotate_over_simulated_days() {
+        if !have_program("logrotate") {
+            server_unavailable("logrotate", "not installed (.ci/setup.d/30-web.sh)");
+            return;
+        }
+        let w = Work::new();
+        let d = w.dir.path().display().to_string();
+        for sub in ["raw", "anon", "audit"] {
+            std::fs::create_dir_all(w.path(sub)).unwrap();
+        }
+        let raw = w.path("raw/access.log");
+        let lr_conf = w.write(
+            "logrotate.conf",
+            format!(
+                "{d}/raw/*.log {{\n\tdaily\n\tmissingok\n\trotate 14\n\tcompress\n\
+                 \tdelaycompress\n\tnotifempty\n}}\n"
+            )
+            .as_bytes(),
+        );
+        set_mode(&lr_conf, 0o644);
+        let state = w.path("logrotate.state");
+        let key = w.key();
+        let conf = w.write(
+            "anonlog.toml",
+            format!(
+                r#"audit_log = "{d}/audit/audit.jsonl"
+
+[anonymize]
+key_file = "{key}"
+
+[[source]]
+name = "nginx-raw"
+paths = ["{d}/raw/access.log.[0-9]*"]
+kind = "access"
+window = "7d"
+action = "anonymize-then-delete"
+destination = "{d}/anon/{{date}}.{{name}}"
+
+[[source]]
+name = "nginx-anonymized"
+paths = ["{d}/anon/*.access.log.*"]
+kind = "anonymized"
+window = "1y"
+action = "delete"
+"#,
+                key = key.display()
+            )
+            .as_bytes(),
+        );
+
+        let mut written = 0usize;
+        // Every anonymized copy as first seen: none is ever changed.
+        let mut copies: std::collections::BTreeMap<PathBuf, Vec<u8>> = Default::default();
+        for day in 0..DAYS {
+            // The server writes the day's lines.
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&raw)
+                .unwrap();
+            for h in HOURS {
+                f.write_all(line(day, h).as_bytes()).unwrap();
+                written += 1;
+            }
+            drop(f);
+            // Just after midnight: logrotate, then anonlog rotate.
+            let lr = run(
+                "logrotate",
+                &[
+                    "-f",
+                    "--state",
+                    state.to_str().unwrap(),
+                    lr_conf.to_str().unwrap(),
+                ],
+            );
+            assert!(lr.status.success(), "day {day}: logrotate: {lr:?}");
+            let now = T0 + (day + 1) * DAY + 300;
+            let rot = crate::util::anonlog()
+                .args(["rotate", "-q", "--config"])
+                .arg(&conf)
+                .arg("--now")
+                .arg(format!("@{now}"))
+                .output()
+                .unwrap();
+            assert_eq!(
+                rot.status.code(),
+                Some(0),
+                "day {day}: rotate: {}",
+                String::from_utf8_lossy(&rot.stderr)
+            );
+
+            // No raw line outlives its window: a rotated file goes once its
+            // newest line is 7 days old, so no raw line is older than the
+            // window plus the one day a daily file spans.
+            let mut seen = std::collections::BTreeMap::new();
+            for p in files(&w.path("raw")) {
+                for l in read_text(&p).lines() {
+                    let (ld, lh) = day_hour(l);
+                    let age = now - (T0 + ld * DAY + lh * 3600);
+                    assert!(
+                        age < WINDOW + DAY,
+                        "day {day}: raw line of day {ld} still in {}",
+                        p.display()
+                    );
+                    *seen.entry((ld, lh)).or_insert(0) += 1;
+                }
+            }
+            // The copies: never changed once written, nothing personal, and
+            // with the raw files every line exactly once.
+            for p in files(&w.path("anon")) {
+                let bytes = std::fs::read(&p).unwrap();
+                if let Some(before) = copies.get(&p) {
+                    assert_eq!(&bytes, before, "day {day}: {} changed", p.display());
+                }
+                let text = String::from_utf8(bytes.clone()).expect("copies are plain text");
+                for l in text.lines() {
+                    assert!(!l.contains("jane"), "day {day}: {l}");
+                    assert!(l.starts_with("198.51.100.0 "), "day {day}: {l}");
+                    *seen.entry(day_hour(l)).or_insert(0) += 1;
+                }
+                copies.insert(p, bytes);
+            }
+            for (dh, n) in &seen {
+                assert_eq!(*n, 1, "day {day}: line {dh:?} seen {n} times");
+            }
+            assert_eq!(seen.len(), written, "day {day}: every line kept once");
+            for p in copies.keys() {
+                assert!(p.exists(), "day {day}: copy {} gone", p.display());
+            }
+
+            // And an auditor's --check agrees.
+            let check = crate::util::anonlog()
+                .args(["rotate", "--check", "--config"])
+                .arg(&conf)
+                .arg("--now")
+                .arg(format!("@{now}"))
+                .output()
+                .unwrap();
+            assert_eq!(
+                check.status.code(),
+                Some(0),
+                "day {day}: --check: {}",
+                String::from_utf8_lossy(&check.stdout)
+            );
+        }
+        // Files reached their window only as .N.gz (delaycompress keeps just
+        // .1 plain): every copy was read through gzip.
+        let audit = std::fs::read_to_string(w.path("audit/audit.jsonl")).unwrap();
+        let done: Vec<serde_json::Value> = audit
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .filter(|e: &serde_json::Value| {
+                e.get("phase").is_none() && e["action"] == "anonymize-then-delete"
+            })
+            .collect();
+        assert_eq!(done.len() as i64, DAYS - 7, "{audit}");
+        assert_eq!(copies.len() as i64, DAYS - 7);
+        for e in &done {
+            assert!(e["file"].as_str().unwrap().ends_with(".gz"), "{e}");
+        }
+    }
+}
