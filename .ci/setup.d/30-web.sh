@@ -46,3 +46,12 @@ for pidfile in /run/apache2/apache2.pid /run/nginx.pid /run/rsyslogd.pid; do
     fi
   fi
 done
+
+# nginx's syslog target drops a message, silently, when the receiver's queue
+# is full; a unix datagram socket queues net.unix.max_dgram_qlen datagrams
+# (10 by default). README's syslog recipes raise it, and so does CI. The
+# value is read when a socket is created.
+qlen=/proc/sys/net/unix/max_dgram_qlen
+if [ -w "$qlen" ] && [ "$(cat "$qlen")" -lt 512 ]; then
+  echo 512 >"$qlen"
+fi
