@@ -286,13 +286,7 @@ fn apache_piped_log_across_a_graceful_restart() {
     );
     assert!(out.status.success(), "htpasswd: {out:?}");
     set_mode(&pw, 0o644);
-    let keys = w.path("keys");
-    let init = crate::util::anonlog()
-        .args(["key", "init", "--key-dir"])
-        .arg(&keys)
-        .output()
-        .unwrap();
-    assert!(init.status.success(), "key init: {init:?}");
+    key_init(&w);
 
     let port = free_port();
     let conf = w.write("httpd.conf", apache_conf(&w, port).as_bytes());
@@ -492,6 +486,16 @@ fn send_all(port: u16, restart: &dyn Fn(), outputs: &[(&str, &dyn Fn() -> String
     }
 }
 
+/// A keyring in `w/keys`, as README's recipes use.
+fn key_init(w: &Work) {
+    let init = crate::util::anonlog()
+        .args(["key", "init", "--key-dir"])
+        .arg(w.path("keys"))
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "key init: {init:?}");
+}
+
 /// A file's text, empty while it does not exist.
 fn read_file(p: &Path) -> String {
     std::fs::read(p)
@@ -621,16 +625,16 @@ input(type="imuxsock" Socket="{d}/rsyslog/log.sock" RateLimit.Interval="0")
 module(load="omprog")
 if $programname == 'nginx_access' then {{
     action(type="omprog"
-           binary="{bin} anonymize -q -k {key} -o {d}/out/access.%Y-%m-%d.log"
+           binary="{bin} anonymize -q --key-dir {d}/keys -o {d}/out/access.%G-W%V.log"
            template="RSYSLOG_TraditionalFileFormat")
     stop
 }}
 "#,
             bin = anonlog_bin(),
-            key = w.key().display()
         )
         .as_bytes(),
     );
+    key_init(&w);
     let rsyslog = Child::spawn(
         Command::new("rsyslogd")
             .arg("-n")
