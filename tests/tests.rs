@@ -10,6 +10,7 @@ mod cli;
 mod corpus;
 mod dated;
 mod db;
+mod deploy;
 mod faults;
 mod formats;
 mod install;

@@ -150,3 +150,22 @@ pub fn server_unavailable(what: &str, why: &str) {
         "SKIP: {what} could not be started here ({why}); CI runs this test"
     ));
 }
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bound, then
+/// released), for a server a test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Whether `program` is an executable found on PATH (or is a path to one).
+pub fn have_program(program: &str) -> bool {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v '{program}' >/dev/null 2>&1"))
+        .status()
+        .is_ok_and(|s| s.success())
+}
