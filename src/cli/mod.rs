@@ -62,7 +62,7 @@ enum Command {
     /// keyed pseudonyms, and secret parameters redacted. Everything else is
     /// copied byte for byte, so the output is a log of the same format.
     #[command(after_help = anonymize::HELP)]
-    Anonymize(anonymize::AnonymizeArgs),
+    Anonymize(Box<anonymize::AnonymizeArgs>),
     /// Manage pseudonym keys: a static key file, or a keyring of one key per
     /// epoch whose old keys are destroyed on schedule.
     #[command(subcommand, after_help = key::HELP)]
@@ -116,7 +116,7 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         signals::install();
         let result = match self.command {
-            Command::Anonymize(a) => anonymize::run(a),
+            Command::Anonymize(a) => anonymize::run(*a),
             Command::Key(k) => k.run(),
             Command::Lookup(a) => lookup::lookup(&a),
             Command::Erase(a) => lookup::erase(&a),
