@@ -1,11 +1,13 @@
 //! The deployments README describes, run on the real servers: Apache's
-//! `CustomLog` pipe into `anonlog anonymize` across a graceful restart,
-//! nginx's `syslog:` target into `anonlog anonymize --listen` across a
-//! reload, and logrotate followed by `anonlog rotate` over simulated days.
-//! Each sends a bounded number of requests carrying personal data and checks
-//! that every request is logged exactly once, promptly, with nothing
-//! personal left. The servers are Debian's (`.ci/setup.d/30-web.sh`); where
-//! one is missing the test fails in CI and skips elsewhere.
+//! `CustomLog` pipes into `anonlog anonymize` and into rotatelogs (then
+//! `anonlog rotate`) across a graceful restart, nginx's `syslog:` target
+//! through rsyslog into `anonlog anonymize` and into `anonlog anonymize
+//! --listen` across a reload, and logrotate followed by `anonlog rotate`
+//! over simulated days. The server tests send a bounded number of requests
+//! carrying personal data and check that every request is logged exactly
+//! once, promptly, with nothing personal left. The servers are Debian's
+//! (`.ci/setup.d/30-web.sh`); where one is missing the test fails in CI and
+//! skips elsewhere.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
