@@ -335,3 +335,44 @@ destination = "{root}/anon-apache/{{name}}"
     assert!(!root.join("nginx/access.log.1").exists());
     assert!(!root.join("apache/access.log.1").exists());
 }
+
+/// A format in the config's `[anonymize]` applies to access logs only: a
+/// BigBlueButton log is still detected as such; on the command line, a
+/// format makes every input an access log, and contradicts `--format bbb`.
+#[test]
+fn a_config_format_applies_to_access_logs() {
+    let w = Work::new();
+    let cfg = w.write(
+        "anonlog.toml",
+        format!(
+            "[anonymize]\nkey_file = \"{}\"\nnginx_format = '''{NGINX_MOODLE}'''\n",
+            w.key().display()
+        )
+        .as_bytes(),
+    );
+    let bbb = w.write(
+        "bbb-web.log",
+        b"2026-11-02T10:00:00.000+00:00 INFO  o.b.w.c.ApiController - Meeting created\n",
+    );
+    let r = crate::util::anonlog()
+        .args(["anonymize", "--config"])
+        .arg(&cfg)
+        .arg(&bbb)
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert!(
+        text(&r.stderr).contains("1 rewritten"),
+        "{}",
+        text(&r.stderr)
+    );
+    let r = w
+        .anonymize()
+        .args(["--format", "bbb", "--nginx-format", "$remote_addr"])
+        .arg(&bbb)
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(text(&r.stderr)
+        .contains("--format bbb: --log-format and --nginx-format describe access logs"));
+}

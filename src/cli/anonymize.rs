@@ -228,7 +228,7 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
     let keys = keys(&a, &defaults)?;
     let now = a.now.get()?;
     let opts = options(&a, &defaults, now)?;
-    let format = a.layout.forced(&opts.layout);
+    let format = a.layout.forced()?;
     let rw = Rewriter::with_keys(opts, keys);
     let cfg = RunConfig {
         inputs: common::inputs_of(&a.files),
