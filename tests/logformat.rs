@@ -270,3 +270,109 @@ fn contrib_formats_leave_nothing_personal() {
         assert!(out.starts_with("203.0.113.0 - "), "{opt}: {out}");
     }
 }
+
+/// `rotate` reads each source's own `nginx_format`: the Moodle user after
+/// the user agent gets the user's pseudonym in the verified copy, next to a
+/// source without a format of its own (issue 16: the copy kept `"58"`).
+#[test]
+fn rotate_uses_each_sources_format() {
+    let w = Work::new();
+    let root = w.dir.path();
+    let dir = |d: &str| {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    };
+    for d in ["nginx", "apache", "anon-nginx", "anon-apache"] {
+        dir(d);
+    }
+    let nginx_line = "198.51.100.7 - - [02/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8.0\" \"Jane Doe\"\n";
+    let apache_line =
+        "198.51.100.7 - Jane Doe [02/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5\n";
+    std::fs::write(root.join("nginx/access.log.1"), nginx_line).unwrap();
+    std::fs::write(root.join("apache/access.log.1"), apache_line).unwrap();
+    let cfg = format!(
+        r#"audit_log = "{root}/audit.jsonl"
+
+[anonymize]
+key_file = "{key}"
+
+[[source]]
+name = "nginx-raw"
+paths = ["{root}/nginx/access.log.*"]
+kind = "access"
+window = "7d"
+action = "anonymize-then-delete"
+destination = "{root}/anon-nginx/{{name}}"
+nginx_format = '''{fmt}'''
+
+[[source]]
+name = "apache-raw"
+paths = ["{root}/apache/access.log.*"]
+kind = "access"
+window = "7d"
+action = "anonymize-then-delete"
+destination = "{root}/anon-apache/{{name}}"
+"#,
+        root = root.display(),
+        key = w.key().display(),
+        fmt = NGINX_MOODLE,
+    );
+    let cfg_path = w.write("anonlog.toml", cfg.as_bytes());
+    let r = crate::util::anonlog()
+        .args(["rotate", "-q", "--now", "2026-11-20", "--config"])
+        .arg(&cfg_path)
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let nginx = std::fs::read_to_string(root.join("anon-nginx/access.log.1")).unwrap();
+    let apache = std::fs::read_to_string(root.join("anon-apache/access.log.1")).unwrap();
+    // The same person, the same pseudonym, whichever field it came from.
+    let user = apache.split(' ').nth(2).unwrap();
+    assert!(user.starts_with("n_"), "{apache}");
+    assert!(
+        nginx.ends_with(&format!("\"{user}\"\n")),
+        "{nginx}\n{apache}"
+    );
+    assert!(!root.join("nginx/access.log.1").exists());
+    assert!(!root.join("apache/access.log.1").exists());
+}
+
+/// A format in the config's `[anonymize]` applies to access logs only: a
+/// BigBlueButton log is still detected as such; on the command line, a
+/// format makes every input an access log, and contradicts `--format bbb`.
+#[test]
+fn a_config_format_applies_to_access_logs() {
+    let w = Work::new();
+    let cfg = w.write(
+        "anonlog.toml",
+        format!(
+            "[anonymize]\nkey_file = \"{}\"\nnginx_format = '''{NGINX_MOODLE}'''\n",
+            w.key().display()
+        )
+        .as_bytes(),
+    );
+    let bbb = w.write(
+        "bbb-web.log",
+        b"2026-11-02T10:00:00.000+00:00 INFO  o.b.w.c.ApiController - Meeting created\n",
+    );
+    let r = crate::util::anonlog()
+        .args(["anonymize", "--config"])
+        .arg(&cfg)
+        .arg(&bbb)
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert!(
+        text(&r.stderr).contains("1 rewritten"),
+        "{}",
+        text(&r.stderr)
+    );
+    let r = w
+        .anonymize()
+        .args(["--format", "bbb", "--nginx-format", "$remote_addr"])
+        .arg(&bbb)
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(text(&r.stderr)
+        .contains("--format bbb: --log-format and --nginx-format describe access logs"));
+}

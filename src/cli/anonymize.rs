@@ -267,7 +267,7 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
     };
     let now = a.now.get()?;
     let opts = options(&a, &defaults, now)?;
-    let format = a.layout.forced(&opts.layout);
+    let format = a.layout.forced()?;
     let rw = Rewriter::with_keys(opts, keys);
     if let Some(addr) = &a.listen {
         return listen(&a, addr, &rw, format);

@@ -101,7 +101,7 @@ pub fn run(a: CheckArgs) -> Result<u8, Error> {
             ));
         };
         let layout = a.layout.layout(None, None)?;
-        let format = a.layout.forced(&layout);
+        let format = a.layout.forced()?;
         let opts = Options {
             policy: checker.policy,
             values,

@@ -226,11 +226,22 @@ impl LayoutArgs {
             .map_err(|e| Error::new(anonlog::error::ErrorKind::Usage, e.to_string()))
     }
 
-    /// The forced format: `access` when a layout is declared.
-    pub fn forced(&self, layout: &Option<Arc<Layout>>) -> Option<Format> {
-        match (self.format, layout) {
-            (FormatArg::Auto, Some(_)) => Some(Format::Access),
-            (f, _) => f.format(),
+    /// The forced format: `access` when a layout is given on the command
+    /// line (which another `--format` contradicts: a usage error). A
+    /// layout from the config applies to the inputs that are access logs,
+    /// detected or forced.
+    pub fn forced(&self) -> Result<Option<Format>, Error> {
+        let given = self.log_format.is_some() || self.nginx_format.is_some();
+        match self.format {
+            FormatArg::Auto | FormatArg::Access if given => Ok(Some(Format::Access)),
+            f if given => Err(Error::new(
+                anonlog::error::ErrorKind::Usage,
+                format!(
+                    "--format {}: --log-format and --nginx-format describe access logs",
+                    f.format().map_or("auto", Format::name)
+                ),
+            )),
+            f => Ok(f.format()),
         }
     }
 }

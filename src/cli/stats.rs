@@ -272,7 +272,7 @@ pub fn run(a: StatsArgs) -> Result<u8, Error> {
     let hasher = UserHasher::new(&key);
     let layout = a.layout.layout(None, None)?;
     let cfg = ReadConfig {
-        format: a.layout.forced(&layout),
+        format: a.layout.forced()?,
         layout,
         trailing_user: a.layout.trailing_user,
         threads: common::threads(a.threads),
