@@ -519,8 +519,12 @@ fn matches(src: &Source, patterns: &[String]) -> (Vec<(PathBuf, PathBuf)>, Vec<S
 
 /// The patterns of `src` that match no file at all (a typo, or a
 /// directory that does not exist): one message each, naming the source and
-/// the pattern.
+/// the pattern. Not for a source of anonymized copies: anonlog writes those
+/// files itself, and until the first copy exists there is none to find.
 pub fn empty_patterns(src: &Source) -> Vec<&str> {
+    if src.kind == crate::config::SourceKind::Anonymized {
+        return Vec::new();
+    }
     src.paths
         .iter()
         .filter(|p| glob::glob(p).is_ok_and(|mut m| m.next().is_none()))

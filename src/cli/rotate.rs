@@ -106,6 +106,7 @@ pub fn run(a: &RotateArgs) -> Result<u8, Error> {
         let r = retention::rotate(&run, now, a.dry_run, &rewriter)?;
         report.done.extend(r.done);
         report.errors.extend(r.errors);
+        report.warnings.extend(r.warnings);
     }
     drop(bar);
     for line in &report.done {
