@@ -426,3 +426,41 @@ fn key_check_says_whether_a_key_is_usable() {
         "{err}"
     );
 }
+
+/// A pipe's `-o FILE` is appended to, never replaced: Apache restarts its
+/// piped loggers on every (graceful) restart, and each run's lines must stay
+/// after the next run has started, including the lines of a run that ended
+/// by SIGTERM. A file left ending inside a line gets a line end first.
+#[test]
+fn a_pipes_output_file_is_appended_to_across_restarts() {
+    let w = Work::new();
+    let data = access_log();
+    let all = lines(&data);
+    let (first, second) = (all[..10].concat(), all[10..20].concat());
+    let file = w.path("logs").join("access.log");
+    let key = w.key().into_os_string();
+    let args: Vec<&std::ffi::OsStr> = vec![
+        "anonymize".as_ref(),
+        "-q".as_ref(),
+        "-k".as_ref(),
+        key.as_os_str(),
+        "-o".as_ref(),
+        file.as_os_str(),
+    ];
+    let (_, err, code) = piped(&args, &first);
+    assert_eq!(code, Some(0), "{err}");
+    // The way a killed writer leaves it.
+    let mut cut = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+    cut.write_all(b"10.1.2.0 - n_x [01/Oct/2026:13:").unwrap();
+    drop(cut);
+    let (_, err, code) = piped(&args, &second);
+    assert_eq!(code, Some(0), "{err}");
+    let stdout_args = &args[..4];
+    let (want_first, _) = from_file(stdout_args, &w.write("first.log", &first));
+    let (want_second, _) = from_file(stdout_args, &w.write("second.log", &second));
+    let got = std::fs::read(&file).unwrap();
+    let mut want = want_first;
+    want.extend_from_slice(b"10.1.2.0 - n_x [01/Oct/2026:13:\n");
+    want.extend_from_slice(&want_second);
+    assert_eq!(text(&got), text(&want));
+}

@@ -26,9 +26,6 @@ fuzz_target!(|data: &[u8]| {
     assert!(
         findings.is_empty(),
         "raw values in the output: {:?}",
-        findings
-            .iter()
-            .map(|(l, f)| (l, f.what))
-            .collect::<Vec<_>>()
+        findings.iter().map(|(l, f)| (l, f.what)).collect::<Vec<_>>()
     );
 });

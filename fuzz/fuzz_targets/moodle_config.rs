@@ -14,17 +14,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let lines = data.iter().filter(|&&b| b == b'\n').count() + 1;
     match php::parse(data) {
-        Err(e) => assert!(
-            e.line >= 1 && e.line <= lines,
-            "error line {} of {lines}",
-            e.line
-        ),
+        Err(e) => assert!(e.line >= 1 && e.line <= lines, "error line {} of {lines}", e.line),
         Ok(settings) => {
             for (name, (line, _)) in &settings {
-                assert!(
-                    *line >= 1 && *line <= lines,
-                    "{name} at line {line} of {lines}"
-                );
+                assert!(*line >= 1 && *line <= lines, "{name} at line {line} of {lines}");
             }
             // Appended after a statement end, a literal setting is found.
             let mut src = data.to_vec();

@@ -236,7 +236,14 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
     // Validate everything before opening any output, so a usage error never
     // leaves a partial file.
     let dated = match &a.output {
-        Some(p) => DatedPath::parse(p.as_os_str())?,
+        // A pipe (Apache's CustomLog "|anonlog ...") lives as long as the
+        // server and is restarted with it (graceful restarts too): its file
+        // is appended to, as Apache's own log files are, never replaced by
+        // the next run's lines.
+        Some(p) => match DatedPath::parse(p.as_os_str())? {
+            None if a.listen.is_none() && piped(&a.files) => DatedPath::fixed(p),
+            d => d,
+        },
         None => None,
     };
     let defaults = match &a.config {

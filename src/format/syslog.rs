@@ -419,6 +419,36 @@ mod tests {
         }
     }
 
+    /// The fuzz target's invariants over every prefix of every row and every
+    /// one-byte change of it, so that `cargo test` checks them too.
+    #[test]
+    fn invariants_under_mutation() {
+        let check = |line: &[u8]| {
+            let Some(h) = parse(line) else { return };
+            assert!(h.len <= line.len(), "{line:?}");
+            assert!(h.tag.start < h.tag.end && h.tag.end <= h.len, "{line:?}");
+            if let Some(host) = &h.host {
+                assert!(host.start < host.end && host.end <= h.tag.start, "{line:?}");
+            }
+            assert_eq!(parse(&line[..h.len]), Some(h), "{line:?}");
+        };
+        for &(_, line, ..) in ROWS {
+            let b = line.as_bytes();
+            for n in 0..=b.len() {
+                check(&b[..n]);
+            }
+            for i in 0..b.len() {
+                for x in [
+                    b' ', b':', b'[', b']', b'"', b'\\', b'-', b'<', b'>', b'0', b'a', 0xff,
+                ] {
+                    let mut m = b.to_vec();
+                    m[i] = x;
+                    check(&m);
+                }
+            }
+        }
+    }
+
     #[test]
     fn bounded() {
         let mut long = b"Dec  2 05:03:46 ".to_vec();

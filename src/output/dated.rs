@@ -250,6 +250,20 @@ impl DatedPath {
         }))
     }
 
+    /// One file that every line is appended to, as to the files of a
+    /// pattern (a missing file and its directories created, a file ending
+    /// inside a line given a line end first): for output that a run must
+    /// add to rather than replace. `None` for a path that is not UTF-8.
+    pub fn fixed(path: &Path) -> Option<DatedPath> {
+        let pattern = path.to_str()?.to_string();
+        Some(DatedPath {
+            pieces: vec![Piece::Text(pattern.clone())],
+            pattern,
+            fields: 0,
+            unit: None,
+        })
+    }
+
     /// The pattern as given.
     pub fn pattern(&self) -> &str {
         &self.pattern
@@ -800,6 +814,15 @@ mod tests {
         assert!(err("out/%Y/").to_string().contains("directory"));
         assert!(err("%y.log").to_string().contains("'%y'"));
         assert_eq!(pat("a%%b%Y").expand(0), PathBuf::from("a%b1970"));
+    }
+
+    #[test]
+    fn a_fixed_path_is_one_file_for_every_time() {
+        let p = DatedPath::fixed(Path::new("/var/log/anonlog/access.log")).unwrap();
+        assert_eq!(p.expand(0), PathBuf::from("/var/log/anonlog/access.log"));
+        assert_eq!(p.expand(2_000_000_000), p.expand(0));
+        assert_eq!(p.period(0), None);
+        assert_eq!(p.base_dir(), Path::new("/var/log/anonlog"));
     }
 
     #[test]
