@@ -128,6 +128,7 @@ fn deb_builds_lints_installs_and_purges() {
         "anonlog-rotate.timer",
         "anonlog-keys.service",
         "anonlog-keys.timer",
+        "anonlog-listen.service",
     ]
     .iter()
     .map(|u| format!("/usr/lib/systemd/system/{u}"))

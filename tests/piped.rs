@@ -450,7 +450,10 @@ fn a_pipes_output_file_is_appended_to_across_restarts() {
     let (_, err, code) = piped(&args, &first);
     assert_eq!(code, Some(0), "{err}");
     // The way a killed writer leaves it.
-    let mut cut = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+    let mut cut = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
     cut.write_all(b"10.1.2.0 - n_x [01/Oct/2026:13:").unwrap();
     drop(cut);
     let (_, err, code) = piped(&args, &second);

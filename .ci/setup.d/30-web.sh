@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The web servers and log tools the deployment tests (tests/deploy.rs) run
-# themselves: Apache (with rotatelogs from apache2-utils), nginx, logrotate,
-# rsyslog and curl, from Debian. No service is started or left running: the
-# tests start their own instances on 127.0.0.1 with configs in a temporary
+# themselves (and the listener tests' senders): Apache (with rotatelogs from
+# apache2-utils), nginx, logrotate, rsyslog, curl and logger, from Debian. No
+# service is started or left running: the tests start their own instances on 127.0.0.1 with configs in a temporary
 # directory. systemd may be absent.
 set -euo pipefail
 
@@ -13,6 +13,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light
 command -v logrotate >/dev/null 2>&1 || [ -x /usr/sbin/logrotate ] || need+=(logrotate)
 command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v logger >/dev/null 2>&1 || need+=(bsdutils)
 
 if [ "${#need[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
