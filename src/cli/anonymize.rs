@@ -46,7 +46,8 @@ Exit status:
      the run: every line is written with every identity REDACTED, an ERROR
      says so on standard error at the start and at the end, and the exit
      status is 2 (check a key beforehand with `anonlog key check`)
-  128+N  terminated by signal N; with -o the previous file is left as it was.
+  128+N  terminated by signal N; with -o FILE the previous file is left as
+         it was (a pipe's FILE keeps the lines appended so far).
          SIGTERM while reading a pipe first writes the lines already in it
          (for at most a few seconds), then exits 143";
 
@@ -58,7 +59,10 @@ pub struct AnonymizeArgs {
     files: Vec<PathBuf>,
 
     /// Write to FILE instead of standard output. The file is replaced
-    /// atomically when the run succeeds and left untouched when it fails.
+    /// atomically when the run succeeds and left untouched when it fails;
+    /// when standard input is a pipe (Apache's CustomLog "|anonlog ..."),
+    /// lines are appended to FILE as they come instead, so that a restart
+    /// never replaces what an earlier run wrote.
     /// With a date field, FILE is a pattern (`dir/access.%Y-%m-%d.log`): each
     /// line is appended to the file named by its own time in UTC, created
     /// (mode 0640, directories 0750) as needed; a CSV header row starts every
@@ -235,17 +239,7 @@ enum OnUnparsedArg {
 pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
     // Validate everything before opening any output, so a usage error never
     // leaves a partial file.
-    let dated = match &a.output {
-        // A pipe (Apache's CustomLog "|anonlog ...") lives as long as the
-        // server and is restarted with it (graceful restarts too): its file
-        // is appended to, as Apache's own log files are, never replaced by
-        // the next run's lines.
-        Some(p) => match DatedPath::parse(p.as_os_str())? {
-            None if a.listen.is_none() && piped(&a.files) => DatedPath::fixed(p),
-            d => d,
-        },
-        None => None,
-    };
+    let dated = appended_output(&a)?;
     let defaults = match &a.config {
         Some(p) => Config::load(p)?.anonymize,
         None if Path::new(config::DEFAULT_PATH).exists() => {
@@ -312,6 +306,21 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
         );
     }
     Ok(code)
+}
+
+/// The `-o` file(s) appended to rather than replaced: a date pattern, or
+/// any `-o FILE` of a pipe. A pipe (Apache's CustomLog "|anonlog ...") lives
+/// as long as the server and is restarted with it (graceful restarts too):
+/// its file is appended to, as Apache's own log files are, never replaced by
+/// the next run's lines.
+fn appended_output(a: &AnonymizeArgs) -> Result<Option<DatedPath>, Error> {
+    let Some(p) = &a.output else {
+        return Ok(None);
+    };
+    Ok(match DatedPath::parse(p.as_os_str())? {
+        None if a.listen.is_none() && piped(&a.files) => DatedPath::fixed(p),
+        d => d,
+    })
 }
 
 /// Is the only input standard input, and not a regular file (a pipe, as
