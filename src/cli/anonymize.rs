@@ -31,7 +31,7 @@ Examples:
   anonlog anonymize -k /etc/anonlog/key access.log -o access.anon.log
   tail -F access.log | anonlog anonymize -k /etc/anonlog/key -q >> access.anon.log
 
-  Apache:  CustomLog \"|/usr/local/bin/anonlog anonymize -q -k /etc/anonlog/key -o /var/log/anonlog/access.%Y-%m-%d.log\" combined
+  Apache:  CustomLog \"|/usr/bin/anonlog anonymize -q -k /etc/anonlog/key -o /var/log/anonlog/access.%Y-%m-%d.log\" combined
            (one file per UTC day; \"|$...\" runs the command through a shell)
 
 Exit status:
