@@ -46,3 +46,4 @@ pub mod rewrite;
 pub mod stats;
 pub mod time;
 pub mod useragent;
+pub mod wake;

@@ -15,6 +15,8 @@
 //! about signals' numbers or what the process does after its input ends.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+use crate::wake;
 use std::time::Duration;
 
 /// How long a draining reader waits for more input before it stops.
@@ -32,25 +34,13 @@ static SIGNAL: AtomicI32 = AtomicI32::new(0);
 /// A piped input is being read by a reader that drains.
 static ARMED: AtomicBool = AtomicBool::new(false);
 
-/// The self-pipe: [read end, write end], -1 until [`arm`] made it.
-static WAKE: [AtomicI32; 2] = [AtomicI32::new(-1), AtomicI32::new(-1)];
-
 /// Says that a piped reader will drain on a request from now on (until
 /// [`disarm`]); makes the self-pipe the first time. Returns the descriptor
 /// to poll beside the input, if the pipe could be made.
 pub fn arm() -> Option<i32> {
-    if WAKE[0].load(Ordering::SeqCst) < 0 {
-        let mut fds = [-1; 2];
-        // SAFETY: pipe2 fills two descriptors.
-        let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) };
-        if r != 0 {
-            return None;
-        }
-        WAKE[1].store(fds[1], Ordering::SeqCst);
-        WAKE[0].store(fds[0], Ordering::SeqCst);
-    }
+    let fd = wake::fd()?;
     ARMED.store(true, Ordering::SeqCst);
-    Some(WAKE[0].load(Ordering::SeqCst))
+    Some(fd)
 }
 
 /// Says that no reader drains any more (its input ended).
@@ -73,13 +63,7 @@ pub fn request(sig: i32) -> bool {
     {
         return false;
     }
-    let fd = WAKE[1].load(Ordering::SeqCst);
-    if fd >= 0 {
-        // SAFETY: write is async-signal-safe; the pipe is non-blocking.
-        unsafe {
-            libc::write(fd, b"x".as_ptr().cast(), 1);
-        }
-    }
+    wake::wake();
     true
 }
 

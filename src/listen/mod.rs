@@ -56,14 +56,14 @@ pub fn armed() -> bool {
 /// was already asked for.
 pub fn request_stop() -> bool {
     let first = !STOP.swap(true, Ordering::SeqCst);
-    socket::wake();
+    crate::wake::wake();
     first
 }
 
 /// Asks the listener to reopen its outputs (async-signal-safe).
 pub fn request_reopen() {
     REOPEN.store(true, Ordering::SeqCst);
-    socket::wake();
+    crate::wake::wake();
 }
 
 /// Listens as `cfg` says until SIGTERM or SIGINT; returns the counters.

@@ -12,7 +12,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::addr::Addr;
 use super::frame::{Event, Framer, MAX_MESSAGE};
@@ -154,41 +154,6 @@ fn pollfd(fd: RawFd) -> libc::pollfd {
     }
 }
 
-/// The self-pipe that wakes `poll` when a signal asked for something:
-/// [read end, write end], -1 until [`serve`] made it. The signal may be
-/// handled on another thread than the one in `poll`.
-static WAKE: [AtomicI32; 2] = [AtomicI32::new(-1), AtomicI32::new(-1)];
-
-/// Wakes the loop (async-signal-safe: one `write` to a non-blocking pipe).
-pub fn wake() {
-    let fd = WAKE[1].load(Ordering::SeqCst);
-    if fd >= 0 {
-        // SAFETY: write is async-signal-safe; the pipe is non-blocking.
-        unsafe {
-            libc::write(fd, b"x".as_ptr().cast(), 1);
-        }
-    }
-}
-
-/// The read end of the self-pipe, made the first time; emptied.
-fn wake_fd() -> Option<RawFd> {
-    if WAKE[0].load(Ordering::SeqCst) < 0 {
-        let mut fds = [-1; 2];
-        // SAFETY: pipe2 fills two descriptors.
-        let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) };
-        if r != 0 {
-            return None;
-        }
-        WAKE[1].store(fds[1], Ordering::SeqCst);
-        WAKE[0].store(fds[0], Ordering::SeqCst);
-    }
-    let fd = WAKE[0].load(Ordering::SeqCst);
-    let mut b = [0u8; 64];
-    // SAFETY: reads into a live buffer of its length; non-blocking.
-    while unsafe { libc::read(fd, b.as_mut_ptr().cast(), b.len()) } > 0 {}
-    Some(fd)
-}
-
 /// Runs until `stop` is set; then reads once more what the sockets hold.
 pub fn serve(
     src: &mut Source,
@@ -216,7 +181,8 @@ pub fn serve(
             return Ok(());
         }
         fds.clear();
-        if let Some(w) = wake_fd() {
+        if let Some(w) = crate::wake::fd() {
+            crate::wake::empty();
             fds.push(pollfd(w));
         }
         src.fds(&mut fds);
