@@ -206,8 +206,9 @@ impl Drop for Apache {
 
 /// The Apache configuration of the test: the modules from Debian's module
 /// directory, a Basic-auth protected document root, Moodle's user header,
-/// two piped `CustomLog`s into anonlog (a static key; a keyring and weekly
-/// files) and one into rotatelogs (raw, for `anonlog rotate`), as README's
+/// three piped `CustomLog`s into anonlog (a static key and daily files; a
+/// keyring and weekly files; a static key and one plain file, which every
+/// restart of the pipe appends to) and one into rotatelogs (raw, for `anonlog rotate`), as README's
 /// Apache recipes.
 fn apache_conf(w: &Work, port: u16) -> String {
     let d = w.dir.path().display();
@@ -255,6 +256,7 @@ LogFormat "%h %l %{{X-MOODLEUSER}}o %t \"%r\" %>s %b \"%{{Referer}}i\" \"%{{User
 CustomLog "|{bin} anonymize -q -k {key} -o {d}/combined/access.%Y-%m-%d.log" combined
 CustomLog "|{bin} anonymize -q --key-dir {d}/keys -o {d}/moodle/access.%G-W%V.log" moodle
 CustomLog "|/usr/bin/rotatelogs -l {d}/raw/access.%Y-%m-%d.log 604800" moodle
+CustomLog "|{bin} anonymize -q -k {key} -o {d}/plain/access.log" combined
 "#
     ));
     conf
@@ -305,6 +307,7 @@ fn apache_piped_log_across_a_graceful_restart() {
 
     let combined = || read_dir_text(&w.path("combined"));
     let moodle = || read_dir_text(&w.path("moodle"));
+    let plain = || read_dir_text(&w.path("plain"));
     let graceful = || {
         let g = apache.ctl("graceful");
         assert!(g.status.success(), "graceful: {g:?}");
@@ -312,7 +315,11 @@ fn apache_piped_log_across_a_graceful_restart() {
     send_all(
         port,
         &graceful,
-        &[("apache combined", &combined), ("apache moodle", &moodle)],
+        &[
+            ("apache combined", &combined),
+            ("apache moodle", &moodle),
+            ("apache plain -o", &plain),
+        ],
     );
     apache.stop();
 
@@ -321,6 +328,18 @@ fn apache_piped_log_across_a_graceful_restart() {
     let moodle = moodle();
     assert_exactly_once_and_anonymous("apache combined", &combined, &[]);
     assert_exactly_once_and_anonymous("apache moodle", &moodle, &["jdoe42"]);
+    // The plain file outlived the graceful restart's new pipe: the same
+    // lines as the dated files (in the order the pipes got them).
+    let sorted = |t: &str| {
+        let mut v: Vec<String> = t.lines().map(str::to_string).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        sorted(&plain()),
+        sorted(&combined),
+        "a plain -o file across the restart"
+    );
     let first = combined.lines().next().unwrap();
     assert!(
         first.starts_with("127.0.0.0 - "),
