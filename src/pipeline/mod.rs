@@ -17,7 +17,9 @@
 //! `tail -F | anonlog`) is rewritten on the reading thread instead, one
 //! read batch at a time, each flushed before the next read (`run_serial`):
 //! lines come a few at a time there, and waking a worker per line costs more
-//! than the line. Its output is the same, byte for byte.
+//! than the line. When such an input comes full blocks at a time (`cat
+//! big.log | anonlog`), the rest of it goes to the worker threads. Its
+//! output is the same, byte for byte.
 //!
 //! This module is the only one that knows about threads and output order.
 
@@ -220,8 +222,9 @@ pub fn run_to(
 ) -> Result<RunSummary, Error> {
     let started = Instant::now();
     let threads = cfg.threads.max(1);
-    // Started for the first input that is not piped (a piped input is
-    // rewritten on this thread).
+    // Started for the first input that is not piped, or with more than one
+    // thread (a piped input is rewritten on this thread until its blocks
+    // come full).
     let mut pool: Option<rayon::ThreadPool> = None;
     let workers = WorkerPool::default();
     let mut summary = RunSummary::default();
@@ -239,7 +242,7 @@ pub fn run_to(
             }
         };
         let serial = detected.source.piped();
-        if !serial && pool.is_none() {
+        if (!serial || threads > 1) && pool.is_none() {
             pool = Some(
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(threads)
@@ -253,7 +256,7 @@ pub fn run_to(
         let mut writer = Writer::new(&detected, &mut out, report);
         let read_error = match &pool {
             Some(pool) if !serial => run_input(rw, cfg, pool, &workers, detected, &mut writer),
-            _ => run_serial(rw, cfg, &workers, detected, &mut writer),
+            _ => run_serial(rw, cfg, pool.as_ref(), &workers, detected, &mut writer),
         };
         let one = writer.finish(read_error)?;
         summary.total += &one.summary.counts;
@@ -298,14 +301,13 @@ fn block_times(fmt: Format, data: &[u8], scratch: &mut TimeScratch) -> (Carry, C
 type Produced<'a> = io::Result<(Block<'a>, Carry)>;
 
 /// Sends the blocks of an input in order, each with the time its untimed
-/// first lines inherit when `carries` names the input's line format (see
-/// [`Carry`]); stops when the receiver is gone.
+/// first lines inherit, from `carrier` (see [`Carry`]); stops when the
+/// receiver is gone.
 fn produce<'a>(
     blocks: impl Iterator<Item = io::Result<Block<'a>>>,
-    carries: Option<Format>,
+    mut carrier: Carrier,
     tx: &channel::Sender<Produced<'a>>,
 ) {
-    let mut carrier = Carrier::new(carries);
     for b in blocks {
         let msg = b.map(|b| {
             let carry = carrier.next(&b.data);
@@ -347,11 +349,15 @@ impl Carrier {
 /// Rewrites a piped input on the calling thread, one read batch at a time,
 /// each written (and flushed) before the next read. Apache writes one line
 /// per `write`: handing each to a worker thread costs far more CPU (thread
-/// wake-ups) than rewriting it. The output is the parallel path's, byte for
-/// byte: the same blocks, the same carries, the same [`block::process`].
+/// wake-ups) than rewriting it. When the input comes faster than that
+/// (`cat big.log | anonlog`: [`FULL_TO_SWITCH`] blocks in a row read with
+/// more input ready behind them) and there is a `pool`, the rest of the
+/// input goes to the parallel path. The output is the parallel path's, byte
+/// for byte: the same blocks, the same carries, the same [`block::process`].
 fn run_serial(
     rw: &Rewriter,
     cfg: &RunConfig,
+    pool: Option<&rayon::ThreadPool>,
     workers: &WorkerPool,
     detected: Detected,
     writer: &mut Writer<'_, '_>,
@@ -370,7 +376,9 @@ fn run_serial(
     let mut read_error = None;
     // SIGTERM now drains the pipe instead of ending the process.
     source.drain_on_signal();
-    for (seq, b) in source.blocks(cfg.block_size, shape.framing).enumerate() {
+    let mut blocks = source.blocks(cfg.block_size, shape.framing);
+    let (mut seq, mut full) = (0u64, 0usize);
+    while let Some(b) = blocks.next() {
         let block = match b {
             Ok(b) => b,
             Err(e) => {
@@ -379,14 +387,25 @@ fn run_serial(
             }
         };
         let job = Job {
-            seq: seq as u64,
+            seq,
             data: &block.data,
             carry: carrier.next(&block.data),
             flush: block.flush,
         };
         let d = block::process(rw, &mut w, shape, &job, dated, buf);
         buf = writer.write(d);
+        seq += 1;
+        full = if block.flush { 0 } else { full + 1 };
         if writer.stopped() {
+            break;
+        }
+        if let Some(pool) = pool.filter(|_| full >= FULL_TO_SWITCH) {
+            let rest = Rest {
+                blocks,
+                carrier,
+                first_seq: seq,
+            };
+            read_error = run_parallel(rw, cfg, pool, workers, (&name, shape), rest, writer);
             break;
         }
     }
@@ -394,6 +413,18 @@ fn run_serial(
     workers.give(w);
     workers.give_buf(buf);
     read_error
+}
+
+/// How many blocks in a row must come with more input ready behind them
+/// before a piped input is handed to the worker threads.
+const FULL_TO_SWITCH: usize = 2;
+
+/// The rest of an input for [`run_parallel`]: its blocks from number
+/// `first_seq` on, and the carry state after the blocks before them.
+struct Rest<I> {
+    blocks: I,
+    carrier: Carrier,
+    first_seq: u64,
 }
 
 /// Rewrites one opened input into `writer`, in parallel, in order. Returns
@@ -406,7 +437,6 @@ fn run_input(
     detected: Detected,
     writer: &mut Writer<'_, '_>,
 ) -> Option<Error> {
-    let threads = cfg.threads.max(1);
     let (name, schema, mut source) = (detected.name, detected.schema, detected.source);
     let shape = Shape {
         format: detected.format,
@@ -417,18 +447,38 @@ fn run_input(
     // line before them that has one, across blocks; the first lines of an
     // input take that of its first timestamped line.
     let carries = (rw.uses_epochs() && schema.is_none()).then_some(shape.format);
+    let rest = Rest {
+        blocks: source.blocks(cfg.block_size, shape.framing),
+        carrier: Carrier::new(carries),
+        first_seq: 0,
+    };
+    run_parallel(rw, cfg, pool, workers, (&name, shape), rest, writer)
+}
+
+/// Rewrites `rest` of the input `name` into `writer` on the worker threads,
+/// in order; returns the read error that ended it early, if any.
+fn run_parallel<'a>(
+    rw: &Rewriter,
+    cfg: &RunConfig,
+    pool: &rayon::ThreadPool,
+    workers: &WorkerPool,
+    (name, shape): (&str, Shape<'_>),
+    rest: Rest<impl Iterator<Item = io::Result<Block<'a>>> + Send>,
+    writer: &mut Writer<'_, '_>,
+) -> Option<Error> {
+    let threads = cfg.threads.max(1);
     let dated = writer.granularity();
     let mut read_error = None;
-    let (block_tx, block_rx) = channel::bounded::<Produced<'_>>(threads);
+    let (block_tx, block_rx) = channel::bounded::<Produced<'a>>(threads);
     std::thread::scope(|ts| {
-        let blocks = source.blocks(cfg.block_size, shape.framing);
-        ts.spawn(move || produce(blocks, carries, &block_tx));
+        let (blocks, carrier) = (rest.blocks, rest.carrier);
+        ts.spawn(move || produce(blocks, carrier, &block_tx));
         let (done_tx, done_rx) = channel::unbounded::<Done>();
         let max_in_flight = 2 * threads + 2;
         let mut in_flight = 0usize;
-        let mut next_seq = 0u64;
+        let mut next_seq = rest.first_seq;
         let mut input_done = false;
-        let mut order = Reorder::default();
+        let mut order = Reorder::starting_at(rest.first_seq);
         pool.in_place_scope(|rs| loop {
             // Take a new block when there is room and nothing says stop.
             let can_take = !input_done && !writer.stopped() && in_flight < max_in_flight;
@@ -453,7 +503,7 @@ fn run_input(
                         });
                     }
                     Ok(Err(e)) => {
-                        read_error = Some(Error::input(&name, &format!("read error: {e}")));
+                        read_error = Some(Error::input(name, &format!("read error: {e}")));
                         input_done = true;
                     }
                     Err(_) => input_done = true,

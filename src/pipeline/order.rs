@@ -20,6 +20,15 @@ impl<T> Default for Reorder<T> {
 }
 
 impl<T> Reorder<T> {
+    /// Results numbered from `first` (the earlier ones were released
+    /// elsewhere).
+    pub fn starting_at(first: u64) -> Self {
+        Reorder {
+            pending: BTreeMap::new(),
+            next: first,
+        }
+    }
+
     /// Takes result number `seq`.
     pub fn push(&mut self, seq: u64, item: T) {
         self.pending.insert(seq, item);
