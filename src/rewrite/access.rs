@@ -281,11 +281,12 @@ enum Field {
 fn write_request(ctx: &mut Replacer<'_>, r: &[u8], out: &mut Vec<u8>) {
     let method_end = r.iter().position(|&b| b == b' ');
     let Some(m) =
-        method_end.filter(|&m| m > 0 && m <= 16 && r[..m].iter().all(u8::is_ascii_uppercase))
+        method_end.filter(|&m| m > 0 && m <= 24 && r[..m].iter().all(u8::is_ascii_graphic))
     else {
         return text::write_text(ctx, r, out);
     };
-    out.extend_from_slice(&r[..m + 1]);
+    write_method(ctx, &r[..m], out);
+    out.push(b' ');
     let rest = &r[m + 1..];
     let (target, proto) = match memchr::memrchr(b' ', rest) {
         Some(p) if rest[p + 1..].starts_with(b"HTTP/") || rest[p + 1..].starts_with(b"HTTPS/") => {
@@ -303,6 +304,62 @@ fn write_request(ctx: &mut Replacer<'_>, r: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(proto);
     } else {
         text::write_text(ctx, proto, out);
+    }
+}
+
+/// The methods of IANA's HTTP Method Registry (RFC 9110, WebDAV, CalDAV,
+/// DeltaV, HTTP/2's `PRI`): the only request methods kept. A client may send
+/// any token as its method, and the server logs it as sent.
+const HTTP_METHODS: &[&[u8]] = &[
+    b"ACL",
+    b"BASELINE-CONTROL",
+    b"BIND",
+    b"CHECKIN",
+    b"CHECKOUT",
+    b"CONNECT",
+    b"COPY",
+    b"DELETE",
+    b"GET",
+    b"HEAD",
+    b"LABEL",
+    b"LINK",
+    b"LOCK",
+    b"MERGE",
+    b"MKACTIVITY",
+    b"MKCALENDAR",
+    b"MKCOL",
+    b"MKREDIRECTREF",
+    b"MKWORKSPACE",
+    b"MOVE",
+    b"OPTIONS",
+    b"ORDERPATCH",
+    b"PATCH",
+    b"POST",
+    b"PRI",
+    b"PROPFIND",
+    b"PROPPATCH",
+    b"PUT",
+    b"QUERY",
+    b"REBIND",
+    b"REPORT",
+    b"SEARCH",
+    b"TRACE",
+    b"UNBIND",
+    b"UNCHECKOUT",
+    b"UNLINK",
+    b"UNLOCK",
+    b"UPDATE",
+    b"UPDATEREDIRECTREF",
+    b"VERSION-CONTROL",
+];
+
+/// A request method: kept when it is a registered one, else an opaque
+/// keyed token (distinct methods stay distinct, none is readable).
+pub(super) fn write_method(ctx: &mut Replacer<'_>, m: &[u8], out: &mut Vec<u8>) {
+    if HTTP_METHODS.contains(&m) {
+        out.extend_from_slice(m);
+    } else {
+        write_opaque(ctx, m, out);
     }
 }
 
@@ -394,7 +451,8 @@ fn write_layout_field(ctx: &mut Replacer<'_>, role: LayoutRole, v: &[u8], out: &
             }
         }
         LayoutRole::Vhost => text::write_lenient(ctx, v, out),
-        LayoutRole::Method | LayoutRole::Protocol => {
+        LayoutRole::Method => write_method(ctx, v, out),
+        LayoutRole::Protocol => {
             if v.len() <= 64
                 && v.iter()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'-' | b'_'))

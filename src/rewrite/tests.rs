@@ -417,3 +417,21 @@ mod bbb_properties {
         );
     }
 }
+
+/// A request method is kept only when it is a registered HTTP method: a
+/// client can send any token there, and the server logs it as sent.
+#[test]
+fn only_registered_methods_are_kept() {
+    #[rustfmt::skip]
+    let rows: Vec<(&str, String)> = vec![
+        (r#"1.2.3.4 - - [22/Jan/2016:13:18:29 +0000] "PROPFIND /webdav/ HTTP/1.1" 207 1"#,
+         r#"1.2.3.0 - - [22/Jan/2016:13:18:29 +0000] "PROPFIND /webdav/ HTTP/1.1" 207 1"#.to_string()),
+        (r#"1.2.3.4 - - [22/Jan/2016:13:18:29 +0000] "VERSION-CONTROL / HTTP/1.1" 405 1"#,
+         r#"1.2.3.0 - - [22/Jan/2016:13:18:29 +0000] "VERSION-CONTROL / HTTP/1.1" 405 1"#.to_string()),
+        (r#"1.2.3.4 - - [22/Jan/2016:13:18:29 +0000] "JANEDOE / HTTP/1.1" 400 1"#,
+         format!(r#"1.2.3.0 - - [22/Jan/2016:13:18:29 +0000] "{} / HTTP/1.1" 400 1"#, t(Namespace::Opaque, "JANEDOE"))),
+    ];
+    for (input, want) in rows {
+        assert_eq!(rewrite(input), want, "{input}");
+    }
+}
