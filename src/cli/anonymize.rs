@@ -249,7 +249,7 @@ pub fn run(a: AnonymizeArgs) -> Result<u8, Error> {
     };
     let (keys, redacting) = match keys(&a, &defaults) {
         Ok(k) => (k, false),
-        Err(e) if e.kind() == ErrorKind::Key && a.listen.is_none() && piped(&a.files) => {
+        Err(e) if e.kind() == ErrorKind::Key && piped(&a) => {
             // Exiting would make Apache restart the pipe in a loop and lose
             // every line: keep going, with nothing linkable written.
             eprintln!(
@@ -318,22 +318,16 @@ fn appended_output(a: &AnonymizeArgs) -> Result<Option<DatedPath>, Error> {
         return Ok(None);
     };
     Ok(match DatedPath::parse(p.as_os_str())? {
-        None if a.listen.is_none() && piped(&a.files) => DatedPath::fixed(p),
+        None if piped(a) => DatedPath::fixed(p),
         d => d,
     })
 }
 
 /// Is the only input standard input, and not a regular file (a pipe, as
-/// Apache's `CustomLog "|anonlog ..."` gives)?
-fn piped(files: &[PathBuf]) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    let only_stdin = files.iter().all(|f| f.as_os_str() == "-") && files.len() <= 1;
-    let meta = std::fs::metadata("/dev/stdin");
-    only_stdin
-        && meta.is_ok_and(|m| {
-            let t = m.file_type();
-            t.is_fifo() || t.is_socket() || t.is_char_device()
-        })
+/// Apache's `CustomLog "|anonlog ..."` gives), with no listener?
+fn piped(a: &AnonymizeArgs) -> bool {
+    let only_stdin = a.files.iter().all(|f| f.as_os_str() == "-") && a.files.len() <= 1;
+    a.listen.is_none() && only_stdin && anonlog::input::stdin_piped()
 }
 
 /// `--listen`: receives until SIGTERM or SIGINT (see [`anonlog::listen`]).

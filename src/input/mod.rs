@@ -444,6 +444,12 @@ fn open_path(p: &Path, opts: &OpenOptions) -> io::Result<Source> {
     )))
 }
 
+/// Is standard input a pipe, FIFO, socket or terminal — what a reader of
+/// it treats as piped (see [`StreamBlocks::piped`])?
+pub fn stdin_piped() -> bool {
+    not_a_file(0)
+}
+
 /// Is `fd` open on anything but a regular file?
 fn not_a_file(fd: i32) -> bool {
     #[cfg(unix)]
