@@ -15,22 +15,7 @@ command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || need+=(rsysl
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v logger >/dev/null 2>&1 || need+=(bsdutils)
 
-if [ "${#need[@]}" -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  # Debian's maintainer scripts start the services; keep them from doing so.
-  policy=/usr/sbin/policy-rc.d
-  created_policy=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod 755 "$policy"
-    created_policy=1
-  fi
-  apt-get -qq -o DPkg::Lock::Timeout=600 update >/dev/null
-  apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${need[@]}" >/dev/null
-  if [ "$created_policy" = 1 ]; then
-    rm -f "$policy"
-  fi
-fi
+"$(dirname "$0")/../apt-install" "${need[@]}"
 
 # Where a package started its daemon anyway (no policy-rc.d honoured, an
 # init system that ignores it), stop it: the tests need :80 free of

@@ -14,12 +14,8 @@ for pair in man:man-db groff:groff-base zsh:zsh fish:fish fakeroot:fakeroot \
     pkg=${pair#*:}
     command -v "$cmd" >/dev/null 2>&1 || need="$need $pkg"
 done
-if [ -n "$need" ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get -qq update
-    # shellcheck disable=SC2086
-    apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $need >/dev/null
-fi
+# shellcheck disable=SC2086
+"$(dirname "$0")/../apt-install" $need
 
 if ! command -v cargo-deb >/dev/null 2>&1; then
     cargo install --quiet --locked cargo-deb --version "$CARGO_DEB_VERSION"

@@ -10,11 +10,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
 command -v Rscript >/dev/null 2>&1 || need+=(r-base-core)
 /usr/bin/python3 -m venv --help >/dev/null 2>&1 && /usr/bin/python3 -c 'import ensurepip' 2>/dev/null \
   || need+=(python3-venv)
-if [ "${#need[@]}" -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -qq -o DPkg::Lock::Timeout=600 update
-  apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${need[@]}" >/dev/null
-fi
+"$(dirname "$0")/../apt-install" "${need[@]}"
 
 # The venv the loading-example test uses (tests/report.rs looks for it at
 # this path, or at $ANONLOG_CI_PYTHON).
