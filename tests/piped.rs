@@ -32,6 +32,22 @@ fn trickle(mut w: impl Write, data: &[u8]) {
 /// `anonlog ARGS` with `data` written to its standard input a line at a
 /// time; its output and status.
 fn piped(args: &[&std::ffi::OsStr], data: &[u8]) -> (Vec<u8>, String, Option<i32>) {
+    piped_by(args, data, trickle)
+}
+
+/// `anonlog ARGS` with `data` written to its standard input in one go.
+fn piped_at_once(args: &[&std::ffi::OsStr], data: &[u8]) -> (Vec<u8>, String, Option<i32>) {
+    piped_by(args, data, |mut w: std::process::ChildStdin, d: &[u8]| {
+        w.write_all(d).unwrap()
+    })
+}
+
+/// `anonlog ARGS` with `data` written to its standard input by `write`.
+fn piped_by(
+    args: &[&std::ffi::OsStr],
+    data: &[u8],
+    write: fn(std::process::ChildStdin, &[u8]),
+) -> (Vec<u8>, String, Option<i32>) {
     let mut child: Child = Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
         .args(args)
         .stdin(Stdio::piped())
@@ -41,7 +57,7 @@ fn piped(args: &[&std::ffi::OsStr], data: &[u8]) -> (Vec<u8>, String, Option<i32
         .unwrap();
     let stdin = child.stdin.take().unwrap();
     let data = data.to_vec();
-    let writer = std::thread::spawn(move || trickle(stdin, &data));
+    let writer = std::thread::spawn(move || write(stdin, &data));
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
     (out.stdout, text(&out.stderr), out.status.code())
@@ -500,22 +516,9 @@ fn a_bulk_pipe_goes_parallel_with_the_same_bytes() {
         args.extend(keys.iter().map(|k| k.as_os_str()));
         let (want, code) = from_file(&args, &file);
         assert_eq!(code, Some(0));
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("anonlog"))
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let all = data.clone();
-        let writer = std::thread::spawn(move || stdin.write_all(&all).unwrap());
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        assert_eq!(out.stdout.len(), want.len());
-        assert!(
-            out.stdout == want,
-            "piped bulk output differs from file mode"
-        );
+        let (got, err, code) = piped_at_once(&args, &data);
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "piped bulk output differs from file mode");
     }
 }
