@@ -100,6 +100,23 @@ fn nginx_custom_field_is_a_token() {
     );
 }
 
+/// The host a client names (nginx `$host`, Apache `%V`) is its own words:
+/// a token. The server's configured name (`$server_name`) is kept.
+#[test]
+fn a_client_supplied_host_is_a_token() {
+    let w = Work::new();
+    let fmt = r#"$remote_addr $server_name $host [$time_local] "$request" $status"#;
+    let out = run(
+        &w,
+        &["--nginx-format", fmt],
+        "198.51.100.7 moodle.example.org jane-doe.example [10/Oct/2026:13:55:36 +0000] \"GET / HTTP/1.1\" 200\n",
+    );
+    assert_eq!(
+        out,
+        "198.51.100.0 moodle.example.org t_lwl7yznxikdi [10/Oct/2026:13:55:36 +0000] \"GET / HTTP/1.1\" 200\n"
+    );
+}
+
 /// A line that does not match the layout goes to the fallback and is
 /// counted.
 #[test]

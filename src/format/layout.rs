@@ -81,7 +81,7 @@ pub enum Role {
     Size,
     /// A duration (`%D`, `$request_time`): kept only when it is numbers.
     Duration,
-    /// The server's name (`%v`, `$host`).
+    /// The server's configured name (`%v`, `$server_name`, `$hostname`).
     Vhost,
     /// The request method (`%m`, `$request_method`).
     Method,
@@ -587,7 +587,11 @@ fn apache_role(letter: u8, arg: Option<&[u8]>, tail: &[u8]) -> Option<Role> {
         b's' => Role::Status,
         b'b' | b'B' | b'O' | b'I' | b'S' | b'k' | b'P' => Role::Size,
         b'D' | b'T' => Role::Duration,
-        b'v' | b'V' => Role::Vhost,
+        // `%v` is the configured ServerName; `%V` is the client's Host
+        // header under Apache's default `UseCanonicalName Off` (mod_log_config,
+        // core docs): a client sends what it likes there.
+        b'v' => Role::Vhost,
+        b'V' => Role::Opaque,
         b'm' => Role::Method,
         b'H' => Role::Protocol,
         b'p' => Role::Port,
@@ -683,7 +687,12 @@ fn nginx_role(name: &[u8]) -> Role {
         | b"upstream_connect_time"
         | b"upstream_header_time"
         | b"gzip_ratio" => Role::Duration,
-        b"host" | b"server_name" | b"hostname" | b"http_host" => Role::Vhost,
+        // `$server_name` and `$hostname` are the configuration's and the
+        // machine's; `$host` is the request line's or the Host header's value
+        // when there is one (ngx_http_core_module), `$http_host` the header
+        // as sent: the client's words.
+        b"server_name" | b"hostname" => Role::Vhost,
+        b"host" | b"http_host" => Role::Opaque,
         b"request_method" => Role::Method,
         b"server_protocol"
         | b"scheme"
